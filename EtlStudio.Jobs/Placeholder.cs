@@ -1,0 +1,2 @@
+namespace EtlStudio.Jobs;
+internal static class Placeholder { }

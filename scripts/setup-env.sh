@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs and starts what EtlStudio needs on a fresh Debian machine: PostgreSQL 15 running,
+# the application role, and (with --test) the packages the test-suite drives.
+# Idempotent: every step checks before it acts, so a second run takes a few seconds.
+set -euo pipefail
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+PG_ROLE="${ETLSTUDIO_PG_ROLE:-etlstudio}"
+PG_PASSWORD="${ETLSTUDIO_PG_PASSWORD:-etlstudio}"
+PG_DATABASE="${ETLSTUDIO_PG_DATABASE:-etlstudio}"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${missing[*]}"
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_packages postgresql
+if [ $want_test = 1 ]; then
+  ensure_packages python3-grpcio python3-protobuf protobuf-compiler grpc-proto chromium fonts-dejavu-core
+fi
+
+# PostgreSQL: start whichever cluster is installed (15/main on the reference machine).
+if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
+  read -r ver name _ < <(pg_lsclusters -h | head -n1)
+  as_root pg_ctlcluster "$ver" "$name" start
+fi
+for _ in $(seq 1 30); do as_root runuser -u postgres -- pg_isready -q && break; sleep 1; done
+
+psql_admin() { as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtA "$@"; }
+# CREATEDB for per-test databases and demo sources; CREATEROLE for the per-run sandbox roles.
+if [ "$(psql_admin -c "select 1 from pg_roles where rolname='$PG_ROLE'")" != 1 ]; then
+  psql_admin -c "create role \"$PG_ROLE\" login createdb createrole password '$PG_PASSWORD'"
+fi
+if [ "$(psql_admin -c "select 1 from pg_database where datname='$PG_DATABASE'")" != 1 ]; then
+  psql_admin -c "create database \"$PG_DATABASE\" owner \"$PG_ROLE\""
+fi
+
+if [ $want_test = 1 ] && [ -f "$here/tests/node/package.json" ]; then
+  (cd "$here/tests/node" && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; })
+fi
