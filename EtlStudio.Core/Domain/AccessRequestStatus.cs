@@ -1,0 +1,9 @@
+namespace EtlStudio.Core.Domain;
+
+public enum AccessRequestStatus
+{
+    Pending,
+    Approved,
+    Denied,
+    Expired,
+}

@@ -1,0 +1,7 @@
+namespace EtlStudio.Core.Domain;
+
+public enum EtlTaskStatus
+{
+    Draft,
+    Released,
+}

@@ -1,0 +1,38 @@
+using EtlStudio.Core.Audit;
+using EtlStudio.Core.Persistence;
+using EtlStudio.Core.Secrets;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EtlStudio.Core;
+
+/// <summary>Registers the application layer: persistence, audit, secrets and the use-case services.</summary>
+public static class EtlStudioCoreRegistration
+{
+    public static IServiceCollection AddEtlStudioCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Default");
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new OptionsValidationException("ConnectionStrings:Default", typeof(string),
+                ["ConnectionStrings:Default is not set: give the PostgreSQL connection string (env ConnectionStrings__Default)."]);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddDbContextFactory<EtlStudioDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<AuditTrail>();
+        services.AddSingleton<AuditVerifier>();
+
+        services.AddDataProtection().SetApplicationName("EtlStudio");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(
+            o => o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>())));
+        services.AddSingleton<SecretProtector>();
+        return services;
+    }
+}

@@ -1,0 +1,45 @@
+using EtlStudio.Core;
+using EtlStudio.Core.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EtlStudio.Tests.Infrastructure;
+
+/// <summary>
+/// The Core application layer wired as the app wires it, over a fresh, migrated database of its own.
+/// Use as an xunit class fixture.
+/// </summary>
+public class CoreServices : IAsyncLifetime
+{
+    private readonly TestDatabase _database = new();
+    private ServiceProvider? _provider;
+
+    public string ConnectionString => _database.ConnectionString;
+    public IServiceProvider Services => _provider ?? throw new InvalidOperationException("Not initialised.");
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    protected virtual void Configure(IServiceCollection services) { }
+
+    public async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _database.ConnectionString })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddEtlStudioCore(configuration);
+        Configure(services);
+        _provider = services.BuildServiceProvider();
+        await Get<DatabaseMigrator>().MigrateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_provider is not null) await _provider.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}
