@@ -1,4 +1,9 @@
+using EtlStudio.Core.Access;
 using EtlStudio.Core.Audit;
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Connections;
+using EtlStudio.Core.Identity;
+using EtlStudio.Core.Notifications;
 using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Secrets;
 using Microsoft.AspNetCore.DataProtection;
@@ -33,6 +38,21 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(
             o => o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>())));
         services.AddSingleton<SecretProtector>();
+
+        services.AddMemoryCache();
+        services.AddHttpClient("connections");
+        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section));
+        services.AddOptions<AccessOptions>().Bind(configuration.GetSection(AccessOptions.Section))
+            .Validate(o => o.PendingRequestDays > 0, "Access:PendingRequestDays must be positive.").ValidateOnStart();
+
+        // Use-case services are stateless singletons: each operation opens its own DbContext.
+        services.AddSingleton<ChangeScope>();
+        services.AddSingleton<AccessPolicy>();
+        services.AddSingleton<NotificationFeed>();
+        services.AddSingleton<NotificationService>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<ConnectionService>();
+        services.AddSingleton<AccessRequestService>();
         return services;
     }
 }

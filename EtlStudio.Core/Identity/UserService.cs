@@ -1,0 +1,202 @@
+using EtlStudio.Core.Audit;
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EtlStudio.Core.Identity;
+
+/// <summary>Users and their time-limited roles (use cases Login and Manage Users; seed 004).</summary>
+public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, TimeProvider time, IOptions<IdentityOptions> options)
+{
+    public const string DevelopmentIssuer = "etlstudio-dev";
+
+    /// <summary>A user reads their own record; administrators read anyone's.</summary>
+    public async Task<UserView> GetAsync(Actor actor, Guid userId, CancellationToken ct = default)
+    {
+        if (actor.UserId != userId && !await policy.IsAdminAsync(actor, ct))
+            await policy.DenyAsync(actor, "user.read", "User", userId, "Only administrators can look at other users.", ct);
+        var now = time.GetUtcNow();
+        return await scope.ReadAsync(async db =>
+        {
+            var user = await db.Users.Include(u => u.Roles).FirstOrDefaultAsync(u => u.Id == userId, ct)
+                       ?? throw DomainException.NotFound("User", userId);
+            var grants = await db.ConnectionGrants.Where(g => g.UserId == userId)
+                .Join(db.Connections, g => g.ConnectionId, c => c.Id, (g, c) => new { g, c.Name })
+                .OrderBy(x => x.Name).ToListAsync(ct);
+            return new UserView(user.Id, user.Login, user.DisplayName, user.Email, user.IsActive, user.CreatedAt, user.LastSignInAt,
+                user.Roles.OrderBy(r => r.Role).Select(r => new RoleView(r.Id, r.Role, r.AssignedAt, r.ExpiresAt, r.IsActiveAt(now))).ToList(),
+                grants.Select(x => new GrantView(x.g.Id, x.g.ConnectionId, x.Name, x.g.Access, x.g.GrantedAt, x.g.ExpiresAt, x.g.IsActiveAt(now))).ToList());
+        }, ct);
+    }
+
+    public async Task<Paged<UserSummary>> ListAsync(Actor actor, PageRequest page, string? search = null, CancellationToken ct = default)
+    {
+        if (!await policy.IsAdminAsync(actor, ct))
+            await policy.DenyAsync(actor, "user.list", "User", null, "Only administrators can list users.", ct);
+        var now = time.GetUtcNow();
+        return await scope.ReadAsync(async db =>
+        {
+            var q = db.Users.Where(u => u.Id != Actor.SystemUserId);
+            if (!string.IsNullOrWhiteSpace(search))
+                q = q.Where(u => EF.Functions.ILike(u.Login, $"%{search.Trim()}%") || EF.Functions.ILike(u.DisplayName, $"%{search.Trim()}%"));
+            var total = await q.LongCountAsync(ct);
+            var users = await q.OrderBy(u => u.Login).Skip(page.Skip).Take(page.SafeSize).Include(u => u.Roles).ToListAsync(ct);
+            return new Paged<UserSummary>(users.Select(u => new UserSummary(u.Id, u.Login, u.DisplayName, u.IsActive,
+                u.Roles.Where(r => r.IsActiveAt(now)).Select(r => r.Role).Order().ToList())).ToList(), total, page.SafePage, page.SafeSize);
+        }, ct);
+    }
+
+    /// <summary>Users shown on the Development sign-in page. Never called outside Development mode.</summary>
+    public Task<IReadOnlyList<UserSummary>> ListForDevelopmentSignInAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        return scope.ReadAsync<IReadOnlyList<UserSummary>>(async db =>
+        {
+            var users = await db.Users.Where(u => u.Id != Actor.SystemUserId && u.IsActive && u.ExternalIssuer == null)
+                .Include(u => u.Roles).OrderBy(u => u.Login).ToListAsync(ct);
+            return users.Select(u => new UserSummary(u.Id, u.Login, u.DisplayName, u.IsActive,
+                u.Roles.Where(r => r.IsActiveAt(now)).Select(r => r.Role).Order().ToList())).ToList();
+        }, ct);
+    }
+
+    public async Task<Guid> CreateAsync(Actor actor, string login, string displayName, string? email = null, Guid? id = null, CancellationToken ct = default)
+    {
+        if (!await policy.IsAdminAsync(actor, ct))
+            await policy.DenyAsync(actor, "user.create", "User", null, "Only administrators can create users.", ct);
+        var problems = new List<ValidationProblem>();
+        login = (login ?? "").Trim();
+        displayName = string.IsNullOrWhiteSpace(displayName) ? login : displayName.Trim();
+        if (login.Length is < 2 or > 100) problems.Add(new("login", "A login has 2 to 100 characters."));
+        else if (!login.All(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '@'))
+            problems.Add(new("login", "A login may contain letters, digits, '.', '_', '-' and '@'."));
+        if (id == Guid.Empty) problems.Add(new("id", "The id must not be empty."));
+        ValidationException.ThrowIfAny(problems);
+
+        var user = new User { Id = id ?? Guid.NewGuid(), Login = login, DisplayName = displayName, Email = email, CreatedAt = time.GetUtcNow() };
+        await scope.RunAsync(async db =>
+        {
+            if (await db.Users.AnyAsync(u => u.Id == user.Id, ct)) throw DomainException.AlreadyExists($"A user with id {user.Id} already exists.");
+            db.Users.Add(user);
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(db, actor, "user.create", "User", user.Id,
+                new AuditChanges().Created("login", login).Created("displayName", displayName), ct);
+        }, ct);
+        return user.Id;
+    }
+
+    public async Task<Guid> AssignRoleAsync(Actor actor, Guid userId, UserRole role, DateTimeOffset? expiresAt, CancellationToken ct = default)
+    {
+        if (!await policy.IsAdminAsync(actor, ct))
+            await policy.DenyAsync(actor, "role.assign", "User", userId, "Only administrators can assign roles.", ct);
+        var now = time.GetUtcNow();
+        if (expiresAt is { } e && e <= now) throw new ValidationException("expiresAt", "The expiry must be in the future.");
+        var assignment = new RoleAssignment { Id = Guid.NewGuid(), UserId = userId, Role = role, AssignedBy = actor.UserId, AssignedAt = now, ExpiresAt = expiresAt };
+        await scope.RunAsync(async db =>
+        {
+            if (!await db.Users.AnyAsync(u => u.Id == userId && u.Id != Actor.SystemUserId, ct)) throw DomainException.NotFound("User", userId);
+            if (await db.RoleAssignments.AnyAsync(r => r.UserId == userId && r.Role == role, ct))
+                throw DomainException.AlreadyExists($"The user already holds the {role.ToName()} role.");
+            db.RoleAssignments.Add(assignment);
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(db, actor, "role.assign", "User", userId,
+                new AuditChanges().Created("role", role.ToName()).Created("expiresAt", expiresAt), ct);
+        }, ct);
+        policy.Invalidate(userId);
+        return assignment.Id;
+    }
+
+    public async Task RevokeRoleAsync(Actor actor, Guid userId, UserRole role, CancellationToken ct = default)
+    {
+        if (!await policy.IsAdminAsync(actor, ct))
+            await policy.DenyAsync(actor, "role.revoke", "User", userId, "Only administrators can revoke roles.", ct);
+        if (userId == actor.UserId && role == UserRole.Admin)
+            throw DomainException.Precondition("You cannot remove your own administrator role; ask another administrator.");
+        await scope.RunAsync(async db =>
+        {
+            var assignment = await db.RoleAssignments.FirstOrDefaultAsync(r => r.UserId == userId && r.Role == role, ct)
+                             ?? throw DomainException.NotFound("Role assignment", $"{userId}/{role.ToName()}");
+            db.RoleAssignments.Remove(assignment);
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(db, actor, "role.revoke", "User", userId, new AuditChanges().Field("role", role.ToName(), null), ct);
+        }, ct);
+        policy.Invalidate(userId);
+    }
+
+    /// <summary>Assignments per user or per role, newest first, with paging (seed 004 ListForUser / ListForRole).</summary>
+    public async Task<Paged<RoleAssignmentView>> ListAssignmentsAsync(Actor actor, Guid? userId, UserRole? role, PageRequest page, CancellationToken ct = default)
+    {
+        if (userId != actor.UserId && !await policy.IsAdminAsync(actor, ct))
+            await policy.DenyAsync(actor, "role.list", "User", userId, "Only administrators can list other users' roles.", ct);
+        var now = time.GetUtcNow();
+        return await scope.ReadAsync(async db =>
+        {
+            var q = db.RoleAssignments.Where(r => r.ExpiresAt == null || r.ExpiresAt > now);
+            if (userId is { } u) q = q.Where(r => r.UserId == u);
+            if (role is { } ro) q = q.Where(r => r.Role == ro);
+            var total = await q.LongCountAsync(ct);
+            var items = await q.OrderByDescending(r => r.AssignedAt).Skip(page.Skip).Take(page.SafeSize)
+                .Join(db.Users, r => r.UserId, usr => usr.Id, (r, usr) => new RoleAssignmentView(r.Id, r.UserId, usr.Login, r.Role, r.AssignedBy, r.AssignedAt, r.ExpiresAt))
+                .ToListAsync(ct);
+            return new Paged<RoleAssignmentView>(items, total, page.SafePage, page.SafeSize);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Finds (or on first sign-in, creates) the user behind an identity-provider account.
+    /// The configured first administrator gets the ADMIN role when provisioned.
+    /// </summary>
+    public async Task<User> ProvisionExternalAsync(string issuer, string subject, string? login, string? displayName, string? email, ActorSource source, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var existing = await scope.RunAsync(async db =>
+        {
+            var user = await db.Users.FirstOrDefaultAsync(u => u.ExternalIssuer == issuer && u.ExternalSubject == subject, ct);
+            if (user is not null) user.LastSignInAt = now;
+            return user;
+        }, ct);
+        if (existing is not null) return existing;
+
+        var baseLogin = string.IsNullOrWhiteSpace(login) ? subject : login.Trim();
+        return await scope.RunAsync(async db =>
+        {
+            var finalLogin = baseLogin;
+            for (var i = 2; await db.Users.AnyAsync(u => u.Login == finalLogin, ct); i++) finalLogin = $"{baseLogin}{i}";
+            var user = new User
+            {
+                Id = Guid.NewGuid(), Login = finalLogin, DisplayName = string.IsNullOrWhiteSpace(displayName) ? finalLogin : displayName,
+                Email = email, ExternalIssuer = issuer, ExternalSubject = subject, CreatedAt = now, LastSignInAt = now,
+            };
+            db.Users.Add(user);
+            var firstAdmin = options.Value.FirstAdmin;
+            var makeAdmin = !string.IsNullOrWhiteSpace(firstAdmin)
+                && (string.Equals(firstAdmin, baseLogin, StringComparison.OrdinalIgnoreCase) || string.Equals(firstAdmin, email, StringComparison.OrdinalIgnoreCase));
+            if (makeAdmin)
+                db.RoleAssignments.Add(new RoleAssignment { Id = Guid.NewGuid(), UserId = user.Id, Role = UserRole.Admin, AssignedAt = now });
+            await db.SaveChangesAsync(ct);
+            var self = new Actor(user.Id, user.Login, source);
+            await audit.RecordAsync(db, self, "user.provision", "User", user.Id,
+                new AuditChanges().Created("login", user.Login).Created("issuer", issuer).Created("admin", makeAdmin), ct);
+            return user;
+        }, ct);
+    }
+
+    /// <summary>Maps a token's issuer and subject to an actor: dev tokens carry the user id; provider tokens the account subject.</summary>
+    public async Task<Actor?> ResolveActorAsync(string issuer, string subject, ActorSource source, string? clientAddress, string? correlationId, CancellationToken ct = default)
+    {
+        User? user;
+        if (issuer == DevelopmentIssuer)
+        {
+            user = Guid.TryParse(subject, out var id) && id != Actor.SystemUserId
+                ? await scope.ReadAsync(db => db.Users.FirstOrDefaultAsync(u => u.Id == id && u.IsActive, ct), ct)
+                : null;
+        }
+        else
+        {
+            user = await ProvisionExternalAsync(issuer, subject, null, null, null, source, ct);
+            if (!user.IsActive) user = null;
+        }
+        return user is null ? null : new Actor(user.Id, user.Login, source, clientAddress, correlationId);
+    }
+}
