@@ -10,4 +10,6 @@ export HTTP_PORT="${HTTP_PORT:-5080}" GRPC_PORT="${GRPC_PORT:-5081}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 dotnet build EtlStudio.Web -c Release -nologo -v q
 echo "EtlStudio: UI http://localhost:$HTTP_PORT  gRPC h2c localhost:$GRPC_PORT"
-exec dotnet EtlStudio.Web/bin/Release/net10.0/EtlStudio.Web.dll "$@"
+# The content root is the project folder, where wwwroot and the static-asset manifest resolve.
+cd EtlStudio.Web
+exec dotnet bin/Release/net10.0/EtlStudio.Web.dll "$@"

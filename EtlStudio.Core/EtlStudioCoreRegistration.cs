@@ -2,6 +2,7 @@ using EtlStudio.Core.Access;
 using EtlStudio.Core.Audit;
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Connections;
+using EtlStudio.Core.Demo;
 using EtlStudio.Core.Identity;
 using EtlStudio.Core.Notifications;
 using EtlStudio.Core.Persistence;
@@ -53,6 +54,9 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<UserService>();
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<AccessRequestService>();
+        services.AddSingleton<AuditQueryService>();
+        services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
+        services.AddSingleton<DemoSeeder>();
         return services;
     }
 }

@@ -1,0 +1,86 @@
+using EtlStudio.Core.Audit;
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Connections;
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EtlStudio.Core.Demo;
+
+/// <summary>
+/// Seeds the demo: alice (administrator with every role), bob (owner of the demo sources),
+/// carol (data manager), dave (no roles); demo source and destination databases; their connections.
+/// Idempotent: each part is skipped when it exists, so a seed interrupted halfway completes on the next start.
+/// </summary>
+public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, ConnectionService connections, NpgsqlDataSource appDb,
+    IConfiguration configuration, TimeProvider time, IOptions<DemoOptions> options, ILogger<DemoSeeder> logger)
+{
+    public static readonly Guid AliceId = new("a11ce000-0000-0000-0000-000000000001");
+    public static readonly Guid BobId = new("b0b00000-0000-0000-0000-000000000002");
+    public static readonly Guid CarolId = new("ca201000-0000-0000-0000-000000000003");
+    public static readonly Guid DaveId = new("da7e0000-0000-0000-0000-000000000004");
+
+    public async Task SeedAsync(CancellationToken ct = default)
+    {
+        const string lastConnection = "Customer analytics data module (demo)";
+        if (await scope.ReadAsync(db => db.Connections.AnyAsync(c => c.Name == lastConnection, ct), ct)) return;
+        var now = time.GetUtcNow();
+        var system = Actor.System("demo-seed");
+        await scope.RunAsync(async db =>
+        {
+            if (await db.Users.AnyAsync(u => u.Id == AliceId, ct)) return;
+            AddUser(db, AliceId, "alice", "Alice Admin", now, Enum.GetValues<UserRole>());
+            AddUser(db, BobId, "bob", "Bob Source-Owner", now, [UserRole.CreateExtDatamodule, UserRole.ProcessEtlTask]);
+            AddUser(db, CarolId, "carol", "Carol Data-Manager", now, [UserRole.ManageData]);
+            AddUser(db, DaveId, "dave", "Dave Newcomer", now, []);
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(db, system, "demo.seed", "User", null, new AuditChanges().Created("users", new[] { "alice", "bob", "carol", "dave" }), ct);
+        }, ct);
+
+        var prefix = options.Value.DatabasePrefix;
+        var crm = await CreateSourceDatabaseAsync($"{prefix}_crm", DemoSourceData.Crm, ct);
+        var billing = await CreateSourceDatabaseAsync($"{prefix}_billing", DemoSourceData.Billing, ct);
+        var warehouse = await CreateSourceDatabaseAsync($"{prefix}_warehouse", "SELECT 1", ct);
+
+        var existing = await scope.ReadAsync(db => db.Connections.Select(c => c.Name).ToListAsync(ct), ct);
+        async Task CreateAsync(Actor owner, ConnectionInput input)
+        {
+            if (!existing.Contains(input.Name)) await connections.CreateAsync(owner, input, ct);
+        }
+        var bob = new Actor(BobId, "bob", ActorSource.Job, null, "demo-seed");
+        await CreateAsync(bob, new ConnectionInput("CRM (demo)", ConnectionKind.PostgreSql,
+            "Customer master data from the CRM. Contains personal data.", """{"tables":{"customers":["id","full_name","email","birth_date","city","zip","yearly_income","age"]}}""", crm, null));
+        await CreateAsync(bob, new ConnectionInput("Billing (demo)", ConnectionKind.PostgreSql,
+            "Clients and orders from billing.", """{"tables":{"clients":["client_id","name","email","city","yearly_income","age"],"orders":["order_id","customer_id","amount","ordered_at","status"]}}""", billing, null));
+        var alice = new Actor(AliceId, "alice", ActorSource.Job, null, "demo-seed");
+        await CreateAsync(alice, new ConnectionInput(lastConnection, ConnectionKind.PostgreSql,
+            "Destination: anonymized customers and orders for the churn model.", "{}", warehouse, null));
+        LogSeeded(prefix);
+    }
+
+    private static void AddUser(EtlStudioDbContext db, Guid id, string login, string name, DateTimeOffset now, IEnumerable<UserRole> roles)
+    {
+        db.Users.Add(new User { Id = id, Login = login, DisplayName = name, Email = $"{login}@etlstudio.local", CreatedAt = now });
+        foreach (var role in roles) db.RoleAssignments.Add(new RoleAssignment { Id = Guid.NewGuid(), UserId = id, Role = role, AssignedAt = now });
+    }
+
+    /// <summary>Creates (or recreates) a demo database on the application's server and returns its connection string.</summary>
+    private async Task<string> CreateSourceDatabaseAsync(string name, string sql, CancellationToken ct)
+    {
+        await using (var cmd = appDb.CreateCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")) await cmd.ExecuteNonQueryAsync(ct);
+        await using (var cmd = appDb.CreateCommand($"CREATE DATABASE \"{name}\"")) await cmd.ExecuteNonQueryAsync(ct);
+        // The data source hides the password; the demo sources use the application's own server and role.
+        var cs = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Default")) { Database = name, Pooling = false };
+        await using var conn = new NpgsqlConnection(cs.ConnectionString);
+        await conn.OpenAsync(ct);
+        await using (var cmd = new NpgsqlCommand(sql, conn)) await cmd.ExecuteNonQueryAsync(ct);
+        return cs.ConnectionString;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Seeded demo users, sources ({Prefix}_*) and connections")]
+    private partial void LogSeeded(string prefix);
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+
+namespace EtlStudio.Web.Auth;
+
+/// <summary>Cookie sessions for the studio; the sign-in itself is Development (seeded users) or OpenID Connect.</summary>
+public static class AuthRegistration
+{
+    public static WebApplicationBuilder AddEtlStudioAuth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.LoginPath = "/signin";
+                o.LogoutPath = "/auth/sign-out";
+                o.Cookie.Name = "etlstudio";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.ExpireTimeSpan = TimeSpan.FromHours(10);
+                o.SlidingExpiration = true;
+            });
+        builder.Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.Services.AddCascadingAuthenticationState();
+        return builder;
+    }
+
+    public static void MapEtlStudioAuth(this WebApplication app) => app.MapDevelopmentSignIn();
+}

@@ -1,0 +1,37 @@
+using EtlStudio.Core.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace EtlStudio.Web.Auth;
+
+/// <summary>
+/// Development sign-in: choose a seeded user, no password. The endpoints do not exist unless
+/// <c>Auth:Mode</c> is <c>Development</c>.
+/// </summary>
+public static class DevelopmentSignInEndpoints
+{
+    public static void MapDevelopmentSignIn(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode != AuthMode.Development) return;
+
+        app.MapPost("/auth/dev-sign-in", async ([FromForm] string user, [FromForm] string? returnUrl, HttpContext http, UserService users) =>
+        {
+            var candidate = (await users.ListForDevelopmentSignInAsync(http.RequestAborted)).FirstOrDefault(u => u.Login == user);
+            if (candidate is null) return Results.Redirect("/signin?error=unknown");
+            var principal = EtlClaims.Create(candidate.Id, candidate.Login, candidate.DisplayName, CookieAuthenticationDefaults.AuthenticationScheme);
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        }).AllowAnonymous();
+
+        app.MapPost("/auth/sign-out", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.Redirect("/signin");
+        });
+    }
+
+    internal static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
+}

@@ -1,0 +1,37 @@
+using EtlStudio.Core;
+using EtlStudio.Web.Auth;
+using EtlStudio.Web.Components;
+using EtlStudio.Web.Health;
+using Radzen;
+
+namespace EtlStudio.Web.Hosting;
+
+/// <summary>Registers and maps everything the web node serves: the studio, sign-in, health.</summary>
+public static class EtlStudioWebRegistration
+{
+    public static WebApplicationBuilder AddEtlStudioWeb(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddEtlStudioCore(builder.Configuration);
+        builder.AddEtlStudioKestrel();
+        builder.AddEtlStudioAuth();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddRadzenComponents();
+        builder.Services.AddScoped<CurrentActor>();
+        builder.Services.AddEtlStudioHealthChecks();
+        return builder;
+    }
+
+    public static WebApplication UseEtlStudioWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapEtlStudioHealth();
+        app.MapEtlStudioAuth();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
