@@ -1,12 +1,8 @@
-using System.Data.Common;
-
 namespace EtlStudio.Core.Secrets;
 
-/// <summary>Renders connection details for display with passwords, tokens and keys left out.</summary>
+/// <summary>Renders connection details for display with only host, port, database and user (or the URL without headers) kept.</summary>
 public static class SecretMasking
 {
-    private static readonly string[] SecretKeys = ["password", "pwd", "token", "secret", "apikey", "api key", "authorization", "key"];
-
     public static string Hint(Domain.ConnectionKind kind, string secret)
     {
         if (kind == Domain.ConnectionKind.HttpJson)
@@ -16,11 +12,9 @@ public static class SecretMasking
         }
         try
         {
-            var builder = new DbConnectionStringBuilder { ConnectionString = secret };
-            var shown = builder.Keys.Cast<string>()
-                .Where(k => !SecretKeys.Any(s => k.Contains(s, StringComparison.OrdinalIgnoreCase)))
-                .Select(k => $"{k}={builder[k]}");
-            return string.Join(";", shown) + ";Password=•••";
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(secret);
+            var shown = new Npgsql.NpgsqlConnectionStringBuilder { Host = builder.Host, Port = builder.Port, Database = builder.Database, Username = builder.Username };
+            return shown.ConnectionString + ";Password=•••";
         }
         catch (ArgumentException)
         {

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text;
+using Npgsql;
+
+namespace EtlStudio.Tests.Infrastructure;
+
+/// <summary>
+/// The real EtlStudio web app as its own process, on free ports, over a fresh database with the
+/// demo seeded — what a user or a gRPC client meets. Use as an xunit class fixture.
+/// </summary>
+public class AppProcess : IAsyncLifetime
+{
+    private readonly TestDatabase _database = new();
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public int HttpPort { get; } = FreePort.Next();
+    public int GrpcPort { get; } = FreePort.Next();
+    public string BaseUrl => $"http://127.0.0.1:{HttpPort}";
+    public string GrpcTarget => $"127.0.0.1:{GrpcPort}";
+    public string DatabaseConnectionString => _database.ConnectionString;
+    public string DemoPrefix => _database.Name + "_demo";
+
+    /// <summary>Extra environment for the app (for example OIDC settings).</summary>
+    protected virtual IDictionary<string, string> Environment => new Dictionary<string, string>();
+
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(RepositoryPaths.WebDll)) throw new InvalidOperationException($"Build the web app first: {RepositoryPaths.WebDll} is missing.");
+        await _database.InitializeAsync();
+        var psi = new ProcessStartInfo("dotnet", [RepositoryPaths.WebDll])
+        {
+            WorkingDirectory = RepositoryPaths.WebProject,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["ConnectionStrings__Default"] = _database.ConnectionString;
+        psi.Environment["HTTP_PORT"] = HttpPort.ToString();
+        psi.Environment["GRPC_PORT"] = GrpcPort.ToString();
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        psi.Environment["Auth__Mode"] = "Development";
+        psi.Environment["Demo__Seed"] = "true";
+        psi.Environment["Demo__DatabasePrefix"] = DemoPrefix;
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The app exited with {_process.ExitCode}:\n{Log}");
+            try
+            {
+                if ((await http.GetAsync($"{BaseUrl}/health/ready")).IsSuccessStatusCode) return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The app did not become ready in 90 s:\n{Log}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        await using (var conn = new NpgsqlConnection(TestDatabase.ServerConnectionString))
+        {
+            await conn.OpenAsync();
+            foreach (var suffix in new[] { "crm", "billing", "warehouse" })
+            {
+                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DemoPrefix}_{suffix}\" WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync();
+            }
+        }
+        await _database.DisposeAsync();
+    }
+}

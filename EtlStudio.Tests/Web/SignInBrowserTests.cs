@@ -1,0 +1,33 @@
+using EtlStudio.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace EtlStudio.Tests.Web;
+
+public sealed class SignInBrowserTests(AppProcess app, Browser browser) : IClassFixture<AppProcess>, IClassFixture<Browser>
+{
+    [Fact]
+    public async Task The_sign_in_page_lists_the_seeded_users_and_signing_in_lands_on_the_dashboard()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/audit");
+
+        // Unauthenticated: sent to the sign-in page, which lists the demo users.
+        await page.WaitForURLAsync(url => url.Contains("/signin"));
+        foreach (var login in new[] { "alice", "bob", "carol", "dave" })
+            Assert.True(await page.GetByTestId($"signin-{login}").IsVisibleAsync(), $"{login} is listed");
+        await Browser.ScreenshotAsync(page, "01-sign-in");
+
+        await page.GetByTestId("signin-alice").ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/audit"));
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("alice");
+        // The audit trail shows the demo seed's entries, and a row opens its before/after details.
+        await Assertions.Expect(page.Locator("[data-testid=audit-grid] tbody tr").First).ToContainTextAsync("connection.create");
+        await page.Locator("[data-testid=audit-grid] tbody tr").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("audit-details")).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync(page, "02-audit");
+
+        await page.Keyboard.PressAsync("Escape");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("/signin"));
+    }
+}
