@@ -26,7 +26,7 @@ ensure_packages() {
 
 ensure_packages postgresql
 if [ $want_test = 1 ]; then
-  ensure_packages python3-grpcio python3-protobuf protobuf-compiler grpc-proto chromium fonts-dejavu-core
+  ensure_packages python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev grpc-proto chromium fonts-dejavu-core
 fi
 
 # PostgreSQL: start whichever cluster is installed (15/main on the reference machine).

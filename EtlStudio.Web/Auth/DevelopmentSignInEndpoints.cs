@@ -25,6 +25,15 @@ public static class DevelopmentSignInEndpoints
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
         }).AllowAnonymous();
 
+        // Tokens for machine clients in Development: the same seeded users, no password.
+        app.MapPost("/auth/dev-token", async ([FromForm] string user, HttpContext http, UserService users, Tokens.DevTokenIssuer issuer) =>
+        {
+            var candidate = (await users.ListForDevelopmentSignInAsync(http.RequestAborted)).FirstOrDefault(u => u.Login == user);
+            if (candidate is null) return Results.Problem($"Unknown user '{user}'.", statusCode: StatusCodes.Status404NotFound);
+            var (token, expiresIn) = await issuer.IssueAsync(candidate.Id, candidate.Login, http.RequestAborted);
+            return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = expiresIn });
+        }).AllowAnonymous().DisableAntiforgery();
+
         app.MapPost("/auth/sign-out", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -1,6 +1,7 @@
 using EtlStudio.Core;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components;
+using EtlStudio.Web.Grpc;
 using EtlStudio.Web.Health;
 using Radzen;
 
@@ -18,11 +19,13 @@ public static class EtlStudioWebRegistration
         builder.Services.AddRadzenComponents();
         builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddEtlStudioHealthChecks();
+        builder.Services.AddEtlStudioGrpc(builder.Configuration);
         return builder;
     }
 
     public static WebApplication UseEtlStudioWeb(this WebApplication app)
     {
+        app.UseEtlStudioGrpc();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStaticFiles();
         app.UseAuthentication();

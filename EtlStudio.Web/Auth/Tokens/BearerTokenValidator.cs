@@ -1,0 +1,76 @@
+using EtlStudio.Core.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace EtlStudio.Web.Auth.Tokens;
+
+/// <summary>
+/// The one validation path for bearer tokens: Development tokens (our own key; Development mode
+/// only) and the OpenID provider's JWT access tokens (its JWKS). Issuer, audience, lifetime and
+/// signature are always checked.
+/// </summary>
+internal sealed class BearerTokenValidator(DevTokenKeyStore devKeys, IOptions<AuthOptions> auth, IOptions<OidcTokenOptions> oidc)
+{
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly Lazy<ConfigurationManager<OpenIdConnectConfiguration>?> _oidcConfiguration = new(() => CreateConfigurationManager(oidc.Value));
+
+    public sealed record Identity(string Issuer, string Subject);
+
+    /// <summary>The token's issuer and subject, or null when it is not a valid token for us.</summary>
+    public async Task<Identity?> ValidateAsync(string token, CancellationToken ct)
+    {
+        string issuer;
+        try
+        {
+            issuer = new JsonWebToken(token).Issuer;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        TokenValidationParameters parameters;
+        if (issuer == UserService.DevelopmentIssuer)
+        {
+            if (auth.Value.Mode != AuthMode.Development) return null;
+            parameters = new TokenValidationParameters
+            {
+                ValidIssuer = UserService.DevelopmentIssuer,
+                ValidAudience = DevTokenIssuer.Audience,
+                IssuerSigningKey = new SymmetricSecurityKey(await devKeys.GetAsync(ct)),
+                ClockSkew = ClockSkew,
+            };
+        }
+        else
+        {
+            if (_oidcConfiguration.Value is not { } manager) return null;
+            var configuration = await manager.GetConfigurationAsync(ct);
+            parameters = new TokenValidationParameters
+            {
+                ValidIssuer = configuration.Issuer,
+                ValidAudience = oidc.Value.Audience,
+                IssuerSigningKeys = configuration.SigningKeys,
+                ClockSkew = ClockSkew,
+            };
+        }
+        parameters.RequireExpirationTime = true;
+        parameters.RequireSignedTokens = true;
+        var result = await _handler.ValidateTokenAsync(token, parameters);
+        if (!result.IsValid) return null;
+        var subject = result.ClaimsIdentity.FindFirst("sub")?.Value;
+        return string.IsNullOrEmpty(subject) ? null : new Identity(issuer, subject);
+    }
+
+    private static ConfigurationManager<OpenIdConnectConfiguration>? CreateConfigurationManager(OidcTokenOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.Authority)) return null;
+        var authority = o.Authority.TrimEnd('/');
+        var isLocal = Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.IsLoopback;
+        return new ConfigurationManager<OpenIdConnectConfiguration>($"{authority}/.well-known/openid-configuration",
+            new OpenIdConnectConfigurationRetriever(), new HttpDocumentRetriever { RequireHttps = !isLocal });
+    }
+}

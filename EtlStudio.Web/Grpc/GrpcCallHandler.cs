@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using EtlStudio.Core.Common;
+using EtlStudio.Web.Grpc.Protocol;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace EtlStudio.Web.Grpc;
+
+/// <summary>
+/// Runs one gRPC call over HTTP/2: checks protocol and content type, routes (UNIMPLEMENTED for
+/// anything unknown), applies grpc-timeout, authenticates, reads exactly one message, runs the
+/// method and ends with a status — in trailers, or trailers-only when nothing was sent yet.
+/// </summary>
+internal sealed partial class GrpcCallHandler(
+    GrpcServiceRegistry registry,
+    GrpcAuthenticator authenticator,
+    IOptions<GrpcOptions> options,
+    IEnumerable<IGrpcCallObserver> observers,
+    IServiceProvider services,
+    ILogger<GrpcCallHandler> logger)
+{
+    public async Task HandleAsync(HttpContext http)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var path = http.Request.Path.Value ?? "";
+        var code = await HandleCoreAsync(http, path);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        foreach (var observer in observers) observer.OnCallCompleted(registry.FindUnary(path) is null && registry.FindStreaming(path) is null ? "unknown" : path, code, elapsed);
+    }
+
+    private async Task<GrpcStatusCode> HandleCoreAsync(HttpContext http, string path)
+    {
+        var request = http.Request;
+        if (!HttpProtocol.IsHttp2(request.Protocol))
+        {
+            http.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            http.Response.Headers.Upgrade = "h2c";
+            return GrpcStatusCode.Internal;
+        }
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return GrpcStatusCode.Unimplemented;
+        }
+        if (request.ContentType is not { } contentType || !contentType.StartsWith(GrpcHeaders.ContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            // The protocol says: answer a non-gRPC content type with HTTP 415.
+            http.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return GrpcStatusCode.Internal;
+        }
+
+        var encoding = request.Headers[GrpcHeaders.Encoding].ToString();
+        if (encoding.Length > 0 && encoding != GrpcHeaders.Identity && encoding != GrpcHeaders.Gzip)
+        {
+            http.Response.Headers[GrpcHeaders.AcceptEncoding] = GrpcHeaders.SupportedEncodings;
+            return WriteTrailersOnly(http, GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'. Supported: {GrpcHeaders.SupportedEncodings}.");
+        }
+
+        if (registry.FindStreaming(path) is { } streaming)
+        {
+            await streaming(http);
+            return GrpcStatusCode.OK;
+        }
+        if (registry.FindUnary(path) is not { } method)
+        {
+            var service = path.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+            var known = registry.Services.Any(s => s.FullName == service);
+            return WriteTrailersOnly(http, GrpcStatusCode.Unimplemented, known ? $"Method is unimplemented: {path}" : $"Service is unimplemented: {service}");
+        }
+
+        TimeSpan? timeout = null;
+        if (request.Headers.TryGetValue(GrpcHeaders.Timeout, out var timeoutHeader))
+        {
+            if (!GrpcDeadline.TryParse(timeoutHeader, out var parsed))
+                return WriteTrailersOnly(http, GrpcStatusCode.Internal, $"Invalid grpc-timeout '{timeoutHeader}'.");
+            timeout = parsed;
+        }
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        if (timeout is { } t) cts.CancelAfter(t);
+        DateTimeOffset? deadline = timeout is { } d ? DateTimeOffset.UtcNow + d : null;
+
+        try
+        {
+            var actor = method.AllowAnonymous ? null : await authenticator.AuthenticateAsync(http, cts.Token);
+            var payload = await GrpcFraming.ReadSingleMessageAsync(request.BodyReader, options.Value.MaxReceiveMessageSize, encoding, cts.Token);
+            var message = method.RequestParser.ParseFrom(payload);
+            var context = new GrpcCallContext(http, actor, deadline, cts.Token);
+            var response = await method.Invoke(services, message, context).WaitAsync(cts.Token);
+            return await WriteResponseAsync(http, response);
+        }
+        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
+        {
+            LogClientCancelled(path, ex.GetType().Name);
+            return GrpcStatusCode.Cancelled;
+        }
+        catch (Exception ex) when (cts.IsCancellationRequested && timeout is not null)
+        {
+            // Whatever the method threw once its token fired, the caller's deadline is the cause.
+            _ = ex;
+            return WriteTrailersOnly(http, GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.");
+        }
+        catch (Exception ex)
+        {
+            var (code, text) = GrpcErrorMapping.ToStatus(ex);
+            if (code == GrpcStatusCode.Internal && ex is not GrpcStatusException and not InvalidProtocolBufferException)
+                LogFailed(ex, path);
+            else if (ex is DomainException)
+                LogRefused(path, code);
+            return WriteTrailersOnly(http, code, text);
+        }
+    }
+
+    private async Task<GrpcStatusCode> WriteResponseAsync(HttpContext http, IMessage response)
+    {
+        var size = response.CalculateSize();
+        if (size > options.Value.MaxSendMessageSize)
+            return WriteTrailersOnly(http, GrpcStatusCode.ResourceExhausted, $"Sending message larger than max ({size} vs. {options.Value.MaxSendMessageSize}).");
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = GrpcHeaders.ContentType;
+        http.Response.Headers[GrpcHeaders.AcceptEncoding] = GrpcHeaders.SupportedEncodings;
+        GrpcFraming.WriteFrame(http.Response.BodyWriter, response.ToByteArray());
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        http.Response.AppendTrailer(GrpcHeaders.Status, "0");
+        return GrpcStatusCode.OK;
+    }
+
+    /// <summary>An error before any message: status and message travel in the response headers alone.</summary>
+    internal static GrpcStatusCode WriteTrailersOnly(HttpContext http, GrpcStatusCode code, string message)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = GrpcHeaders.ContentType;
+        http.Response.Headers[GrpcHeaders.Status] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!string.IsNullOrEmpty(message)) http.Response.Headers[GrpcHeaders.Message] = GrpcMessageEncoding.Encode(message);
+        return code;
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "gRPC call {Method} failed")]
+    private partial void LogFailed(Exception ex, string method);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "gRPC call {Method} refused with {Code}")]
+    private partial void LogRefused(string method, GrpcStatusCode code);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "gRPC call {Method} cancelled by the client ({Kind})")]
+    private partial void LogClientCancelled(string method, string kind);
+}

@@ -1,0 +1,10 @@
+using Google.Protobuf;
+
+namespace EtlStudio.Web.Grpc;
+
+/// <summary>A bound unary method: how to parse its request and what runs it.</summary>
+internal sealed record GrpcMethod(
+    string Path,
+    MessageParser RequestParser,
+    Func<IServiceProvider, IMessage, GrpcCallContext, Task<IMessage>> Invoke,
+    bool AllowAnonymous);

@@ -1,0 +1,67 @@
+using EtlStudio.Core.Connections;
+using EtlStudio.Core.Domain;
+using EtlStudio.Protos.ExtDatamoduleManager;
+using ProtoConnection = EtlStudio.Protos.ExtDatamoduleManager.Connection;
+
+namespace EtlStudio.Web.Grpc.Services;
+
+/// <summary>etl.ext.datamodule.manager.V1.ExtDatamoduleManager over <see cref="ConnectionService"/>. Secrets go in, never out.</summary>
+[GrpcService(typeof(ExtDatamoduleManagerReflection), "ExtDatamoduleManager")]
+internal sealed class ExtDatamoduleManagerGrpcService(ConnectionService connections) : IGrpcService
+{
+    public void Register(GrpcServiceBinder binder) => binder
+        .Unary<CreateConnectionRequest, CreateConnectionResponse>("CreateConnection", CreateAsync)
+        .Unary<UpdateConnectionRequest, UpdateConnectionResponse>("UpdateConnection", UpdateAsync)
+        .Unary<GetConnectionRequest, GetConnectionResponse>("GetConnection", GetAsync)
+        .Unary<GetAllConnectionRequest, GetAllConnectionResponse>("GetAllConnection", GetAllAsync);
+
+    private async Task<CreateConnectionResponse> CreateAsync(CreateConnectionRequest r, GrpcCallContext call)
+    {
+        var id = await connections.CreateAsync(call.Actor, ToInput(r.Connection), call.CancellationToken);
+        return new CreateConnectionResponse { Id = id.ToString() };
+    }
+
+    private async Task<UpdateConnectionResponse> UpdateAsync(UpdateConnectionRequest r, GrpcCallContext call)
+    {
+        await connections.UpdateAsync(call.Actor, ProtoIds.Parse(r.Id, "id"), ToInput(r.Connection), call.CancellationToken);
+        return new UpdateConnectionResponse { Result = true };
+    }
+
+    private async Task<GetConnectionResponse> GetAsync(GetConnectionRequest r, GrpcCallContext call) =>
+        new() { Connection = ToProto(await connections.GetAsync(call.Actor, ProtoIds.Parse(r.Id, "id"), call.CancellationToken)) };
+
+    private async Task<GetAllConnectionResponse> GetAllAsync(GetAllConnectionRequest r, GrpcCallContext call)
+    {
+        var page = await connections.ListAsync(call.Actor, ProtoIds.Page(r.Page, r.PageSize), r.Search, call.CancellationToken);
+        var response = new GetAllConnectionResponse { TotalCount = page.Total };
+        response.Connections.AddRange(page.Items.Select(ToProto));
+        return response;
+    }
+
+    private static Core.Connections.ConnectionInput ToInput(Protos.ExtDatamoduleManager.ConnectionInput? c)
+    {
+        if (c is null) throw new Core.Common.ValidationException("connection", "The connection is required.");
+        var kind = c.Type switch
+        {
+            ConnectionType.Postgresql => ConnectionKind.PostgreSql,
+            ConnectionType.HttpJson => ConnectionKind.HttpJson,
+            _ => throw new Core.Common.ValidationException("connection.type", $"Unknown connection type {(int)c.Type}."),
+        };
+        return new Core.Connections.ConnectionInput(c.Name, kind, c.Description, c.ContractJson, string.IsNullOrEmpty(c.ConnectionString) ? null : c.ConnectionString,
+            c.OwnerUserIds.Count == 0 ? null : c.OwnerUserIds.Select((id, i) => ProtoIds.Parse(id, $"connection.owner_user_ids[{i}]")).ToList());
+    }
+
+    private static ProtoConnection ToProto(ConnectionView v)
+    {
+        var c = new ProtoConnection
+        {
+            Id = v.Id.ToString(), Name = v.Name, Type = v.Kind == ConnectionKind.PostgreSql ? ConnectionType.Postgresql : ConnectionType.HttpJson,
+            Description = v.Description, ContractJson = v.ContractJson, ConnectionHint = v.SecretHint, Version = v.Version,
+            CollectionProtocolJson = v.CollectionProtocolJson, CreatedAt = v.CreatedAt.ToProto(), UpdatedAt = v.UpdatedAt.ToProto(),
+        };
+        c.Owners.AddRange(v.Owners.Select(o => new Owner { UserId = o.UserId.ToString(), Name = o.Login }));
+        c.MyAccess.AddRange(v.MyAccess.Select(a => (Protos.ExtDatamoduleManager.AccessType)(int)a));
+        c.MyPendingRequests.AddRange(v.MyPendingRequests.Select(a => (Protos.ExtDatamoduleManager.AccessType)(int)a));
+        return c;
+    }
+}
