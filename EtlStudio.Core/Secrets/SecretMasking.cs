@@ -13,8 +13,7 @@ public static class SecretMasking
         try
         {
             var builder = new Npgsql.NpgsqlConnectionStringBuilder(secret);
-            var shown = new Npgsql.NpgsqlConnectionStringBuilder { Host = builder.Host, Port = builder.Port, Database = builder.Database, Username = builder.Username };
-            return shown.ConnectionString + ";Password=•••";
+            return $"Host={builder.Host};Port={builder.Port};Database={builder.Database};Username={builder.Username};Password=•••";
         }
         catch (ArgumentException)
         {

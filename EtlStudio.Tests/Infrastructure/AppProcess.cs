@@ -26,7 +26,7 @@ public class AppProcess : IAsyncLifetime
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         if (!File.Exists(RepositoryPaths.WebDll)) throw new InvalidOperationException($"Build the web app first: {RepositoryPaths.WebDll} is missing.");
         await _database.InitializeAsync();
@@ -66,7 +66,7 @@ public class AppProcess : IAsyncLifetime
         throw new TimeoutException($"The app did not become ready in 90 s:\n{Log}");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
         {

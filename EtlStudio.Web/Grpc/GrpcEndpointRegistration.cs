@@ -28,6 +28,7 @@ public static class GrpcEndpointRegistration
         services.AddSingleton(sp =>
         {
             var registry = new GrpcServiceRegistry(sp.GetServices<IGrpcService>());
+            foreach (var file in EtlStudioContracts.Files) foreach (var service in file.Services) registry.Declare(service);
             new ReflectionGrpcService(registry, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GrpcOptions>>()).MapTo(registry);
             return registry;
         });

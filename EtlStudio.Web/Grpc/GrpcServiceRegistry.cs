@@ -21,6 +21,12 @@ internal sealed class GrpcServiceRegistry
 
     public IReadOnlyList<ServiceDescriptor> Services => _services;
 
+    /// <summary>Declares a contract's service even where no adapter binds it yet: reflection lists it, its methods answer UNIMPLEMENTED.</summary>
+    public void Declare(ServiceDescriptor service)
+    {
+        if (_services.All(s => s.FullName != service.FullName)) _services.Add(service);
+    }
+
     public GrpcMethod? FindUnary(string path) => _methods.GetValueOrDefault(path);
 
     public Func<HttpContext, Task>? FindStreaming(string path) => _streaming.GetValueOrDefault(path);

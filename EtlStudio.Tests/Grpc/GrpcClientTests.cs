@@ -1,0 +1,139 @@
+using System.Text.Json;
+using EtlStudio.Core.Demo;
+using EtlStudio.Tests.Infrastructure;
+
+namespace EtlStudio.Tests.Grpc;
+
+/// <summary>
+/// A real out-of-process gRPC client (python3-grpcio) against the running app: every implemented
+/// method, each error code, tokens missing, tampered and expired, health and reflection.
+/// </summary>
+public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<GrpcClientTests.Run>
+{
+    public sealed class Run : AppProcess
+    {
+        public JsonElement Results { get; private set; }
+
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            // The signing key is created on first use; the expired token must be signed with that same key.
+            using (var http = new HttpClient())
+                (await http.PostAsync($"{BaseUrl}/auth/dev-token", new FormUrlEncodedContent([new("user", "dave")]))).EnsureSuccessStatusCode();
+            var expired = await ExpiredTokenFactory.CreateAsync(DatabaseConnectionString, DemoSeeder.AliceId);
+            Results = await PythonGrpcClient.RunAsync("scenarios.py", BaseUrl, GrpcTarget, expired);
+        }
+    }
+
+    private JsonElement Scenario(string name) =>
+        run.Results.TryGetProperty(name, out var s) ? s : throw new Xunit.Sdk.XunitException($"Scenario {name} did not run.");
+
+    [Theory]
+    [InlineData("health", "OK")]
+    [InlineData("no_token", "UNAUTHENTICATED")]
+    [InlineData("garbage_token", "UNAUTHENTICATED")]
+    [InlineData("tampered_token", "UNAUTHENTICATED")]
+    [InlineData("expired_token", "UNAUTHENTICATED")]
+    [InlineData("get_user_self", "OK")]
+    [InlineData("get_user_missing", "NOT_FOUND")]
+    [InlineData("get_user_bad_id", "INVALID_ARGUMENT")]
+    [InlineData("get_user_other_denied", "PERMISSION_DENIED")]
+    [InlineData("create_user", "OK")]
+    [InlineData("create_user_duplicate", "ALREADY_EXISTS")]
+    [InlineData("create_user_invalid", "INVALID_ARGUMENT")]
+    [InlineData("create_user_denied", "PERMISSION_DENIED")]
+    [InlineData("add_role", "OK")]
+    [InlineData("add_role_duplicate", "ALREADY_EXISTS")]
+    [InlineData("remove_role", "OK")]
+    [InlineData("remove_role_missing", "NOT_FOUND")]
+    [InlineData("get_all_connections", "OK")]
+    [InlineData("get_connection", "OK")]
+    [InlineData("create_connection", "OK")]
+    [InlineData("create_connection_denied", "PERMISSION_DENIED")]
+    [InlineData("create_connection_invalid", "INVALID_ARGUMENT")]
+    [InlineData("update_connection", "OK")]
+    [InlineData("update_connection_denied", "PERMISSION_DENIED")]
+    [InlineData("add_access", "OK")]
+    [InlineData("add_access_duplicate", "ALREADY_EXISTS")]
+    [InlineData("add_access_for_someone_else", "PERMISSION_DENIED")]
+    [InlineData("add_access_already_held", "FAILED_PRECONDITION")]
+    [InlineData("list_access_requests", "OK")]
+    [InlineData("approve_as_someone_else", "PERMISSION_DENIED")]
+    [InlineData("approve_by_non_owner", "PERMISSION_DENIED")]
+    [InlineData("approve", "OK")]
+    [InlineData("approve_again", "FAILED_PRECONDITION")]
+    [InlineData("requester_has_access", "OK")]
+    [InlineData("remove_access", "OK")]
+    [InlineData("list_audit_logs", "OK")]
+    [InlineData("get_audit_log", "OK")]
+    [InlineData("get_audit_log_other_denied", "PERMISSION_DENIED")]
+    [InlineData("get_audit_log_missing", "NOT_FOUND")]
+    [InlineData("unknown_method", "UNIMPLEMENTED")]
+    [InlineData("unknown_service", "UNIMPLEMENTED")]
+    [InlineData("too_large", "RESOURCE_EXHAUSTED")]
+    [InlineData("gzip_request", "OK")]
+    [InlineData("tiny_deadline", "DEADLINE_EXCEEDED")]
+    [InlineData("reflection_v1", "OK")]
+    [InlineData("reflection_v1alpha", "OK")]
+    public void Each_call_ends_with_the_expected_status(string scenario, string expected) =>
+        Assert.Equal(expected, Scenario(scenario).GetProperty("code").GetString());
+
+    [Fact]
+    public void Health_reports_serving_and_the_admin_sees_her_roles()
+    {
+        Assert.Equal("SERVING", Scenario("health").GetProperty("status").GetString());
+        var roles = Scenario("get_user_self").GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ToList();
+        Assert.Equal(["EDIT_TASK", "MANAGE_DATA", "CREATE_EXT_DATAMODULE", "PROCESS_ETL_TASK", "ADMIN"], roles);
+    }
+
+    [Fact]
+    public void Connections_never_carry_their_secrets()
+    {
+        var hints = Scenario("get_all_connections").GetProperty("hints").EnumerateArray().Select(h => h.GetString()!).ToList();
+        Assert.NotEmpty(hints);
+        Assert.All(hints, h => Assert.DoesNotContain("Password=etlstudio", h, StringComparison.OrdinalIgnoreCase));
+        Assert.All(hints, h => Assert.DoesNotContain("sk_live_123", h));
+        Assert.False(Scenario("audit_has_no_secret").GetProperty("leaked").GetBoolean());
+        Assert.Equal(["bob"], Scenario("get_connection").GetProperty("owners").EnumerateArray().Select(o => o.GetString()));
+    }
+
+    [Fact]
+    public void The_owner_sees_the_request_and_after_approval_the_requester_holds_READ()
+    {
+        var list = Scenario("list_access_requests");
+        Assert.Contains(list.GetProperty("request_id").GetString(), list.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
+        var access = Scenario("requester_has_access");
+        var crm = access.GetProperty("crm").GetString();
+        Assert.Contains(access.GetProperty("accesses").EnumerateArray(),
+            a => a[0].GetString() == crm && a[1].EnumerateArray().Any(t => t.GetString() == "READ"));
+    }
+
+    [Fact]
+    public void Changes_over_gRPC_and_every_refusal_are_in_the_audit_trail()
+    {
+        var logs = Scenario("list_audit_logs");
+        Assert.Equal(["access.approve", "access.request", "access.revoke"], logs.GetProperty("actions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["grpc"], logs.GetProperty("sources").EnumerateArray().Select(a => a.GetString()));
+        var denied = logs.GetProperty("denied_actions").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.Contains("user.create", denied);
+        Assert.Contains("access.approve", denied);
+        Assert.Contains("connection.create", denied);
+    }
+
+    [Fact]
+    public void Reflection_lists_every_contract_and_a_method_found_by_reflection_alone_can_be_called()
+    {
+        foreach (var version in new[] { "reflection_v1", "reflection_v1alpha" })
+        {
+            var services = Scenario(version).GetProperty("services").EnumerateArray().Select(s => s.GetString()).ToList();
+            foreach (var expected in new[]
+                     {
+                         "etl.user.manager.V1.UserManager", "etl.script.manager.V1.ScriptManager", "etl.task.manager.V1.EtlTaskManager",
+                         "etl.data.manager.V1.DataManager", "etl.ext.datamodule.manager.V1.ExtDatamoduleManager", "etl.audit.logger.V1.AuditLogger",
+                         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                     })
+                Assert.Contains(expected, services);
+            Assert.Equal("alice", Scenario(version).GetProperty("dynamic_user").GetString());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+"""Runs EtlStudio's gRPC scenarios with a real client and prints one JSON object: scenario -> outcome.
+
+usage: scenarios.py BASE_URL GRPC_TARGET [EXPIRED_TOKEN]
+"""
+import json
+import sys
+import uuid
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+from etl_grpc import PB, Client, dev_token
+
+base, target = sys.argv[1], sys.argv[2]
+expired = sys.argv[3] if len(sys.argv) > 3 else None
+um, ext, audit, health = PB["user_manager"], PB["ext_datamodule_manager"], PB["audit_logger"], PB["grpc.health.v1.health"]
+UM, EXT, AUD = "etl.user.manager.V1.UserManager", "etl.ext.datamodule.manager.V1.ExtDatamoduleManager", "etl.audit.logger.V1.AuditLogger"
+out = {}
+
+
+def record(name, result, **extra):
+    code, details, response = result
+    out[name] = {"code": code, "details": details, **extra}
+    return response
+
+
+alice, bob, dave = (Client(target, dev_token(base, u)) for u in ("alice", "bob", "dave"))
+anonymous = Client(target)
+
+# Health and authentication
+r = record("health", anonymous.result("grpc.health.v1.Health", "Check", health.HealthCheckRequest(), health.HealthCheckResponse))
+out["health"]["status"] = health.HealthCheckResponse.ServingStatus.Name(r.status) if r else None
+record("no_token", anonymous.result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse))
+record("garbage_token", Client(target, "not.a.jwt").result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse))
+token = dev_token(base, "alice")
+record("tampered_token", Client(target, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")).result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse))
+if expired:
+    record("expired_token", Client(target, expired).result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse))
+
+# UserManager
+me = record("get_user_self", alice.result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse))
+out["get_user_self"]["roles"] = [um.UserRole.Name(x) for x in me.user.roles] if me else []
+record("get_user_missing", alice.result(UM, "GetUser", um.GetUserRequest(id=str(uuid.uuid4())), um.GetUserResponse))
+record("get_user_bad_id", alice.result(UM, "GetUser", um.GetUserRequest(id="nope"), um.GetUserResponse))
+record("get_user_other_denied", dave.result(UM, "GetUser", um.GetUserRequest(id=me.user.id), um.GetUserResponse))
+login = "erin" + uuid.uuid4().hex[:6]
+created = record("create_user", alice.result(UM, "CreateUser", um.CreateUserRequest(name=login, display_name="Erin"), um.CreateUserResponse))
+record("create_user_duplicate", alice.result(UM, "CreateUser", um.CreateUserRequest(name=login), um.CreateUserResponse))
+record("create_user_invalid", alice.result(UM, "CreateUser", um.CreateUserRequest(name="x"), um.CreateUserResponse))
+record("create_user_denied", dave.result(UM, "CreateUser", um.CreateUserRequest(name="mallory"), um.CreateUserResponse))
+record("add_role", alice.result(UM, "AddRole", um.AddRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.AddRoleResponse))
+record("add_role_duplicate", alice.result(UM, "AddRole", um.AddRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.AddRoleResponse))
+record("remove_role", alice.result(UM, "RemoveRole", um.RemoveRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.RemoveRoleResponse))
+record("remove_role_missing", alice.result(UM, "RemoveRole", um.RemoveRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.RemoveRoleResponse))
+
+# ExtDatamoduleManager
+listing = record("get_all_connections", dave.result(EXT, "GetAllConnection", ext.GetAllConnectionRequest(), ext.GetAllConnectionResponse))
+crm = next(c for c in listing.connections if c.name == "CRM (demo)")
+out["get_all_connections"]["names"] = sorted(c.name for c in listing.connections)
+out["get_all_connections"]["hints"] = [c.connection_hint for c in listing.connections]
+got = record("get_connection", dave.result(EXT, "GetConnection", ext.GetConnectionRequest(id=crm.id), ext.GetConnectionResponse))
+out["get_connection"]["owners"] = [o.name for o in got.connection.owners]
+new_conn = record("create_connection", bob.result(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+    name="partner-api-" + uuid.uuid4().hex[:6], type=ext.HTTP_JSON, connection_string="https://partner.example/v1\nAuthorization: Bearer sk_live_123",
+    contract_json='{"tables":{"events":["id"]}}')), ext.CreateConnectionResponse))
+record("create_connection_denied", dave.result(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+    name="nope", type=ext.POSTGRESQL, connection_string="Host=x")), ext.CreateConnectionResponse))
+record("create_connection_invalid", bob.result(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+    name="bad-json", type=ext.HTTP_JSON, connection_string="https://x.example", contract_json="{nope")), ext.CreateConnectionResponse))
+record("update_connection", bob.result(EXT, "UpdateConnection", ext.UpdateConnectionRequest(id=new_conn.id, connection=ext.ConnectionInput(
+    name="partner-api-renamed-" + uuid.uuid4().hex[:4], type=ext.HTTP_JSON, description="renamed")), ext.UpdateConnectionResponse))
+record("update_connection_denied", dave.result(EXT, "UpdateConnection", ext.UpdateConnectionRequest(id=new_conn.id, connection=ext.ConnectionInput(
+    name="hijack", type=ext.HTTP_JSON)), ext.UpdateConnectionResponse))
+
+# Access: request -> owner lists -> approve (owner_user_id checked) -> requester holds READ
+req = record("add_access", dave.result(UM, "AddAccess", um.AddAccessRequest(
+    access=um.ExtDatamoduleAccess(ext_datamodule_id=crm.id, access_types=[um.READ]), reason="churn model features", wished_days=30), um.AddAccessResponse))
+record("add_access_duplicate", dave.result(UM, "AddAccess", um.AddAccessRequest(
+    access=um.ExtDatamoduleAccess(ext_datamodule_id=crm.id, access_types=[um.READ]), reason="again please"), um.AddAccessResponse))
+record("add_access_for_someone_else", dave.result(UM, "AddAccess", um.AddAccessRequest(user_id=me.user.id,
+    access=um.ExtDatamoduleAccess(ext_datamodule_id=crm.id, access_types=[um.READ]), reason="sneaky"), um.AddAccessResponse))
+record("add_access_already_held", bob.result(UM, "AddAccess", um.AddAccessRequest(
+    access=um.ExtDatamoduleAccess(ext_datamodule_id=crm.id, access_types=[um.READ]), reason="I own it"), um.AddAccessResponse))
+inbox = record("list_access_requests", bob.result(UM, "ListAccessRequests", um.ListAccessRequestsRequest(), um.ListAccessRequestsResponse))
+out["list_access_requests"]["ids"] = [x.id for x in inbox.requests]
+out["list_access_requests"]["request_id"] = req.access_request_id
+bob_me = bob.call(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse)
+record("approve_as_someone_else", bob.result(UM, "ApproveAccessRequest", um.ApproveAccessRequest(access_request_id=req.access_request_id, owner_user_id=me.user.id, state=True), um.ApproveAccessResponse))
+record("approve_by_non_owner", dave.result(UM, "ApproveAccessRequest", um.ApproveAccessRequest(access_request_id=req.access_request_id, state=True), um.ApproveAccessResponse))
+record("approve", bob.result(UM, "ApproveAccessRequest", um.ApproveAccessRequest(access_request_id=req.access_request_id, owner_user_id=bob_me.user.id, state=True, comment="ok"), um.ApproveAccessResponse))
+record("approve_again", bob.result(UM, "ApproveAccessRequest", um.ApproveAccessRequest(access_request_id=req.access_request_id, state=False), um.ApproveAccessResponse))
+dave_me = record("requester_has_access", dave.result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse))
+out["requester_has_access"]["accesses"] = [(a.ext_datamodule_id, [um.ExtDatamoduleAccessType.Name(t) for t in a.access_types]) for a in dave_me.user.ext_datamodule_accesses]
+out["requester_has_access"]["crm"] = crm.id
+record("remove_access", dave.result(UM, "RemoveAccess", um.RemoveAccessRequest(user_id=dave_me.user.id,
+    access=um.ExtDatamoduleAccess(ext_datamodule_id=crm.id, access_types=[um.READ])), um.RemoveAccessResponse))
+
+# AuditLogger
+logs = record("list_audit_logs", alice.result(AUD, "ListAuditLogs", audit.ListAuditLogsRequest(action="access.", page_size=50), audit.ListAuditLogsResponse))
+out["list_audit_logs"]["actions"] = sorted({l.action for l in logs.logs})
+out["list_audit_logs"]["sources"] = sorted({l.source for l in logs.logs})
+denied = alice.call(AUD, "ListAuditLogs", audit.ListAuditLogsRequest(outcome="Denied", page_size=100), audit.ListAuditLogsResponse)
+out["list_audit_logs"]["denied_actions"] = sorted({l.action for l in denied.logs})
+one = record("get_audit_log", alice.result(AUD, "GetAuditLog", audit.GetAuditLogRequest(id=logs.logs[0].id), audit.GetAuditLogResponse))
+out["get_audit_log"]["action"] = one.log.action if one else None
+bobs_entry = next(l for l in logs.logs if l.actor == "bob")
+record("get_audit_log_other_denied", dave.result(AUD, "GetAuditLog", audit.GetAuditLogRequest(id=bobs_entry.id), audit.GetAuditLogResponse))
+record("get_audit_log_missing", alice.result(AUD, "GetAuditLog", audit.GetAuditLogRequest(id=10**12), audit.GetAuditLogResponse))
+all_secrets = json.dumps([l.changes_json for l in alice.call(AUD, "ListAuditLogs", audit.ListAuditLogsRequest(page_size=500), audit.ListAuditLogsResponse).logs])
+out["audit_has_no_secret"] = {"code": "OK", "leaked": "sk_live_123" in all_secrets}
+
+# Protocol: unknown routes, limits, compression
+record("unknown_method", alice.result(UM, "DropAllTables", um.GetUserRequest(), um.GetUserResponse))
+record("unknown_service", alice.result("etl.nothing.V1.Nothing", "Do", um.GetUserRequest(), um.GetUserResponse))
+record("too_large", alice.result(UM, "CreateUser", um.CreateUserRequest(name="x" * (5 * 1024 * 1024)), um.CreateUserResponse))
+record("gzip_request", alice.result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse, compression=grpc.Compression.Gzip))
+record("tiny_deadline", alice.result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse, timeout=0.000001))
+
+# Reflection: list services (v1 and v1alpha), then build descriptors and call GetUser by name only
+ref = PB["grpc.reflection.v1.reflection"]
+
+
+def reflect(path, requests):
+    stream = alice.channel.stream_stream(path, request_serializer=lambda m: m.SerializeToString(),
+                                         response_deserializer=ref.ServerReflectionResponse.FromString)
+    return list(stream(iter(requests), timeout=10))
+
+
+for version in ("v1", "v1alpha"):
+    try:
+        responses = reflect(f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
+                            [ref.ServerReflectionRequest(list_services=""), ref.ServerReflectionRequest(file_containing_symbol=UM)])
+        services = sorted(s.name for s in responses[0].list_services_response.service)
+        pool = descriptor_pool.DescriptorPool()
+        protos = [descriptor_pb2.FileDescriptorProto.FromString(b) for b in responses[1].file_descriptor_response.file_descriptor_proto]
+        pending = {p.name: p for p in protos}
+        while pending:  # add dependencies first
+            for name, p in list(pending.items()):
+                if all(d not in pending for d in p.dependency):
+                    pool.Add(p)
+                    del pending[name]
+        method = pool.FindServiceByName(UM).FindMethodByName("GetUser")
+        factory = message_factory.MessageFactory(pool)  # GetMessageClass is newer than Debian's protobuf
+        Req, Resp = factory.GetPrototype(method.input_type), factory.GetPrototype(method.output_type)
+        dyn = alice.call(UM, "GetUser", Req(), Resp)
+        out[f"reflection_{version}"] = {"code": "OK", "services": services, "dynamic_user": dyn.user.name}
+    except grpc.RpcError as e:
+        out[f"reflection_{version}"] = {"code": e.code().name, "details": e.details()}
+
+print(json.dumps(out))
