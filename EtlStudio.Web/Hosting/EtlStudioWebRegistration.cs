@@ -25,6 +25,12 @@ public static class EtlStudioWebRegistration
 
     public static WebApplication UseEtlStudioWeb(this WebApplication app)
     {
+        if (NodeRoleOptions.Read(app.Configuration) == NodeRole.WorkerOnly)
+        {
+            // A worker node answers only its probes; browsers and gRPC clients go to web nodes.
+            app.MapEtlStudioHealth();
+            return app;
+        }
         app.UseEtlStudioGrpc();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStaticFiles();

@@ -16,7 +16,8 @@ public static class KestrelEndpoints
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.ListenAnyIP(HttpPort(context.Configuration), o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
-            kestrel.ListenAnyIP(GrpcPort(context.Configuration), o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+            if (NodeRoleOptions.Read(context.Configuration) != NodeRole.WorkerOnly)
+                kestrel.ListenAnyIP(GrpcPort(context.Configuration), o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
         });
         return builder;
     }
