@@ -29,6 +29,7 @@ public static class EtlStudioWebRegistration
         {
             // A worker node answers only its probes; browsers and gRPC clients go to web nodes.
             app.MapEtlStudioHealth();
+            app.MapFallback(() => Results.NotFound("This is a worker node: it serves no pages and no gRPC.")).AllowAnonymous();
             return app;
         }
         app.UseEtlStudioGrpc();
