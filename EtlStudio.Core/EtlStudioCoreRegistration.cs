@@ -55,6 +55,7 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<AccessRequestService>();
         services.AddSingleton<AuditQueryService>();
+        services.AddSingleton<Scripts.ScriptService>();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
         services.AddSingleton<DemoSeeder>();
         return services;

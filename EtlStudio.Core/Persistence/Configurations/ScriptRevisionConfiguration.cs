@@ -9,6 +9,8 @@ internal sealed class ScriptRevisionConfiguration : IEntityTypeConfiguration<Scr
     public void Configure(EntityTypeBuilder<ScriptRevision> b)
     {
         b.ToTable("script_revisions");
+        // Declared so EF inserts a new script before its first revision.
+        b.HasOne<Script>().WithMany().HasForeignKey(r => r.ScriptId);
         b.Property(s => s.SettingsJson).HasColumnType("jsonb");
         b.Property(s => s.FieldsJson).HasColumnType("jsonb");
     }
