@@ -64,6 +64,20 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
     [InlineData("approve_again", "FAILED_PRECONDITION")]
     [InlineData("requester_has_access", "OK")]
     [InlineData("remove_access", "OK")]
+    [InlineData("create_script", "OK")]
+    [InlineData("create_script_invalid", "INVALID_ARGUMENT")]
+    [InlineData("create_script_no_kind", "INVALID_ARGUMENT")]
+    [InlineData("create_script_denied", "PERMISSION_DENIED")]
+    [InlineData("get_script", "OK")]
+    [InlineData("update_script", "OK")]
+    [InlineData("update_script_wrong_kind", "INVALID_ARGUMENT")]
+    [InlineData("release_script", "OK")]
+    [InlineData("release_script_again", "FAILED_PRECONDITION")]
+    [InlineData("update_released_script", "OK")]
+    [InlineData("create_transformer", "OK")]
+    [InlineData("create_anonymization", "OK")]
+    [InlineData("get_all_scripts", "OK")]
+    [InlineData("get_script_missing", "NOT_FOUND")]
     [InlineData("list_audit_logs", "OK")]
     [InlineData("get_audit_log", "OK")]
     [InlineData("get_audit_log_other_denied", "PERMISSION_DENIED")]
@@ -106,6 +120,19 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
         var crm = access.GetProperty("crm").GetString();
         Assert.Contains(access.GetProperty("accesses").EnumerateArray(),
             a => a[0].GetString() == crm && a[1].EnumerateArray().Any(t => t.GetString() == "READ"));
+    }
+
+    [Fact]
+    public void Scripts_round_trip_in_the_seed_shape_and_a_released_script_stays_frozen()
+    {
+        Assert.Equal("field_rule", Scenario("get_script").GetProperty("kind").GetString());
+        Assert.Equal("120", Scenario("get_script").GetProperty("max").GetString());
+        Assert.True(Scenario("update_released_script").GetProperty("new_id").GetBoolean());
+        Assert.True(Scenario("update_released_script").GetProperty("released_unchanged").GetBoolean());
+        var names = Scenario("get_all_scripts").GetProperty("names").EnumerateArray().Select(n => n.GetString()).ToList();
+        Assert.Contains("age 18-99", names);
+        Assert.Contains("order totals", names);
+        Assert.Contains("income noise", names);
     }
 
     [Fact]

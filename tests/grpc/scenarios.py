@@ -95,6 +95,39 @@ out["requester_has_access"]["crm"] = crm.id
 record("remove_access", dave.result(UM, "RemoveAccess", um.RemoveAccessRequest(user_id=dave_me.user.id,
     access=um.ExtDatamoduleAccess(ext_datamodule_id=crm.id, access_types=[um.READ])), um.RemoveAccessResponse))
 
+# ScriptManager (seed contract)
+sm = PB["script_manager"]
+SM = "etl.script.manager.V1.ScriptManager"
+from google.protobuf import empty_pb2, wrappers_pb2
+rule = sm.Script(name="age 18-120", field_rule=sm.FieldRule(field_type=sm.Integer, type=sm.FillOutOfRange, min_value="18", max_value="120"),
+                 fields=[sm.Field(ext_datamodule_id=crm.id, field_name="age")])
+made = record("create_script", alice.result(SM, "CreateScript", sm.CreateScriptRequest(script=rule), sm.CreateScriptResponse))
+record("create_script_invalid", alice.result(SM, "CreateScript", sm.CreateScriptRequest(script=sm.Script(name="bad",
+    field_rule=sm.FieldRule(field_type=sm.Integer, type=sm.FillOutOfRange, min_value="120", max_value="18"))), sm.CreateScriptResponse))
+record("create_script_no_kind", alice.result(SM, "CreateScript", sm.CreateScriptRequest(script=sm.Script(name="kindless")), sm.CreateScriptResponse))
+record("create_script_denied", dave.result(SM, "CreateScript", sm.CreateScriptRequest(script=rule), sm.CreateScriptResponse))
+got_script = record("get_script", alice.result(SM, "GetScript", sm.GetScriptRequest(script_id=made.script_id), sm.GetScriptResponse))
+out["get_script"]["max"] = got_script.script.field_rule.max_value if got_script else None
+out["get_script"]["kind"] = got_script.script.WhichOneof("script") if got_script else None
+record("update_script", alice.result(SM, "UpdateScript", sm.UpdateScriptRequest(script_id=made.script_id,
+    field_rule=sm.FieldRule(field_type=sm.Integer, type=sm.FillOutOfRange, min_value="18", max_value="110")), sm.UpdateScriptResponse))
+record("update_script_wrong_kind", alice.result(SM, "UpdateScript", sm.UpdateScriptRequest(script_id=made.script_id, extractor=empty_pb2.Empty()), sm.UpdateScriptResponse))
+record("release_script", alice.result(SM, "ReleaseScript", sm.ReleaseScriptRequest(script_id=made.script_id), sm.ReleaseScriptResponse))
+record("release_script_again", alice.result(SM, "ReleaseScript", sm.ReleaseScriptRequest(script_id=made.script_id), sm.ReleaseScriptResponse))
+draft = record("update_released_script", alice.result(SM, "UpdateScript", sm.UpdateScriptRequest(script_id=made.script_id, name=wrappers_pb2.StringValue(value="age 18-99"),
+    field_rule=sm.FieldRule(field_type=sm.Integer, type=sm.FillOutOfRange, min_value="18", max_value="99")), sm.UpdateScriptResponse))
+out["update_released_script"]["new_id"] = draft.script_id != made.script_id if draft else None
+still = alice.call(SM, "GetScript", sm.GetScriptRequest(script_id=made.script_id), sm.GetScriptResponse)
+out["update_released_script"]["released_unchanged"] = still.script.released and still.script.field_rule.max_value == "110"
+xform = record("create_transformer", alice.result(SM, "CreateScript", sm.CreateScriptRequest(script=sm.Script(name="order totals",
+    transformer=sm.TransformationScript(transformation_script=wrappers_pb2.StringValue(value="SELECT customer_id, sum(amount) AS total FROM orders GROUP BY 1"),
+                                        type=sm.Merge, target_table="order_totals"))), sm.CreateScriptResponse))
+anon = record("create_anonymization", alice.result(SM, "CreateScript", sm.CreateScriptRequest(script=sm.Script(name="income noise",
+    anonymization_rule=sm.AnonymizationRule(type=sm.Perturbation, parameters={"distribution": "laplace", "scale": "500"}))), sm.CreateScriptResponse))
+listed = record("get_all_scripts", alice.result(SM, "GetAllScript", sm.GetAllScriptRequest(page_size=100), sm.GetAllScriptResponse))
+out["get_all_scripts"]["names"] = sorted(x.name for x in listed.scripts) if listed else []
+record("get_script_missing", alice.result(SM, "GetScript", sm.GetScriptRequest(script_id=str(uuid.uuid4())), sm.GetScriptResponse))
+
 # AuditLogger
 logs = record("list_audit_logs", alice.result(AUD, "ListAuditLogs", audit.ListAuditLogsRequest(action="access.", page_size=50), audit.ListAuditLogsResponse))
 out["list_audit_logs"]["actions"] = sorted({l.action for l in logs.logs})
