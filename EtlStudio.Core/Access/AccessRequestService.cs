@@ -167,6 +167,20 @@ public sealed class AccessRequestService(ChangeScope scope, AccessPolicy policy,
         return ids.Count;
     }
 
+    /// <summary>Who holds which access to a connection; owners and administrators may look.</summary>
+    public async Task<IReadOnlyList<Identity.GrantHolderView>> ListGrantsAsync(Actor actor, Guid connectionId, CancellationToken ct = default)
+    {
+        if (!await policy.HasAccessAsync(actor, connectionId, AccessType.Owner, ct) && !await policy.IsAdminAsync(actor, ct))
+            await policy.DenyAsync(actor, "access.grants.list", "Connection", connectionId, "Only owners and administrators can see who has access.", ct);
+        var now = time.GetUtcNow();
+        return await scope.ReadAsync<IReadOnlyList<Identity.GrantHolderView>>(async db => await (
+            from g in db.ConnectionGrants
+            join u in db.Users on g.UserId equals u.Id
+            where g.ConnectionId == connectionId && (g.ExpiresAt == null || g.ExpiresAt > now)
+            orderby u.Login, g.Access
+            select new Identity.GrantHolderView(g.Id, g.UserId, u.Login, g.Access, g.GrantedAt, g.ExpiresAt)).ToListAsync(ct), ct);
+    }
+
     /// <summary>Recurring job: expired grants are deleted (they already stopped working at their expiry).</summary>
     public async Task<int> ExpireGrantsAsync(CancellationToken ct = default)
     {

@@ -18,6 +18,7 @@ public static class EtlStudioWebRegistration
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddRadzenComponents();
         builder.Services.AddScoped<CurrentActor>();
+        builder.Services.AddScoped<Components.Shared.UiFeedback>();
         builder.Services.AddEtlStudioHealthChecks();
         builder.Services.AddEtlStudioGrpc(builder.Configuration);
         return builder;

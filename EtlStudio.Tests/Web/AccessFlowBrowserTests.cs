@@ -1,0 +1,95 @@
+using EtlStudio.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace EtlStudio.Tests.Web;
+
+/// <summary>
+/// Request → notify → approve/deny → notify, in the browser, as the seeded users would live it:
+/// dave asks, bob (owner of the demo sources) decides, alice manages roles.
+/// </summary>
+public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IClassFixture<AppProcess>, IClassFixture<Browser>
+{
+    private async Task<IPage> SignInAsync(string login, string path = "/")
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
+        await page.GetByTestId($"signin-{login}").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login);
+        return page;
+    }
+
+    private static ILocator Row(IPage page, string grid, string text) => page.Locator($"[data-testid={grid}] tbody tr", new() { HasText = text });
+
+    [Fact]
+    public async Task A_request_reaches_the_owner_who_approves_and_the_requester_is_told()
+    {
+        // dave asks for READ on the CRM with a reason.
+        var dave = await SignInAsync("dave", "/connections");
+        await Assertions.Expect(dave.GetByTestId("connection-new")).ToHaveCountAsync(0); // no CREATE_EXT_DATAMODULE
+        await dave.GetByTestId("request-CRM (demo)").ClickAsync();
+        await dave.GetByTestId("request-reason").FillAsync("Features for the churn model");
+        await Browser.ScreenshotAsync(dave, "access-01-request");
+        await dave.GetByTestId("request-submit").ClickAsync();
+        await Assertions.Expect(Row(dave, "connections-grid", "CRM (demo)")).ToContainTextAsync("READ requested");
+
+        // bob sees it in his bell and his approvals, and approves it for a period.
+        var bob = await SignInAsync("bob", "/approvals");
+        await Assertions.Expect(bob.GetByTestId("notification-count")).ToHaveTextAsync("1");
+        var request = Row(bob, "approvals-grid", "dave");
+        await Assertions.Expect(request).ToContainTextAsync("Features for the churn model");
+        await Browser.ScreenshotAsync(bob, "access-02-approvals");
+        await request.GetByTestId("approve-period").ClickAsync();
+        await bob.GetByTestId("decision-comment").FillAsync("Until the study ends");
+        await bob.GetByTestId("decision-confirm").ClickAsync();
+        await Assertions.Expect(bob.Locator("[data-testid=approvals-grid]")).ToContainTextAsync("Nothing waits for you");
+
+        // dave is told, and now holds READ.
+        await dave.ReloadAsync();
+        await Assertions.Expect(dave.GetByTestId("notification-count")).ToHaveTextAsync("1");
+        await dave.GetByTestId("notification-bell").ClickAsync();
+        await Assertions.Expect(dave.GetByTestId("notification-list")).ToContainTextAsync("READ access to CRM (demo) approved until");
+        await Browser.ScreenshotAsync(dave, "access-03-notified");
+        await dave.Keyboard.PressAsync("Escape");
+        await dave.GotoAsync($"{app.BaseUrl}/connections");
+        await Assertions.Expect(dave.GetByTestId("access-CRM (demo)-Read")).ToBeVisibleAsync();
+
+        // A WRITE request is denied with a reason; dave sees the decision and the reason.
+        await dave.GetByTestId("request-CRM (demo)").ClickAsync();
+        await dave.GetByTestId("request-reason").FillAsync("I would like to upload corrections");
+        await dave.GetByTestId("request-submit").ClickAsync();
+        await bob.ReloadAsync();
+        await Row(bob, "approvals-grid", "dave").GetByTestId("deny").ClickAsync();
+        await bob.GetByTestId("decision-comment").FillAsync("Corrections go through the source system");
+        await bob.GetByTestId("decision-confirm").ClickAsync();
+        await Assertions.Expect(bob.Locator("[data-testid=approvals-grid]")).ToContainTextAsync("Nothing waits for you");
+        await dave.GotoAsync($"{app.BaseUrl}/approvals");
+        await dave.GetByRole(AriaRole.Tab, new() { Name = "My requests" }).ClickAsync();
+        await Assertions.Expect(Row(dave, "approvals-grid", "WRITE")).ToContainTextAsync("Denied");
+        await Assertions.Expect(Row(dave, "approvals-grid", "WRITE")).ToContainTextAsync("Corrections go through the source system");
+        await Browser.ScreenshotAsync(dave, "access-04-denied");
+    }
+
+    [Fact]
+    public async Task Only_administrators_manage_roles_and_a_role_can_be_given_until_a_date_and_taken_back()
+    {
+        var dave = await SignInAsync("dave", "/users");
+        await Assertions.Expect(dave.GetByTestId("users-admin-only")).ToBeVisibleAsync();
+
+        var alice = await SignInAsync("alice", "/users");
+        await Row(alice, "users-grid", "carol").ClickAsync();
+        await Assertions.Expect(alice.GetByTestId("user-details")).ToContainTextAsync("MANAGE_DATA");
+        await alice.GetByTestId("assign-role").ClickAsync();
+        await alice.Locator(".rz-dropdown-item", new() { HasText = "EDIT_TASK" }).ClickAsync();
+        await alice.GetByTestId("assign-until").Locator("input").FillAsync(DateTime.Today.AddDays(10).ToString("yyyy-MM-dd"));
+        await alice.GetByTestId("assign-until").Locator("input").PressAsync("Tab");
+        await alice.GetByTestId("assign-submit").ClickAsync();
+        var detail = alice.GetByTestId("user-details");
+        await Assertions.Expect(detail).ToContainTextAsync("EDIT_TASK");
+        await Assertions.Expect(detail.Locator("tr", new() { HasText = "EDIT_TASK" })).Not.ToContainTextAsync("no end");
+        await Browser.ScreenshotAsync(alice, "access-05-roles");
+
+        await alice.GetByTestId("revoke-EDIT_TASK").ClickAsync();
+        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(detail).Not.ToContainTextAsync("EDIT_TASK");
+    }
+}
