@@ -9,6 +9,13 @@ public static class AuthRegistration
     public static WebApplicationBuilder AddEtlStudioAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
+        builder.Services.AddOptions<Tokens.OidcTokenOptions>().Bind(builder.Configuration.GetSection(Tokens.OidcTokenOptions.Section))
+            .Validate(o => builder.Configuration.GetValue<AuthMode>("Auth:Mode") != AuthMode.Oidc
+                           || (!string.IsNullOrWhiteSpace(o.Authority) && !string.IsNullOrWhiteSpace(o.ClientId) && !string.IsNullOrWhiteSpace(o.ClientSecret)),
+                "Auth:Mode is Oidc: set Auth:Oidc:Authority, Auth:Oidc:ClientId and Auth:Oidc:ClientSecret (env Auth__Oidc__Authority, …), or use Auth__Mode=Development.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Tokens.OidcDiscovery>();
+        builder.Services.AddHttpClient("oidc");
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
@@ -25,5 +32,9 @@ public static class AuthRegistration
         return builder;
     }
 
-    public static void MapEtlStudioAuth(this WebApplication app) => app.MapDevelopmentSignIn();
+    public static void MapEtlStudioAuth(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.Mode == AuthMode.Oidc) Oidc.OidcEndpoints.MapOidcSignIn(app);
+        else app.MapDevelopmentSignIn();
+    }
 }

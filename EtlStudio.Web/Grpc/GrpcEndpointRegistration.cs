@@ -15,7 +15,6 @@ public static class GrpcEndpointRegistration
         services.AddOptions<GrpcOptions>().Bind(configuration.GetSection(GrpcOptions.Section))
             .Validate(o => o.MaxReceiveMessageSize > 0 && o.MaxSendMessageSize > 0, "Grpc message size limits must be positive.").ValidateOnStart();
         services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section));
-        services.AddOptions<OidcTokenOptions>().Bind(configuration.GetSection(OidcTokenOptions.Section));
         services.AddSingleton<DevTokenKeyStore>();
         services.AddSingleton<DevTokenIssuer>();
         services.AddSingleton<BearerTokenValidator>();

@@ -1,8 +1,6 @@
 using EtlStudio.Core.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Protocols;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace EtlStudio.Web.Auth.Tokens;
@@ -12,11 +10,10 @@ namespace EtlStudio.Web.Auth.Tokens;
 /// only) and the OpenID provider's JWT access tokens (its JWKS). Issuer, audience, lifetime and
 /// signature are always checked.
 /// </summary>
-internal sealed class BearerTokenValidator(DevTokenKeyStore devKeys, IOptions<AuthOptions> auth, IOptions<OidcTokenOptions> oidc)
+internal sealed class BearerTokenValidator(DevTokenKeyStore devKeys, IOptions<AuthOptions> auth, IOptions<OidcTokenOptions> oidc, OidcDiscovery discovery)
 {
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly JsonWebTokenHandler _handler = new();
-    private readonly Lazy<ConfigurationManager<OpenIdConnectConfiguration>?> _oidcConfiguration = new(() => CreateConfigurationManager(oidc.Value));
+    private TimeSpan ClockSkew => TimeSpan.FromSeconds(oidc.Value.ClockSkewSeconds);
 
     public sealed record Identity(string Issuer, string Subject);
 
@@ -47,8 +44,8 @@ internal sealed class BearerTokenValidator(DevTokenKeyStore devKeys, IOptions<Au
         }
         else
         {
-            if (_oidcConfiguration.Value is not { } manager) return null;
-            var configuration = await manager.GetConfigurationAsync(ct);
+            if (!discovery.IsConfigured) return null;
+            var configuration = await discovery.GetAsync(ct);
             parameters = new TokenValidationParameters
             {
                 ValidIssuer = configuration.Issuer,
@@ -63,14 +60,5 @@ internal sealed class BearerTokenValidator(DevTokenKeyStore devKeys, IOptions<Au
         if (!result.IsValid) return null;
         var subject = result.ClaimsIdentity.FindFirst("sub")?.Value;
         return string.IsNullOrEmpty(subject) ? null : new Identity(issuer, subject);
-    }
-
-    private static ConfigurationManager<OpenIdConnectConfiguration>? CreateConfigurationManager(OidcTokenOptions o)
-    {
-        if (string.IsNullOrWhiteSpace(o.Authority)) return null;
-        var authority = o.Authority.TrimEnd('/');
-        var isLocal = Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.IsLoopback;
-        return new ConfigurationManager<OpenIdConnectConfiguration>($"{authority}/.well-known/openid-configuration",
-            new OpenIdConnectConfigurationRetriever(), new HttpDocumentRetriever { RequireHttps = !isLocal });
     }
 }

@@ -11,4 +11,10 @@ public sealed class OidcTokenOptions
 
     /// <summary>The audience access tokens must carry for gRPC; defaults to <c>etlstudio</c>.</summary>
     public string Audience { get; set; } = "etlstudio";
+
+    /// <summary>Scopes asked for at sign-in, besides <c>openid</c>.</summary>
+    public string Scopes { get; set; } = "profile email";
+
+    /// <summary>Tolerated clock difference when checking token lifetimes.</summary>
+    public int ClockSkewSeconds { get; set; } = 30;
 }
