@@ -56,6 +56,7 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<AccessRequestService>();
         services.AddSingleton<AuditQueryService>();
         services.AddSingleton<Scripts.ScriptService>();
+        services.AddSingleton<Tasks.TaskService>();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
         services.AddSingleton<DemoSeeder>();
         return services;
