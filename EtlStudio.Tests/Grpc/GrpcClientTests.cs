@@ -78,6 +78,17 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
     [InlineData("create_anonymization", "OK")]
     [InlineData("get_all_scripts", "OK")]
     [InlineData("get_script_missing", "NOT_FOUND")]
+    [InlineData("create_task", "OK")]
+    [InlineData("update_extraction", "OK")]
+    [InlineData("update_extraction_no_read", "PERMISSION_DENIED")]
+    [InlineData("update_field_rules_unknown_column", "INVALID_ARGUMENT")]
+    [InlineData("release_task_incomplete", "INVALID_ARGUMENT")]
+    [InlineData("update_upload", "OK")]
+    [InlineData("release_task", "OK")]
+    [InlineData("get_task", "OK")]
+    [InlineData("get_all_tasks", "OK")]
+    [InlineData("create_task_denied", "PERMISSION_DENIED")]
+    [InlineData("start_not_yet", "UNIMPLEMENTED")]
     [InlineData("list_audit_logs", "OK")]
     [InlineData("get_audit_log", "OK")]
     [InlineData("get_audit_log_other_denied", "PERMISSION_DENIED")]
@@ -133,6 +144,18 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
         Assert.Contains("age 18-99", names);
         Assert.Contains("order totals", names);
         Assert.Contains("income noise", names);
+    }
+
+    [Fact]
+    public void A_task_configured_over_gRPC_shows_what_is_missing_until_it_can_be_released()
+    {
+        var missing = Scenario("create_task").GetProperty("missing").EnumerateArray().Select(m => m.GetString()!).ToList();
+        Assert.Contains(missing, m => m.StartsWith("tables:", StringComparison.Ordinal));
+        Assert.Contains(missing, m => m.StartsWith("upload.destination:", StringComparison.Ordinal));
+        var afterTables = Scenario("update_extraction").GetProperty("missing").EnumerateArray().Select(m => m.GetString()!).ToList();
+        Assert.DoesNotContain(afterTables, m => m.StartsWith("tables:", StringComparison.Ordinal));
+        Assert.Empty(Scenario("update_upload").GetProperty("missing").EnumerateArray());
+        Assert.Equal("Released", Scenario("get_task").GetProperty("status").GetString());
     }
 
     [Fact]

@@ -128,6 +128,45 @@ listed = record("get_all_scripts", alice.result(SM, "GetAllScript", sm.GetAllScr
 out["get_all_scripts"]["names"] = sorted(x.name for x in listed.scripts) if listed else []
 record("get_script_missing", alice.result(SM, "GetScript", sm.GetScriptRequest(script_id=str(uuid.uuid4())), sm.GetScriptResponse))
 
+# EtlTaskManager: configure a whole task, watch the missing list shrink, release
+tm = PB["task_manager"]
+TM = "etl.task.manager.V1.EtlTaskManager"
+own_src = alice.call(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+    name="alice-src-" + uuid.uuid4().hex[:6], type=ext.POSTGRESQL, connection_string="Host=localhost;Database=x;Username=u;Password=p")), ext.CreateConnectionResponse)
+dest = next(c for c in listing.connections if c.name == "Customer analytics data module (demo)")
+
+
+def released(script):
+    sid = alice.call(SM, "CreateScript", sm.CreateScriptRequest(script=script), sm.CreateScriptResponse).script_id
+    alice.call(SM, "ReleaseScript", sm.ReleaseScriptRequest(script_id=sid), sm.ReleaseScriptResponse)
+    return sid
+
+
+ex_id = released(sm.Script(name="customers", extractor=empty_pb2.Empty(), body="SELECT id, age FROM customers"))
+up_id = released(sm.Script(name="upload", uploader=empty_pb2.Empty()))
+task = record("create_task", alice.result(TM, "CreateTask", tm.CreateTaskRequest(name="churn-" + uuid.uuid4().hex[:6]), tm.CreateTaskResponse))
+first = alice.call(TM, "GetTask", tm.GetTaskRequest(id=task.id), tm.GetTaskResponse)
+out["create_task"]["missing"] = list(first.task.missing)
+table = tm.Table(name="customers", primary_key="id", merge_strategy=tm.SOURCE_PRIORITY,
+                 columns=[tm.Column(name="id", type=tm.INTEGER), tm.Column(name="age", type=tm.INTEGER)],
+                 extractions=[tm.Extraction(script_id=ex_id, connection_id=own_src.id, priority=10)])
+upd = record("update_extraction", alice.result(TM, "UpdateExtractionScript", tm.UpdateExtractionScriptRequest(task_id=task.id, tables=[table]), tm.UpdateTaskResponse))
+out["update_extraction"]["missing"] = list(upd.missing) if upd else []
+record("update_extraction_no_read", alice.result(TM, "UpdateExtractionScript", tm.UpdateExtractionScriptRequest(task_id=task.id, tables=[
+    tm.Table(name="customers", columns=[tm.Column(name="id")], extractions=[tm.Extraction(script_id=ex_id, connection_id=crm.id, priority=1)])]), tm.UpdateTaskResponse))
+record("update_field_rules_unknown_column", alice.result(TM, "UpdateFieldRules", tm.UpdateFieldRulesRequest(task_id=task.id,
+    rules=[tm.FieldRuleBinding(table="customers", column="shoe_size", script_ids=[made.script_id])]), tm.UpdateTaskResponse))
+record("release_task_incomplete", alice.result(TM, "Release", tm.ReleaseRequest(task_id=task.id), tm.ReleaseResponse))
+upd2 = record("update_upload", alice.result(TM, "UpdateUploadingScript", tm.UpdateUploadingScriptRequest(task_id=task.id,
+    upload=tm.Upload(script_id=up_id, destination_connection_id=dest.id)), tm.UpdateTaskResponse))
+out["update_upload"]["missing"] = list(upd2.missing) if upd2 else None
+record("release_task", alice.result(TM, "Release", tm.ReleaseRequest(task_id=task.id), tm.ReleaseResponse))
+got_task = record("get_task", alice.result(TM, "GetTask", tm.GetTaskRequest(id=task.id), tm.GetTaskResponse))
+out["get_task"]["status"] = got_task.task.status if got_task else None
+record("get_all_tasks", alice.result(TM, "GetAllTasks", tm.GetAllTasksRequest(status="Released"), tm.GetAllTasksResponse))
+record("create_task_denied", dave.result(TM, "CreateTask", tm.CreateTaskRequest(name="nope"), tm.CreateTaskResponse))
+record("start_not_yet", alice.result(TM, "Start", tm.StartRequest(task_id=task.id), tm.RunResponse))
+
 # AuditLogger
 logs = record("list_audit_logs", alice.result(AUD, "ListAuditLogs", audit.ListAuditLogsRequest(action="access.", page_size=50), audit.ListAuditLogsResponse))
 out["list_audit_logs"]["actions"] = sorted({l.action for l in logs.logs})

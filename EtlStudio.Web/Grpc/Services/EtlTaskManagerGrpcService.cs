@@ -1,0 +1,109 @@
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Tasks;
+using EtlStudio.Protos.TaskManager;
+using CoreScripts = EtlStudio.Core.Scripts;
+using Proto = EtlStudio.Protos.TaskManager;
+
+namespace EtlStudio.Web.Grpc.Services;
+
+/// <summary>
+/// etl.task.manager.V1.EtlTaskManager: the configuration methods over <see cref="TaskService"/>.
+/// Start, Pause, Resume, Stop and GetRun are not bound until runs exist (issue #7), so they answer UNIMPLEMENTED.
+/// </summary>
+[GrpcService(typeof(TaskManagerReflection), "EtlTaskManager")]
+internal sealed class EtlTaskManagerGrpcService(TaskService tasks) : IGrpcService
+{
+    public void Register(GrpcServiceBinder binder) => binder
+        .Unary<CreateTaskRequest, CreateTaskResponse>("CreateTask", CreateAsync)
+        .Unary<GetTaskRequest, GetTaskResponse>("GetTask", GetAsync)
+        .Unary<GetAllTasksRequest, GetAllTasksResponse>("GetAllTasks", GetAllAsync)
+        .Unary<UpdateExtractionScriptRequest, UpdateTaskResponse>("UpdateExtractionScript", (r, c) =>
+            UpdateAsync(r.TaskId, c, id => tasks.UpdateTablesAsync(c.Actor, id, r.Tables.Select(FromProto).ToList(), c.CancellationToken)))
+        .Unary<UpdateFieldRulesRequest, UpdateTaskResponse>("UpdateFieldRules", (r, c) =>
+            UpdateAsync(r.TaskId, c, id => tasks.UpdateFieldRulesAsync(c.Actor, id,
+                r.Rules.Select(b => new Core.Tasks.FieldRuleBinding(b.Table, b.Column, b.ScriptIds.Select((s, i) => ProtoIds.Parse(s, $"rules[{b.Table}.{b.Column}].script_ids[{i}]")).ToList())).ToList(), c.CancellationToken)))
+        .Unary<UpdateAnonymizationRulesRequest, UpdateTaskResponse>("UpdateAnonymizationRules", (r, c) =>
+            UpdateAsync(r.TaskId, c, id => tasks.UpdateAnonymizationAsync(c.Actor, id,
+                r.Rules.Select(b => new Core.Tasks.AnonymizationBinding(b.Table, b.Column, ProtoIds.ParseOptional(b.ScriptId, $"rules[{b.Table}.{b.Column}].script_id"), b.QuasiIdentifier, b.Sensitive)).ToList(),
+                r.Privacy is null ? null : FromProto(r.Privacy), c.CancellationToken)))
+        .Unary<UpdateTransformationScriptsRequest, UpdateTaskResponse>("UpdateTransformationScripts", (r, c) =>
+            UpdateAsync(r.TaskId, c, id => tasks.UpdateTransformationsAsync(c.Actor, id, r.ScriptIds.Select((s, i) => ProtoIds.Parse(s, $"script_ids[{i}]")).ToList(), c.CancellationToken)))
+        .Unary<UpdateUploadingScriptRequest, UpdateTaskResponse>("UpdateUploadingScript", (r, c) =>
+            UpdateAsync(r.TaskId, c, id => tasks.UpdateUploadAsync(c.Actor, id, new UploadConfig(
+                ProtoIds.ParseOptional(r.Upload?.ScriptId ?? "", "upload.script_id"), ProtoIds.ParseOptional(r.Upload?.DestinationConnectionId ?? "", "upload.destination_connection_id")), c.CancellationToken)))
+        .Unary<ReleaseRequest, ReleaseResponse>("Release", ReleaseAsync);
+
+    private async Task<CreateTaskResponse> CreateAsync(CreateTaskRequest r, GrpcCallContext call) =>
+        new() { Id = (await tasks.CreateAsync(call.Actor, r.Name, r.Description, call.CancellationToken)).ToString() };
+
+    private async Task<GetTaskResponse> GetAsync(GetTaskRequest r, GrpcCallContext call) =>
+        new() { Task = ToProto(await tasks.GetAsync(call.Actor, ProtoIds.Parse(r.Id, "id"), call.CancellationToken)) };
+
+    private async Task<GetAllTasksResponse> GetAllAsync(GetAllTasksRequest r, GrpcCallContext call)
+    {
+        EtlTaskStatus? status = string.IsNullOrEmpty(r.Status) ? null
+            : Enum.TryParse<EtlTaskStatus>(r.Status, true, out var s) ? s : throw new ValidationException("status", "Draft or Released.");
+        var page = await tasks.ListAsync(call.Actor, ProtoIds.Page(r.Page, r.PageSize), status, call.CancellationToken);
+        var response = new GetAllTasksResponse { TotalCount = page.Total };
+        response.Tasks.AddRange(page.Items.Select(t => new Proto.Task { Id = t.Id.ToString(), Name = t.Name, Status = t.Status.ToString(), UpdatedAt = t.UpdatedAt.ToProto() }));
+        return response;
+    }
+
+    private async Task<UpdateTaskResponse> UpdateAsync(string taskId, GrpcCallContext call, Func<Guid, System.Threading.Tasks.Task> update)
+    {
+        var id = ProtoIds.Parse(taskId, "task_id");
+        await update(id);
+        var response = new UpdateTaskResponse { Result = true };
+        response.Missing.AddRange((await tasks.GetAsync(call.Actor, id, call.CancellationToken)).Missing.Select(p => p.ToString()));
+        return response;
+    }
+
+    private async Task<ReleaseResponse> ReleaseAsync(ReleaseRequest r, GrpcCallContext call)
+    {
+        await tasks.ReleaseAsync(call.Actor, ProtoIds.Parse(r.TaskId, "task_id"), call.CancellationToken);
+        return new ReleaseResponse { Result = true };
+    }
+
+    private static TableConfig FromProto(Table t) => new(t.Name,
+        t.Columns.Select(c => new ColumnConfig(c.Name, Defined((CoreScripts.FieldType)(int)c.Type, $"tables[{t.Name}].columns[{c.Name}].type"),
+            c.FieldRuleScriptIds.Select((s, i) => ProtoIds.Parse(s, $"tables[{t.Name}].columns[{c.Name}].field_rule_script_ids[{i}]")).ToList(),
+            ProtoIds.ParseOptional(c.AnonymizationScriptId, $"tables[{t.Name}].columns[{c.Name}].anonymization_script_id"), c.QuasiIdentifier, c.Sensitive)).ToList(),
+        string.IsNullOrEmpty(t.PrimaryKey) ? null : t.PrimaryKey,
+        Defined((Core.Tasks.MergeStrategy)(int)t.MergeStrategy, $"tables[{t.Name}].merge_strategy"),
+        t.ForeignKeys.Select(f => new ForeignKeyConfig(f.Column, f.ReferencesTable, f.ReferencesColumn)).ToList(),
+        t.Extractions.Select((e, i) => new ExtractionConfig(ProtoIds.Parse(e.ScriptId, $"tables[{t.Name}].extractions[{i}].script_id"),
+            ProtoIds.Parse(e.ConnectionId, $"tables[{t.Name}].extractions[{i}].connection_id"), e.Priority)).ToList());
+
+    private static PrivacySettings FromProto(Privacy p) => new(p.K == 0 ? null : p.K, p.L == 0 ? null : p.L, p.HasSeed ? p.Seed : null);
+
+    private static Proto.Task ToProto(TaskView v)
+    {
+        var c = v.Configuration;
+        var t = new Proto.Task
+        {
+            Id = v.Id.ToString(), Name = v.Name, Description = v.Description, Status = v.Status.ToString(), UpdatedAt = v.UpdatedAt.ToProto(),
+            Privacy = new Privacy { K = c.Privacy.K ?? 0, L = c.Privacy.L ?? 0, Seed = c.Privacy.Seed ?? 0, HasSeed = c.Privacy.Seed is not null },
+            Upload = new Upload { ScriptId = c.Upload?.ScriptId?.ToString() ?? "", DestinationConnectionId = c.Upload?.DestinationConnectionId?.ToString() ?? "" },
+        };
+        t.TransformationScriptIds.AddRange(c.TransformationScriptIds.Select(x => x.ToString()));
+        t.Missing.AddRange(v.Missing.Select(p => p.ToString()));
+        foreach (var table in c.Tables)
+        {
+            var pt = new Table { Name = table.Name, PrimaryKey = table.PrimaryKey ?? "", MergeStrategy = (Proto.MergeStrategy)(int)table.MergeStrategy };
+            foreach (var col in table.Columns)
+            {
+                var pc = new Column { Name = col.Name, Type = (ColumnType)(int)col.Type, AnonymizationScriptId = col.AnonymizationScriptId?.ToString() ?? "", QuasiIdentifier = col.QuasiIdentifier, Sensitive = col.Sensitive };
+                pc.FieldRuleScriptIds.AddRange(col.FieldRuleScriptIds.Select(x => x.ToString()));
+                pt.Columns.Add(pc);
+            }
+            pt.ForeignKeys.AddRange(table.ForeignKeys.Select(f => new ForeignKey { Column = f.Column, ReferencesTable = f.ReferencesTable, ReferencesColumn = f.ReferencesColumn }));
+            pt.Extractions.AddRange(table.Extractions.Select(e => new Extraction { ScriptId = e.ScriptId.ToString(), ConnectionId = e.ConnectionId.ToString(), Priority = e.Priority }));
+            t.Tables.Add(pt);
+        }
+        return t;
+    }
+
+    private static T Defined<T>(T value, string field) where T : struct, Enum =>
+        Enum.IsDefined(value) ? value : throw new ValidationException(field, $"Unknown value {Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)}.");
+}
