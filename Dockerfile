@@ -1,6 +1,13 @@
 # EtlStudio: one image for web nodes and worker-only nodes (Workers__Mode=WorkerOnly).
 # Written and reviewed; no Docker engine was available to build it on the development machines.
 
+FROM node:20-bookworm-slim AS assets
+WORKDIR /client
+COPY EtlStudio.Web/ClientApp/package.json EtlStudio.Web/ClientApp/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY EtlStudio.Web/ClientApp/ ./
+RUN npx esbuild editor.mjs --bundle --minify --format=iife --outfile=/client/out/editor.js
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the project files alone, so source edits reuse the restore layer.
@@ -13,6 +20,7 @@ COPY protos/ protos/
 COPY EtlStudio.Core/ EtlStudio.Core/
 COPY EtlStudio.Jobs/ EtlStudio.Jobs/
 COPY EtlStudio.Web/ EtlStudio.Web/
+COPY --from=assets /client/out/editor.js EtlStudio.Web/wwwroot/js/editor.js
 RUN dotnet publish EtlStudio.Web/EtlStudio.Web.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

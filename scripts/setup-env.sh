@@ -45,6 +45,13 @@ if [ "$(psql_admin -c "select 1 from pg_database where datname='$PG_DATABASE'")"
   psql_admin -c "create database \"$PG_DATABASE\" owner \"$PG_ROLE\""
 fi
 
+# The studio's script editor (CodeMirror), bundled into wwwroot/js; rebuilt only when its sources change.
+client="$here/EtlStudio.Web/ClientApp"
+bundle="$here/EtlStudio.Web/wwwroot/js/editor.js"
+if [ ! -f "$bundle" ] || [ "$client/editor.mjs" -nt "$bundle" ] || [ "$client/package-lock.json" -nt "$bundle" ]; then
+  (cd "$client" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+fi
+
 if [ $want_test = 1 ] && [ -f "$here/tests/node/package.json" ]; then
   (cd "$here/tests/node" && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; })
 fi
