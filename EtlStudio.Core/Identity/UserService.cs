@@ -48,6 +48,17 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
         }, ct);
     }
 
+    /// <summary>Active users by login or name, for pickers such as a connection's owners. Shows no roles or grants.</summary>
+    public Task<IReadOnlyList<OwnerCandidate>> DirectoryAsync(Actor actor, string? search, int limit = 50, CancellationToken ct = default) =>
+        scope.ReadAsync<IReadOnlyList<OwnerCandidate>>(async db =>
+        {
+            _ = actor; // any signed-in user may look people up
+            var q = db.Users.Where(u => u.IsActive && u.Id != Actor.SystemUserId);
+            if (!string.IsNullOrWhiteSpace(search))
+                q = q.Where(u => EF.Functions.ILike(u.Login, $"%{search.Trim()}%") || EF.Functions.ILike(u.DisplayName, $"%{search.Trim()}%"));
+            return await q.OrderBy(u => u.Login).Take(Math.Clamp(limit, 1, 200)).Select(u => new OwnerCandidate(u.Id, u.Login, u.DisplayName)).ToListAsync(ct);
+        }, ct);
+
     /// <summary>Users shown on the Development sign-in page. Never called outside Development mode.</summary>
     public Task<IReadOnlyList<UserSummary>> ListForDevelopmentSignInAsync(CancellationToken ct = default)
     {
@@ -141,6 +152,24 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
                 .ToListAsync(ct);
             return new Paged<RoleAssignmentView>(items, total, page.SafePage, page.SafeSize);
         }, ct);
+    }
+
+    /// <summary>Recurring job: expired role assignments are removed (they already stopped working at their expiry).</summary>
+    public async Task<int> ExpireRoleAssignmentsAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var expired = await scope.ReadAsync(db => db.RoleAssignments.Where(r => r.ExpiresAt != null && r.ExpiresAt <= now).ToListAsync(ct), ct);
+        foreach (var r in expired)
+        {
+            await scope.RunAsync(async db =>
+            {
+                if (await db.RoleAssignments.Where(x => x.Id == r.Id).ExecuteDeleteAsync(ct) == 0) return;
+                await audit.RecordAsync(db, Actor.System(), "role.expire", "User", r.UserId,
+                    new AuditChanges().Field("role", r.Role.ToName(), null).Note("expiredAt", r.ExpiresAt), ct);
+            }, ct);
+            policy.Invalidate(r.UserId);
+        }
+        return expired.Count;
     }
 
     /// <summary>

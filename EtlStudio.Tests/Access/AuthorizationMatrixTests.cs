@@ -64,6 +64,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             ["role.assign"] = [Caller.Admin],
             ["access.list.all"] = [Caller.Admin],
             ["user.read.other"] = [Caller.Admin],
+            ["script.create"] = [Caller.EditTask],
+            ["script.list"] = [Caller.EditTask, Caller.ProcessEtlTask, Caller.Admin],
+            ["task.create"] = [Caller.EditTask],
+            ["task.list"] = [Caller.EditTask, Caller.ProcessEtlTask, Caller.Admin],
         };
         var data = new TheoryData<string, Caller>();
         foreach (var (useCase, _) in allowed)
@@ -75,6 +79,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
     {
         "connection.create" => caller is Caller.CreateExtDatamodule or Caller.Owner or Caller.NonOwner,
         "connection.update" => caller is Caller.Owner,
+        "script.create" or "task.create" => caller is Caller.EditTask,
+        "script.list" or "task.list" => caller is Caller.EditTask or Caller.ProcessEtlTask or Caller.Admin,
         _ => caller is Caller.Admin,
     };
 
@@ -97,6 +103,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
                 .ContinueWith(t => t.IsCompletedSuccessfully ? world.Get<UserService>().RevokeRoleAsync(world.Callers[Caller.Admin], world.Callers[Caller.NoRole].UserId, UserRole.ManageData) : t).Unwrap(),
             "access.list.all" => () => world.Get<AccessRequestService>().ListAsync(actor, new AccessRequestFilter(AccessRequestScope.All), new PageRequest()),
             "user.read.other" => () => world.Get<UserService>().GetAsync(actor, world.BystanderId),
+            "script.create" => () => world.Get<Core.Scripts.ScriptService>().CreateAsync(actor, new Core.Scripts.ScriptInput("q", ScriptKind.Extractor, null, "SELECT 1")),
+            "script.list" => () => world.Get<Core.Scripts.ScriptService>().ListAsync(actor, null, null, new PageRequest()),
+            "task.create" => () => world.Get<Core.Tasks.TaskService>().CreateAsync(actor, $"t-{Guid.NewGuid():N}", null),
+            "task.list" => () => world.Get<Core.Tasks.TaskService>().ListAsync(actor, new PageRequest()),
             _ => throw new ArgumentOutOfRangeException(nameof(useCase)),
         };
 

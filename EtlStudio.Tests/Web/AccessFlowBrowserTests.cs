@@ -87,6 +87,10 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         await Assertions.Expect(detail).ToContainTextAsync("EDIT_TASK");
         await Assertions.Expect(detail.Locator("tr", new() { HasText = "EDIT_TASK" })).Not.ToContainTextAsync("no end");
         await Browser.ScreenshotAsync(alice, "access-05-roles");
+        await alice.GetByTestId("role-filter").ClickAsync();
+        await alice.Locator(".rz-dropdown-item", new() { HasText = "EditTask" }).ClickAsync();
+        await Assertions.Expect(alice.GetByTestId("role-holders")).ToContainTextAsync("carol");
+        await Assertions.Expect(alice.GetByTestId("role-holders")).ToContainTextAsync("alice");
 
         await alice.GetByTestId("revoke-EDIT_TASK").ClickAsync();
         await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();

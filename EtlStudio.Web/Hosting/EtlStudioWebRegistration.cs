@@ -21,6 +21,9 @@ public static class EtlStudioWebRegistration
         builder.Services.AddScoped<Components.Shared.UiFeedback>();
         builder.Services.AddEtlStudioHealthChecks();
         builder.Services.AddEtlStudioGrpc(builder.Configuration);
+        // Background upkeep runs on worker nodes (and on all-in-one nodes), never on web-only ones.
+        if (NodeRoleOptions.Read(builder.Configuration) != NodeRole.WebOnly)
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Maintenance.ExpiryMaintenance>());
         return builder;
     }
 

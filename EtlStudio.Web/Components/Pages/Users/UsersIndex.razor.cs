@@ -17,6 +17,9 @@ public partial class UsersIndex
     [Inject] private UiFeedback Feedback { get; set; } = default!;
 
     private RadzenDataGrid<UserSummary>? _grid;
+    private RadzenDataGrid<RoleAssignmentView>? _holdersGrid;
+    private Paged<RoleAssignmentView>? _holders;
+    private UserRole? _roleFilter;
     private Paged<UserSummary>? _page;
     private UserView? _selected;
     private bool _loading, _denied, _busy;
@@ -40,6 +43,19 @@ public partial class UsersIndex
             _denied = true;
         }
         _loading = false;
+    }
+
+    private async Task LoadHoldersAsync(LoadDataArgs args)
+    {
+        if (_roleFilter is not { } role) return;
+        var size = args.Top ?? 20;
+        _holders = await Users.ListAssignmentsAsync(await CurrentActor.GetAsync(), null, role, new PageRequest((args.Skip ?? 0) / size + 1, size));
+    }
+
+    private async Task RoleFilterChangedAsync()
+    {
+        _holders = null;
+        if (_holdersGrid is not null) await _holdersGrid.FirstPage(true);
     }
 
     private async Task SelectAsync(UserSummary user) => _selected = await Users.GetAsync(await CurrentActor.GetAsync(), user.Id);
