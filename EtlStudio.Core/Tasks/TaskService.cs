@@ -46,6 +46,22 @@ public sealed class TaskService(ChangeScope scope, AccessPolicy policy, AuditTra
         }, ct);
     }
 
+    /// <summary>The task's effective metadata as one JSON-LD document (schema.org Dataset, Croissant RecordSets).</summary>
+    public async Task<string> ExportMetadataAsync(Actor actor, Guid id, bool includeIds = true, CancellationToken ct = default)
+    {
+        var view = await GetAsync(actor, id, ct);
+        var c = view.Configuration;
+        var ids = c.Tables.SelectMany(t => t.Extractions.Select(e => e.ScriptId).Concat(t.Columns.SelectMany(col => col.FieldRuleScriptIds.Concat(col.AnonymizationScriptId is { } a ? [a] : []))))
+            .Concat(c.TransformationScriptIds).Concat(c.Upload?.ScriptId is { } u ? [u] : []).Distinct().ToList();
+        var scripts = await scope.ReadAsync(async db => (await db.Scripts.Where(s => ids.Contains(s.Id)).ToListAsync(ct)), ct);
+        var views = scripts.ToDictionary(s => s.Id, s =>
+        {
+            var (rule, anonymization, transformation) = ScriptSettingsJson.Read(s.SettingsJson);
+            return new ScriptView(s.Id, s.TaskId, s.Name, s.Kind, s.Body, rule, anonymization, transformation, [], s.Released, s.ReleasedAt, s.Revision, s.DerivedFromId, s.UpdatedAt);
+        });
+        return TaskMetadata.Build(view.Name, view.Description, view.Status.ToString(), c, views, includeIds);
+    }
+
     public async Task<Paged<TaskSummary>> ListAsync(Actor actor, PageRequest page, EtlTaskStatus? status = null, CancellationToken ct = default)
     {
         await DemandReadAsync(actor, null, ct);

@@ -132,6 +132,45 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
         Assert.Empty((await Tasks.GetAsync(stranger, id)).Configuration.Tables);
     }
 
+    private async Task<Guid> ConfiguredTaskAsync(World w, string name)
+    {
+        var id = await Tasks.CreateAsync(w.Editor, name, "Customers for the churn model");
+        await Tasks.UpdateTablesAsync(w.Editor, id, [Customers(w)]);
+        await Tasks.UpdateFieldRulesAsync(w.Editor, id, [new FieldRuleBinding("customers", "age", [w.AgeRule])]);
+        await Tasks.UpdateAnonymizationAsync(w.Editor, id, [new AnonymizationBinding("customers", "age", w.AgeBands, true, false)], new PrivacySettings(2, null, null));
+        await Tasks.UpdateUploadAsync(w.Editor, id, new UploadConfig(w.Upload, w.Destination));
+        return id;
+    }
+
+    [Fact]
+    public async Task The_effective_metadata_is_JSON_LD_with_Croissant_terms_and_the_same_for_the_same_configuration()
+    {
+        var w = await WorldAsync();
+        var first = await Tasks.ExportMetadataAsync(w.Editor, await ConfiguredTaskAsync(w, "churn"), includeIds: false);
+        var second = await Tasks.ExportMetadataAsync(w.Editor, await ConfiguredTaskAsync(w, "churn copy"), includeIds: false);
+        Assert.Equal(first, second.Replace("\"churn copy\"", "\"churn\""));
+
+        var psi = new System.Diagnostics.ProcessStartInfo("node", [Path.Combine(RepositoryPaths.Root, "tests", "node", "jsonld-expand.mjs")])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var node = System.Diagnostics.Process.Start(psi)!;
+        await node.StandardInput.WriteAsync(first);
+        node.StandardInput.Close();
+        var expanded = await node.StandardOutput.ReadToEndAsync();
+        await node.WaitForExitAsync();
+        Assert.True(node.ExitCode == 0, await node.StandardError.ReadToEndAsync());
+
+        foreach (var term in new[]
+                 {
+                     "https://schema.org/Dataset", "http://mlcommons.org/croissant/recordSet", "http://mlcommons.org/croissant/RecordSet",
+                     "http://mlcommons.org/croissant/field", "http://mlcommons.org/croissant/Field", "http://mlcommons.org/croissant/dataType",
+                     "https://schema.org/Integer", "http://mlcommons.org/croissant/key", "https://etlstudio.dev/ns#mergeStrategy",
+                     "https://etlstudio.dev/ns#collectionProtocol", "https://etlstudio.dev/ns#anonymization",
+                 })
+            Assert.Contains(term, expanded);
+    }
+
     [Fact]
     public async Task A_rule_for_a_column_that_does_not_exist_is_refused()
     {

@@ -37,8 +37,13 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks) : IGrpcServic
     private async Task<CreateTaskResponse> CreateAsync(CreateTaskRequest r, GrpcCallContext call) =>
         new() { Id = (await tasks.CreateAsync(call.Actor, r.Name, r.Description, call.CancellationToken)).ToString() };
 
-    private async Task<GetTaskResponse> GetAsync(GetTaskRequest r, GrpcCallContext call) =>
-        new() { Task = ToProto(await tasks.GetAsync(call.Actor, ProtoIds.Parse(r.Id, "id"), call.CancellationToken)) };
+    private async Task<GetTaskResponse> GetAsync(GetTaskRequest r, GrpcCallContext call)
+    {
+        var id = ProtoIds.Parse(r.Id, "id");
+        var task = ToProto(await tasks.GetAsync(call.Actor, id, call.CancellationToken));
+        task.MetadataJson = await tasks.ExportMetadataAsync(call.Actor, id, includeIds: true, call.CancellationToken);
+        return new GetTaskResponse { Task = task };
+    }
 
     private async Task<GetAllTasksResponse> GetAllAsync(GetAllTasksRequest r, GrpcCallContext call)
     {
