@@ -51,8 +51,7 @@ public sealed class TaskService(ChangeScope scope, AccessPolicy policy, AuditTra
     {
         var view = await GetAsync(actor, id, ct);
         var c = view.Configuration;
-        var ids = c.Tables.SelectMany(t => t.Extractions.Select(e => e.ScriptId).Concat(t.Columns.SelectMany(col => col.FieldRuleScriptIds.Concat(col.AnonymizationScriptId is { } a ? [a] : []))))
-            .Concat(c.TransformationScriptIds).Concat(c.Upload?.ScriptId is { } u ? [u] : []).Distinct().ToList();
+        var ids = ReferencedScripts(c);
         var scripts = await scope.ReadAsync(async db => (await db.Scripts.Where(s => ids.Contains(s.Id)).ToListAsync(ct)), ct);
         var views = scripts.ToDictionary(s => s.Id, s =>
         {
@@ -183,8 +182,7 @@ public sealed class TaskService(ChangeScope scope, AccessPolicy policy, AuditTra
 
     private static async Task<IReadOnlyDictionary<Guid, TaskValidator.ScriptFacts>> ScriptFactsAsync(EtlStudioDbContext db, TaskConfiguration c, CancellationToken ct)
     {
-        var ids = c.Tables.SelectMany(t => t.Extractions.Select(e => e.ScriptId).Concat(t.Columns.SelectMany(col => col.FieldRuleScriptIds.Concat(col.AnonymizationScriptId is { } a ? [a] : []))))
-            .Concat(c.TransformationScriptIds).Concat(c.Upload?.ScriptId is { } u ? [u] : []).Distinct().ToList();
+        var ids = ReferencedScripts(c);
         var rows = await db.Scripts.Where(s => ids.Contains(s.Id)).Select(s => new { s.Id, s.Kind, s.Released, s.SettingsJson }).ToListAsync(ct);
         return rows.ToDictionary(r => r.Id, r =>
         {
@@ -192,6 +190,11 @@ public sealed class TaskService(ChangeScope scope, AccessPolicy policy, AuditTra
             return new TaskValidator.ScriptFacts(r.Kind, r.Released, rule, anonymization);
         });
     }
+
+    /// <summary>Every script the configuration points at.</summary>
+    private static List<Guid> ReferencedScripts(TaskConfiguration c) =>
+        c.Tables.SelectMany(t => t.Extractions.Select(e => e.ScriptId).Concat(t.Columns.SelectMany(col => col.FieldRuleScriptIds.Concat(col.AnonymizationScriptId is { } a ? [a] : []))))
+            .Concat(c.TransformationScriptIds).Concat(c.Upload?.ScriptId is { } u ? [u] : []).Distinct().ToList();
 
     private static FieldRuleBinding? Find(IReadOnlyList<FieldRuleBinding> rules, TableConfig t, ColumnConfig col) =>
         rules.FirstOrDefault(b => Matches(b.Table, b.Column, t, col));

@@ -10,11 +10,6 @@ namespace EtlStudio.Tests.Auth;
 /// <summary>Single sign-on through a real OpenID provider, in the browser and for gRPC machine clients.</summary>
 public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixture<OidcApp>, IClassFixture<Browser>
 {
-    private static byte[] Frame(IMessage m)
-    {
-        var p = m.ToByteArray();
-        return [0, (byte)(p.Length >> 24), (byte)(p.Length >> 16), (byte)(p.Length >> 8), (byte)p.Length, .. p];
-    }
 
     private async Task SignInThroughProviderAsync(IPage page, string login)
     {
@@ -63,7 +58,7 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
     public async Task The_providers_client_credentials_token_is_accepted_over_gRPC()
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
-        var reply = await client.SendAsync("/etl.user.manager.V1.UserManager/GetUser", Frame(new GetUserRequest()), token: await app.Provider.ClientCredentialsTokenAsync());
+        var reply = await client.SendAsync("/etl.user.manager.V1.UserManager/GetUser", GrpcFrames.Of(new GetUserRequest()), token: await app.Provider.ClientCredentialsTokenAsync());
         Assert.Equal("0", reply.GrpcStatus);
         Assert.Equal("machine", GetUserResponse.Parser.ParseFrom(reply.Body.AsSpan(5)).User.Name);
     }
@@ -72,7 +67,7 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
     public async Task Tokens_for_another_audience_with_a_broken_signature_or_expired_are_refused()
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
-        var body = Frame(new GetUserRequest());
+        var body = GrpcFrames.Of(new GetUserRequest());
         const string path = "/etl.user.manager.V1.UserManager/GetUser";
 
         var otherAudience = await app.Provider.ClientCredentialsTokenAsync(resource: "urn:other:api");

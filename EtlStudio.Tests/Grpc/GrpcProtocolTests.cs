@@ -16,17 +16,12 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
         return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
     }
 
-    private static byte[] Frame(IMessage message)
-    {
-        var payload = message.ToByteArray();
-        return [0, (byte)(payload.Length >> 24), (byte)(payload.Length >> 16), (byte)(payload.Length >> 8), (byte)payload.Length, .. payload];
-    }
 
     [Fact]
     public async Task A_valid_call_returns_one_frame_and_status_zero_in_the_trailers()
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
-        var reply = await client.SendAsync(GetUser, Frame(new GetUserRequest()), token: await TokenAsync());
+        var reply = await client.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest()), token: await TokenAsync());
 
         Assert.Equal("0", reply.GrpcStatus);
         Assert.Equal(0, reply.Body[0]); // not compressed
@@ -39,7 +34,7 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
     public async Task A_non_grpc_content_type_gets_http_415()
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
-        var reply = await client.SendAsync(GetUser, Frame(new GetUserRequest()), contentType: "application/json");
+        var reply = await client.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest()), contentType: "application/json");
         Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, reply.HttpStatus);
     }
 
@@ -47,7 +42,7 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
     public async Task Errors_before_any_message_are_trailers_only_with_an_encoded_message()
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
-        var reply = await client.SendAsync(GetUser, Frame(new GetUserRequest { Id = "not a uuid ✓" }), token: await TokenAsync());
+        var reply = await client.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest { Id = "not a uuid ✓" }), token: await TokenAsync());
         Assert.Equal("3", reply.GrpcStatus);
         Assert.Empty(reply.Body);
         Assert.Contains("%E2%9C%93", reply.GrpcMessage); // the check mark, percent-encoded UTF-8
@@ -58,7 +53,7 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
         var token = await TokenAsync();
-        var frame = Frame(new GetUserRequest());
+        var frame = GrpcFrames.Of(new GetUserRequest());
 
         Assert.Equal("13", (await client.SendAsync(GetUser, [.. frame, .. frame], token: token)).GrpcStatus);
         Assert.Equal("13", (await client.SendAsync(GetUser, frame[..3], token: token)).GrpcStatus);
@@ -70,7 +65,7 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
     public async Task An_unsupported_encoding_is_unimplemented_and_says_what_is_accepted()
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
-        var reply = await client.SendAsync(GetUser, Frame(new GetUserRequest()), headers: new Dictionary<string, string> { ["grpc-encoding"] = "br" }, token: await TokenAsync());
+        var reply = await client.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest()), headers: new Dictionary<string, string> { ["grpc-encoding"] = "br" }, token: await TokenAsync());
         Assert.Equal("12", reply.GrpcStatus);
         Assert.Contains("gzip", reply.GrpcMessage);
     }
@@ -79,7 +74,7 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
     public async Task A_deadline_that_has_already_passed_on_arrival_ends_with_deadline_exceeded()
     {
         using var client = new RawGrpcClient(app.GrpcTarget);
-        var reply = await client.SendAsync(GetUser, Frame(new GetUserRequest()), headers: new Dictionary<string, string> { ["grpc-timeout"] = "1n" }, token: await TokenAsync());
+        var reply = await client.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest()), headers: new Dictionary<string, string> { ["grpc-timeout"] = "1n" }, token: await TokenAsync());
         Assert.Equal("4", reply.GrpcStatus);
     }
 
@@ -88,7 +83,7 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
     {
         var random = new Random(20261122); // fixed seed: a failure can be replayed
         var token = await TokenAsync();
-        var valid = Frame(new GetUserRequest());
+        var valid = GrpcFrames.Of(new GetUserRequest());
         var paths = new[] { GetUser, "/etl.user.manager.V1.UserManager/CreateUser", "/etl.audit.logger.V1.AuditLogger/ListAuditLogs", "/grpc.health.v1.Health/Check", "/x/y" };
         using var client = new RawGrpcClient(app.GrpcTarget);
         var statuses = new Dictionary<string, int>();

@@ -71,11 +71,11 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks) : IGrpcServic
     }
 
     private static TableConfig FromProto(Table t) => new(t.Name,
-        t.Columns.Select(c => new ColumnConfig(c.Name, Defined((CoreScripts.FieldType)(int)c.Type, $"tables[{t.Name}].columns[{c.Name}].type"),
+        t.Columns.Select(c => new ColumnConfig(c.Name, ProtoIds.Defined((CoreScripts.FieldType)(int)c.Type, $"tables[{t.Name}].columns[{c.Name}].type"),
             c.FieldRuleScriptIds.Select((s, i) => ProtoIds.Parse(s, $"tables[{t.Name}].columns[{c.Name}].field_rule_script_ids[{i}]")).ToList(),
             ProtoIds.ParseOptional(c.AnonymizationScriptId, $"tables[{t.Name}].columns[{c.Name}].anonymization_script_id"), c.QuasiIdentifier, c.Sensitive)).ToList(),
         string.IsNullOrEmpty(t.PrimaryKey) ? null : t.PrimaryKey,
-        Defined((Core.Tasks.MergeStrategy)(int)t.MergeStrategy, $"tables[{t.Name}].merge_strategy"),
+        ProtoIds.Defined((Core.Tasks.MergeStrategy)(int)t.MergeStrategy, $"tables[{t.Name}].merge_strategy"),
         t.ForeignKeys.Select(f => new ForeignKeyConfig(f.Column, f.ReferencesTable, f.ReferencesColumn)).ToList(),
         t.Extractions.Select((e, i) => new ExtractionConfig(ProtoIds.Parse(e.ScriptId, $"tables[{t.Name}].extractions[{i}].script_id"),
             ProtoIds.Parse(e.ConnectionId, $"tables[{t.Name}].extractions[{i}].connection_id"), e.Priority)).ToList());
@@ -109,6 +109,4 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks) : IGrpcServic
         return t;
     }
 
-    private static T Defined<T>(T value, string field) where T : struct, Enum =>
-        Enum.IsDefined(value) ? value : throw new ValidationException(field, $"Unknown value {Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)}.");
 }

@@ -92,14 +92,14 @@ internal sealed class ScriptManagerGrpcService(ScriptService scripts) : IGrpcSer
     };
 
     private static FieldRuleSettings FromProto(Proto.FieldRule r) => new(
-        Defined((CoreScripts.FieldType)(int)r.FieldType, "field_rule.field_type"), Defined((CoreScripts.FieldRuleType)(int)r.Type, "field_rule.type"),
+        ProtoIds.Defined((CoreScripts.FieldType)(int)r.FieldType, "field_rule.field_type"), ProtoIds.Defined((CoreScripts.FieldRuleType)(int)r.Type, "field_rule.type"),
         Empty(r.DefaultValue), Empty(r.MinValue), Empty(r.MaxValue));
 
     private static AnonymizationSettings FromProto(AnonymizationRule r) =>
-        new(Defined((AnonymizationMethod)(int)r.Type, "anonymization_rule.type"), r.Parameters.ToDictionary(p => p.Key, p => p.Value));
+        new(ProtoIds.Defined((AnonymizationMethod)(int)r.Type, "anonymization_rule.type"), r.Parameters.ToDictionary(p => p.Key, p => p.Value));
 
     private static TransformationSettings FromProto(TransformationScript t) =>
-        new(Defined((CoreScripts.TransformationType)(int)t.Type, "transformer.type"), Empty(t.TargetTable));
+        new(ProtoIds.Defined((CoreScripts.TransformationType)(int)t.Type, "transformer.type"), Empty(t.TargetTable));
 
     private static Proto.Script ToProto(ScriptView v)
     {
@@ -133,6 +133,4 @@ internal sealed class ScriptManagerGrpcService(ScriptService scripts) : IGrpcSer
 
     private static string? Empty(string value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static T Defined<T>(T value, string field) where T : struct, System.Enum =>
-        System.Enum.IsDefined(value) ? value : throw new ValidationException(field, $"Unknown value {Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)}.");
 }
