@@ -45,7 +45,7 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
     public async Task Release_is_refused_with_every_missing_part_and_succeeds_once_the_list_is_empty()
     {
         var w = await WorldAsync();
-        var id = await Tasks.CreateAsync(w.Editor, "churn", "");
+        var id = await Tasks.CreateAsync(w.Editor, $"churn-{Guid.NewGuid():N}", "");
 
         var refused = await Assert.ThrowsAsync<ValidationException>(() => Tasks.ReleaseAsync(w.Editor, id));
         Assert.Contains(refused.Problems, p => p.Path == "tables");
@@ -120,7 +120,7 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
     {
         var w = await WorldAsync();
         var stranger = await core.CreateAsync("stranger", UserRole.EditTask);
-        var id = await Tasks.CreateAsync(stranger, "not mine", "");
+        var id = await Tasks.CreateAsync(stranger, $"not mine {Guid.NewGuid():N}", "");
 
         var read = await Assert.ThrowsAsync<DomainException>(() => Tasks.UpdateTablesAsync(stranger, id, [Customers(w)]));
         Assert.Equal(ErrorKind.PermissionDenied, read.Kind);
@@ -146,9 +146,10 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
     public async Task The_effective_metadata_is_JSON_LD_with_Croissant_terms_and_the_same_for_the_same_configuration()
     {
         var w = await WorldAsync();
-        var first = await Tasks.ExportMetadataAsync(w.Editor, await ConfiguredTaskAsync(w, "churn"), includeIds: false);
-        var second = await Tasks.ExportMetadataAsync(w.Editor, await ConfiguredTaskAsync(w, "churn copy"), includeIds: false);
-        Assert.Equal(first, second.Replace("\"churn copy\"", "\"churn\""));
+        var name = $"churn {Guid.NewGuid():N}";
+        var first = await Tasks.ExportMetadataAsync(w.Editor, await ConfiguredTaskAsync(w, name), includeIds: false);
+        var second = await Tasks.ExportMetadataAsync(w.Editor, await ConfiguredTaskAsync(w, name + " copy"), includeIds: false);
+        Assert.Equal(first, second.Replace($"\"{name} copy\"", $"\"{name}\""));
 
         var psi = new System.Diagnostics.ProcessStartInfo("node", [Path.Combine(RepositoryPaths.Root, "tests", "node", "jsonld-expand.mjs")])
         {
@@ -175,7 +176,7 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
     public async Task A_rule_for_a_column_that_does_not_exist_is_refused()
     {
         var w = await WorldAsync();
-        var id = await Tasks.CreateAsync(w.Editor, "t", "");
+        var id = await Tasks.CreateAsync(w.Editor, $"t-{Guid.NewGuid():N}", "");
         await Tasks.UpdateTablesAsync(w.Editor, id, [Customers(w)]);
         var ex = await Assert.ThrowsAsync<ValidationException>(() => Tasks.UpdateFieldRulesAsync(w.Editor, id, [new FieldRuleBinding("customers", "shoe_size", [w.AgeRule])]));
         Assert.Contains(ex.Problems, p => p.Path == "tables[customers].columns[shoe_size]");
