@@ -70,6 +70,19 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
     }
 
     [Fact]
+    public async Task An_owner_adds_a_co_owner_who_can_then_decide_requests()
+    {
+        var bob = await SignInAsync("bob", "/connections");
+        await bob.Locator("[data-testid=connections-grid] a", new() { HasText = "Billing (demo)" }).ClickAsync();
+        await bob.GetByTestId("connection-edit").ClickAsync();
+        await bob.GetByTestId("connection-owners").ClickAsync();
+        await bob.Locator(".rz-multiselect-item:visible", new() { HasText = "carol" }).ClickAsync();
+        await bob.Keyboard.PressAsync("Escape");
+        await bob.GetByTestId("connection-save").ClickAsync();
+        await Assertions.Expect(bob.Locator("dl.etl-details")).ToContainTextAsync("carol");
+    }
+
+    [Fact]
     public async Task Only_administrators_manage_roles_and_a_role_can_be_given_until_a_date_and_taken_back()
     {
         var dave = await SignInAsync("dave", "/users");
