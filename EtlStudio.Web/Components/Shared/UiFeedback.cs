@@ -33,7 +33,9 @@ public sealed partial class UiFeedback(Radzen.NotificationService notifications,
     }
 
     private void Notify(Radzen.NotificationSeverity severity, string summary, string? detail) =>
-        notifications.Notify(new Radzen.NotificationMessage { Severity = severity, Summary = summary, Detail = detail ?? "", Duration = 6000 });
+        notifications.Notify(new Radzen.NotificationMessage { Severity = severity, Summary = summary, Detail = detail ?? "",
+            // Successes confirm and get out of the way; problems stay until read.
+            Duration = severity == Radzen.NotificationSeverity.Success ? 2500 : 8000 });
 
     private static string Title(ErrorKind kind) => kind switch
     {
