@@ -4,9 +4,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddEtlStudioWeb();
 
 var app = builder.Build();
+if (args is [AuditVerifyCommand.Name, ..]) return await AuditVerifyCommand.RunAsync(app);
 await app.PrepareDatabaseAsync();
 app.UseEtlStudioWeb();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program { }
