@@ -16,7 +16,6 @@ internal sealed partial class GrpcCallHandler(
     GrpcAuthenticator authenticator,
     IOptions<GrpcOptions> options,
     IEnumerable<IGrpcCallObserver> observers,
-    IServiceProvider services,
     ILogger<GrpcCallHandler> logger)
 {
     public async Task HandleAsync(HttpContext http)
@@ -85,7 +84,7 @@ internal sealed partial class GrpcCallHandler(
             var payload = await GrpcFraming.ReadSingleMessageAsync(request.BodyReader, options.Value.MaxReceiveMessageSize, encoding, cts.Token);
             var message = method.RequestParser.ParseFrom(payload);
             var context = new GrpcCallContext(http, actor, deadline, cts.Token);
-            var response = await method.Invoke(services, message, context).WaitAsync(cts.Token);
+            var response = await method.Invoke(message, context).WaitAsync(cts.Token);
             return await WriteResponseAsync(http, response);
         }
         catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)

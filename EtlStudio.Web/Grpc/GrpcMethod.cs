@@ -6,5 +6,5 @@ namespace EtlStudio.Web.Grpc;
 internal sealed record GrpcMethod(
     string Path,
     MessageParser RequestParser,
-    Func<IServiceProvider, IMessage, GrpcCallContext, Task<IMessage>> Invoke,
+    Func<IMessage, GrpcCallContext, Task<IMessage>> Invoke,
     bool AllowAnonymous);

@@ -11,13 +11,11 @@ namespace EtlStudio.Web.Grpc;
 public sealed class GrpcServiceBinder
 {
     private readonly ServiceDescriptor _service;
-    private readonly Type _adapterType;
     private readonly Dictionary<string, GrpcMethod> _methods;
 
-    internal GrpcServiceBinder(ServiceDescriptor service, Type adapterType, Dictionary<string, GrpcMethod> methods)
+    internal GrpcServiceBinder(ServiceDescriptor service, Dictionary<string, GrpcMethod> methods)
     {
         _service = service;
-        _adapterType = adapterType;
         _methods = methods;
     }
 
@@ -35,9 +33,7 @@ public sealed class GrpcServiceBinder
             throw new InvalidOperationException($"{_service.FullName}/{methodName} is streaming; bind it as a streaming method.");
         var path = $"/{_service.FullName}/{methodName}";
         var parser = new MessageParser<TRequest>(() => new TRequest());
-        _methods[path] = new GrpcMethod(path, parser, async (_, request, call) => await handler((TRequest)request, call), allowAnonymous);
+        _methods[path] = new GrpcMethod(path, parser, async (request, call) => await handler((TRequest)request, call), allowAnonymous);
         return this;
     }
-
-    internal Type AdapterType => _adapterType;
 }

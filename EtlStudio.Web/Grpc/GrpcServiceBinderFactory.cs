@@ -12,7 +12,7 @@ internal sealed class GrpcServiceBinderFactory(Dictionary<string, GrpcMethod> me
         var file = (FileDescriptor)attribute.ReflectionType.GetProperty("Descriptor")!.GetValue(null)!;
         var service = file.Services.FirstOrDefault(s => s.Name == attribute.ServiceName)
                       ?? throw new InvalidOperationException($"{file.Name} declares no service {attribute.ServiceName}.");
-        var binder = new GrpcServiceBinder(service, adapter.GetType(), methods);
+        var binder = new GrpcServiceBinder(service, methods);
         adapter.Register(binder);
         return binder;
     }
