@@ -14,6 +14,9 @@ public sealed class Browser : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Generous waits: on a loaded 2-core machine a Blazor round trip can take seconds; a wait
+        // that ends early proves nothing about the product.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Instance = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -26,7 +29,7 @@ public sealed class Browser : IAsyncLifetime
     public async Task<IPage> NewPageAsync()
     {
         var context = await Instance.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 
