@@ -32,6 +32,15 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
         await page.WaitForURLAsync(u => u.StartsWith(app.BaseUrl, StringComparison.Ordinal) && !u.Contains("/signin"));
     }
 
+    private int LogCount(string line) => app.Log.Split(line).Length - 1;
+
+    /// <summary>The app's output reaches us after its HTTP answer, so wait for the line instead of reading the log at once.</summary>
+    private async Task LogCountReachesAsync(string line, int count)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); LogCount(line) < count && DateTime.UtcNow < deadline;) await Task.Delay(50);
+        Assert.True(LogCount(line) >= count, $"expected '{line}' {count} time(s) in the app's log");
+    }
+
     private HttpClient NoRedirectClient() =>
         new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = new Uri(app.BaseUrl) };
 
@@ -132,8 +141,8 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
         Assert.Equal("/signin?error=sso", madeUpCode.Headers.Location?.OriginalString);
         Assert.False((await http.GetAsync("/audit")).IsSuccessStatusCode, "no session may come out of a refused callback");
         // Each refusal is logged with its reason, never with the code, a token or the client secret.
-        Assert.Contains("Single sign-on refused: state missing, expired or not matching", app.Log);
-        Assert.Contains("Single sign-on refused: token endpoint answered 400", app.Log);
+        await LogCountReachesAsync("Single sign-on refused: state missing, expired or not matching", 2);
+        await LogCountReachesAsync("Single sign-on refused: token endpoint answered 400", 1);
         Assert.DoesNotContain("made-up", app.Log);
         Assert.DoesNotContain("eyJ", app.Log);
         Assert.DoesNotContain("etlstudio-test-secret", app.Log);
@@ -174,5 +183,27 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
         var signIn = await http.PostAsync("/auth/dev-sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["user"] = "alice" }));
         Assert.False(signIn.IsSuccessStatusCode);
         Assert.NotEqual("/", signIn.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Two_sign_ins_started_in_one_browser_keep_their_own_state()
+    {
+        using var http = NoRedirectClient();
+        string StateOf(HttpResponseMessage r) => Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(r.Headers.Location!.Query)["state"].ToString();
+        var first = StateOf(await http.GetAsync("/auth/sign-in"));
+        var second = StateOf(await http.GetAsync("/auth/sign-in"));
+        Assert.NotEqual(first, second);
+
+        // The first tab's state still finds its cookie after the second tab started: the callback gets as far as the
+        // token endpoint (which refuses the made-up code) instead of stopping at a state mismatch.
+        const string tokenRefusal = "Single sign-on refused: token endpoint answered 400";
+        const string stateRefusal = "Single sign-on refused: state missing";
+        var (tokenRefusals, stateRefusals) = (LogCount(tokenRefusal), LogCount(stateRefusal));
+        Assert.Equal("/signin?error=sso", (await http.GetAsync($"/auth/callback?code=made-up&state={first}")).Headers.Location?.OriginalString);
+        await LogCountReachesAsync(tokenRefusal, tokenRefusals + 1);
+        Assert.Equal(stateRefusals, LogCount(stateRefusal));
+        // Each cookie serves once.
+        Assert.Equal("/signin?error=sso", (await http.GetAsync($"/auth/callback?code=made-up&state={first}")).Headers.Location?.OriginalString);
+        await LogCountReachesAsync(stateRefusal, stateRefusals + 1);
     }
 }

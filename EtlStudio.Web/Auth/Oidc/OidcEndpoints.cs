@@ -23,7 +23,8 @@ namespace EtlStudio.Web.Auth.Oidc;
 /// </summary>
 internal static class OidcEndpoints
 {
-    private const string StateCookie = "etlstudio.oidc";
+    // One cookie per sign-in attempt, named after its state, so two tabs signing in at once do not overwrite each other.
+    private const string StateCookiePrefix = "etlstudio.oidc.";
     private const string IdTokenKey = ".id_token";
     private static readonly TimeSpan StateLifetime = TimeSpan.FromMinutes(10);
 
@@ -44,7 +45,7 @@ internal static class OidcEndpoints
         var configuration = await TryDiscoverAsync(discovery, Logger(loggers), http.RequestAborted);
         if (configuration is null) return Failed;
         var state = new OidcSignInState(Random(), Random(), Random(), DevelopmentSignInEndpoints.IsLocal(returnUrl) ? returnUrl! : "/", DateTimeOffset.UtcNow);
-        http.Response.Cookies.Append(StateCookie, Protector(protection).Protect(JsonSerializer.Serialize(state)), new CookieOptions
+        http.Response.Cookies.Append(StateCookiePrefix + state.State, Protector(protection).Protect(JsonSerializer.Serialize(state)), new CookieOptions
         {
             HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, MaxAge = StateLifetime, Path = "/auth",
         });
@@ -68,8 +69,11 @@ internal static class OidcEndpoints
     {
         var logger = Logger(loggers);
         var query = http.Request.Query;
-        var cookie = http.Request.Cookies[StateCookie];
-        http.Response.Cookies.Delete(StateCookie, new CookieOptions { Path = "/auth" });
+        var stateParameter = query["state"].ToString();
+        // Only states we could have issued (base64url of 32 bytes) name a cookie; anything else is refused below.
+        var cookieName = stateParameter.Length == 43 && stateParameter.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? StateCookiePrefix + stateParameter : null;
+        var cookie = cookieName is null ? null : http.Request.Cookies[cookieName];
+        if (cookie is not null) http.Response.Cookies.Delete(cookieName!, new CookieOptions { Path = "/auth" });
         if (query.ContainsKey("error"))
         {
             // The value comes from the query string: keep the log line short whatever it holds.
@@ -83,7 +87,7 @@ internal static class OidcEndpoints
             if (cookie is not null) state = JsonSerializer.Deserialize<OidcSignInState>(Protector(protection).Unprotect(cookie));
         }
         catch (Exception ex) when (ex is CryptographicException or JsonException) { }
-        if (state is null || state.State != query["state"].ToString() || DateTimeOffset.UtcNow - state.CreatedAt > StateLifetime)
+        if (state is null || state.State != stateParameter || DateTimeOffset.UtcNow - state.CreatedAt > StateLifetime)
         {
             OidcLog.Rejected(logger, "state missing, expired or not matching");
             return Failed;
