@@ -38,7 +38,12 @@ public sealed class OidcTestProvider : IAsyncDisposable
         return new OidcTestProvider(process, port);
     }
 
-    /// <summary>A client-credentials access token (a JWT) from the provider's token endpoint.</summary>
+    /// <summary>
+    /// A client-credentials access token (an RS256 JWT signed with the provider's JWKS) from its token
+    /// endpoint. Without <paramref name="resource"/> the provider's default resource applies and the
+    /// token's audience is <c>etlstudio</c> (what the app's <c>Auth:Oidc:Audience</c> expects); any
+    /// other resource gives a token whose audience is that resource. The subject is the client id.
+    /// </summary>
     public async Task<string> ClientCredentialsTokenAsync(string clientId = "machine", string secret = "machine-test-secret", string? resource = null)
     {
         using var http = new HttpClient();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace EtlStudio.Web.Auth;
 
@@ -9,11 +10,8 @@ public static class AuthRegistration
     public static WebApplicationBuilder AddEtlStudioAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
-        builder.Services.AddOptions<Tokens.OidcTokenOptions>().Bind(builder.Configuration.GetSection(Tokens.OidcTokenOptions.Section))
-            .Validate(o => builder.Configuration.GetValue<AuthMode>("Auth:Mode") != AuthMode.Oidc
-                           || (!string.IsNullOrWhiteSpace(o.Authority) && !string.IsNullOrWhiteSpace(o.ClientId) && !string.IsNullOrWhiteSpace(o.ClientSecret)),
-                "Auth:Mode is Oidc: set Auth:Oidc:Authority, Auth:Oidc:ClientId and Auth:Oidc:ClientSecret (env Auth__Oidc__Authority, …), or use Auth__Mode=Development.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<Tokens.OidcTokenOptions>().Bind(builder.Configuration.GetSection(Tokens.OidcTokenOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<Tokens.OidcTokenOptions>, Oidc.OidcSignInOptionsValidation>();
         builder.Services.AddSingleton<Tokens.OidcDiscovery>();
         builder.Services.AddHttpClient("oidc");
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
@@ -34,7 +32,7 @@ public static class AuthRegistration
 
     public static void MapEtlStudioAuth(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.Mode == AuthMode.Oidc) Oidc.OidcEndpoints.MapOidcSignIn(app);
+        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode == AuthMode.Oidc) Oidc.OidcEndpoints.MapOidcSignIn(app);
         else app.MapDevelopmentSignIn();
     }
 }
