@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace EtlStudio.Core.Scripts;
 
@@ -8,18 +9,21 @@ namespace EtlStudio.Core.Scripts;
 /// <c>{"method":"GET","path":"/customers","query":{…},"headers":{…},"body":{…},"records":"/data"}</c>.
 /// Paths are relative to the connection's base URL; credentials live in the connection, never in a script.
 /// </summary>
-public static class ExtractorBody
+public static partial class ExtractorBody
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly string[] CredentialHeaders = ["authorization", "cookie", "proxy-authorization", "x-api-key"];
 
-    /// <summary>An HTTP request when the body starts with <c>{</c>, <c>/</c> or an HTTP method; SQL otherwise.</summary>
+    /// <summary>An HTTP request when the body starts with <c>{</c>, <c>/</c> or a word and a path (<c>GET /x</c>); SQL otherwise.</summary>
     public static ExtractorBodyForm Classify(string body)
     {
         var b = body.TrimStart();
-        return b.StartsWith('{') || b.StartsWith('/') || b.StartsWith("GET ", StringComparison.OrdinalIgnoreCase) || b.StartsWith("POST ", StringComparison.OrdinalIgnoreCase)
-            ? ExtractorBodyForm.Http : ExtractorBodyForm.Sql;
+        // Any "WORD /path" counts, so DELETE /x is refused as a request rather than run as SQL.
+        return b.StartsWith('{') || b.StartsWith('/') || MethodAndPath().IsMatch(b) ? ExtractorBodyForm.Http : ExtractorBodyForm.Sql;
     }
+
+    [GeneratedRegex(@"^[A-Za-z]+[ \t]+(/|[A-Za-z][A-Za-z0-9+.-]*://)")]
+    private static partial Regex MethodAndPath();
 
     /// <summary>Reads an HTTP body in either form; <paramref name="error"/> says what is wrong when it cannot.</summary>
     public static bool TryParseHttp(string body, out HttpRequestDescription? request, out string? error)

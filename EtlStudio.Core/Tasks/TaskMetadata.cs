@@ -19,7 +19,7 @@ public static class TaskMetadata
     public const string EtlNamespace = "https://etlstudio.dev/ns#";
 
     /// <summary>Loads the scripts and connections a task refers to and builds its document.</summary>
-    internal static async Task<string> ExportAsync(ChangeScope scope, TaskView view, bool includeIds, CancellationToken ct)
+    internal static async Task<string> ExportAsync(ChangeScope scope, TaskView view, bool includeIds, bool includeTimestamps, CancellationToken ct)
     {
         var c = view.Configuration;
         var ids = TaskService.ReferencedScripts(c);
@@ -35,12 +35,12 @@ public static class TaskMetadata
         var destination = connections.FirstOrDefault(x => x.Id == c.Upload?.DestinationConnectionId);
         return Build(view.Name, view.Description, view.Status.ToString(), c, views, includeIds,
             connections.ToDictionary(x => x.Id, x => x.Kind), destination?.Version,
-            includeIds ? view.UpdatedAt : null, includeIds ? view.ReleasedAt : null);
+            includeTimestamps ? view.UpdatedAt : null, includeTimestamps ? view.ReleasedAt : null);
     }
 
     /// <summary>
-    /// Builds the document. Without ids (<paramref name="includeIds"/> false) it also leaves out timestamps, so two
-    /// tasks configured alike (in the UI or over gRPC) give byte-identical documents apart from their names.
+    /// Builds the document. Timestamps are written only when given; without them and without ids, two tasks
+    /// configured alike (in the UI or over gRPC) give byte-identical documents apart from their names.
     /// </summary>
     public static string Build(string name, string description, string status, TaskConfiguration c, IReadOnlyDictionary<Guid, ScriptView> scripts, bool includeIds = true,
         IReadOnlyDictionary<Guid, ConnectionKind>? connections = null, int? version = null, DateTimeOffset? modified = null, DateTimeOffset? released = null)
@@ -115,8 +115,6 @@ public static class TaskMetadata
             ["name"] = name,
             ["description"] = description,
             ["version"] = version?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["dateModified"] = modified?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            ["datePublished"] = released?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["etl:status"] = status,
             ["recordSet"] = recordSets,
             ["etl:transformations"] = new JsonArray(c.TransformationScriptIds.Select(id => (JsonNode)ScriptRef(id)).ToArray()),
@@ -127,6 +125,9 @@ public static class TaskMetadata
                 ["etl:destinationKind"] = Kind(c.Upload.DestinationConnectionId), ["etl:version"] = version,
             },
         };
+        // Timestamps differ between tasks configured alike, so they are opt-in and keep the rest comparable.
+        if (modified is { } m) document.Insert(document.IndexOf("etl:status"), "dateModified", m.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        if (released is { } r) document.Insert(document.IndexOf("etl:status"), "datePublished", r.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 

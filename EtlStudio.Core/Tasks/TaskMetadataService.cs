@@ -10,8 +10,9 @@ public sealed class TaskMetadataService(ChangeScope scope, TaskService tasks)
 {
     /// <summary>
     /// Exports the document (readers of the task: EDIT_TASK, PROCESS_ETL_TASK or ADMIN). With <paramref name="includeIds"/>
-    /// false, ids and timestamps are left out: compare two such exports byte for byte to see whether two tasks are configured alike.
+    /// false and no timestamps (the default), compare two exports byte for byte to see whether two tasks are configured alike;
+    /// <paramref name="includeTimestamps"/> adds <c>dateModified</c> and <c>datePublished</c> for a published document.
     /// </summary>
-    public async Task<string> ExportAsync(Actor actor, Guid taskId, bool includeIds = true, CancellationToken ct = default) =>
-        await TaskMetadata.ExportAsync(scope, await tasks.GetAsync(actor, taskId, ct), includeIds, ct);
+    public async Task<string> ExportAsync(Actor actor, Guid taskId, bool includeIds = true, bool includeTimestamps = false, CancellationToken ct = default) =>
+        await TaskMetadata.ExportAsync(scope, await tasks.GetAsync(actor, taskId, ct), includeIds, includeTimestamps, ct);
 }

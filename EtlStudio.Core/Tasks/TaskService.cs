@@ -57,7 +57,7 @@ public sealed class TaskService(ChangeScope scope, AccessPolicy policy, AuditTra
 
     /// <summary>The task's effective metadata as one JSON-LD document; see <see cref="TaskMetadataService"/>.</summary>
     public async Task<string> ExportMetadataAsync(Actor actor, Guid id, bool includeIds = true, CancellationToken ct = default) =>
-        await TaskMetadata.ExportAsync(scope, await GetAsync(actor, id, ct), includeIds, ct);
+        await TaskMetadata.ExportAsync(scope, await GetAsync(actor, id, ct), includeIds, includeTimestamps: false, ct);
 
     /// <summary>GetAllTasks: a page of tasks by name, optionally of one status.</summary>
     public async Task<Paged<TaskSummary>> ListAsync(Actor actor, PageRequest page, EtlTaskStatus? status = null, CancellationToken ct = default)
