@@ -57,6 +57,7 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<AuditQueryService>();
         services.AddSingleton<Scripts.ScriptService>();
         services.AddSingleton<Tasks.TaskService>();
+        services.AddSingleton<Tasks.TaskMetadataService>();
         services.AddOptions<Maintenance.MaintenanceOptions>().Bind(configuration.GetSection(Maintenance.MaintenanceOptions.Section))
             .Validate(o => o.ExpiryInterval > TimeSpan.Zero, "Maintenance:ExpiryInterval must be positive.").ValidateOnStart();
         services.AddSingleton<Maintenance.ExpiryMaintenance>();

@@ -13,6 +13,7 @@ namespace EtlStudio.Core.Scripts;
 /// </summary>
 public sealed class ScriptService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, TimeProvider time)
 {
+    /// <summary>Creates a draft script (EDIT_TASK); refused with every problem of its kind at once.</summary>
     public async Task<Guid> CreateAsync(Actor actor, ScriptInput input, CancellationToken ct = default)
     {
         await policy.DemandRoleAsync(actor, UserRole.EditTask, "script.create", "Script", null, ct);
@@ -95,6 +96,7 @@ public sealed class ScriptService(ChangeScope scope, AccessPolicy policy, AuditT
         }, ct);
     }
 
+    /// <summary>One script with its settings (EDIT_TASK, PROCESS_ETL_TASK or ADMIN).</summary>
     public async Task<ScriptView> GetAsync(Actor actor, Guid scriptId, CancellationToken ct = default)
     {
         await DemandReadAsync(actor, "script.read", scriptId, ct);
@@ -118,6 +120,7 @@ public sealed class ScriptService(ChangeScope scope, AccessPolicy policy, AuditT
         }, ct);
     }
 
+    /// <summary>Every saved revision of a script, newest first, with who saved it.</summary>
     public async Task<IReadOnlyList<ScriptRevisionView>> HistoryAsync(Actor actor, Guid scriptId, CancellationToken ct = default)
     {
         await DemandReadAsync(actor, "script.history", scriptId, ct);

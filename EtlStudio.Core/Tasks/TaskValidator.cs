@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Scripts;
@@ -8,92 +9,206 @@ namespace EtlStudio.Core.Tasks;
 /// Everything that keeps a task from running, each problem naming its table and column. The same
 /// list is the task page's live "what is missing" and the reason a release is refused.
 /// </summary>
-public static class TaskValidator
+public static partial class TaskValidator
 {
     /// <summary>A referenced script as the validator needs it.</summary>
-    public sealed record ScriptFacts(ScriptKind Kind, bool Released, FieldRuleSettings? FieldRule, AnonymizationSettings? Anonymization);
+    public sealed record ScriptFacts(ScriptKind Kind, bool Released, FieldRuleSettings? FieldRule, AnonymizationSettings? Anonymization,
+        TransformationSettings? Transformation = null, string Body = "");
 
-    public static IReadOnlyList<ValidationProblem> Validate(TaskConfiguration c, IReadOnlyDictionary<Guid, ScriptFacts> scripts)
+    /// <summary>
+    /// Every problem of <paramref name="c"/>. With <paramref name="connections"/> (id → kind of every referenced connection
+    /// that exists), sources and destinations are checked too: that they exist and that each extraction's body fits its source.
+    /// </summary>
+    public static IReadOnlyList<ValidationProblem> Validate(TaskConfiguration c, IReadOnlyDictionary<Guid, ScriptFacts> scripts,
+        IReadOnlyDictionary<Guid, ConnectionKind>? connections = null) => Check(c, scripts, connections).Select(x => x.Problem).ToList();
+
+    internal static IReadOnlyList<TaskProblem> Check(TaskConfiguration c, IReadOnlyDictionary<Guid, ScriptFacts> scripts, IReadOnlyDictionary<Guid, ConnectionKind>? connections)
     {
-        var p = new List<ValidationProblem>();
-        if (c.Tables.Count == 0) p.Add(new("tables", "Add at least one table with its columns and extraction scripts."));
+        var p = new List<TaskProblem>();
+        void Add(string path, string message, bool blocksSave = false) => p.Add(new(new ValidationProblem(path, message), blocksSave));
+        if (c.Tables.Count == 0) Add("tables", "Add at least one table with its columns and extraction scripts.");
         foreach (var dup in c.Tables.GroupBy(t => t.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
-            p.Add(new($"tables[{dup.Key}]", "Two tables have this name."));
+            Add($"tables[{dup.Key}]", "Two tables have this name.");
 
-        void Script(string path, Guid id, ScriptKind kind)
+        ScriptFacts? Script(string path, Guid id, ScriptKind kind)
         {
-            if (!scripts.TryGetValue(id, out var s)) p.Add(new(path, $"Script {id} does not exist."));
-            else if (s.Kind != kind) p.Add(new(path, $"Script {id} is a {s.Kind} script, not a {kind} script."));
-            else if (!s.Released) p.Add(new(path, $"Script {id} is not released yet."));
+            if (!scripts.TryGetValue(id, out var s)) Add(path, $"Script {id} does not exist.", blocksSave: true);
+            else if (s.Kind != kind) Add(path, $"Script {id} is a {s.Kind} script, not a {kind} script.", blocksSave: true);
+            else if (!s.Released) Add(path, $"Script {id} is not released yet.");
+            return s?.Kind == kind ? s : null;
+        }
+        ConnectionKind? Connection(string path, Guid id)
+        {
+            if (connections is null) return null;
+            if (connections.TryGetValue(id, out var kind)) return kind;
+            Add(path, $"Connection {id} does not exist.", blocksSave: true);
+            return null;
         }
 
+        // Columns that foreign keys join on: anonymizing either end would break the join.
+        var joined = c.Tables.SelectMany(t => t.ForeignKeys.SelectMany(fk => new[] { Key(t.Name, fk.Column), Key(fk.ReferencesTable, fk.ReferencesColumn) }))
+            .ToHashSet();
         foreach (var t in c.Tables)
         {
             var tp = $"tables[{t.Name}]";
-            if (!ScriptValidator.IsIdentifier(t.Name)) p.Add(new(tp, "A table name uses letters, digits and _ (at most 63), starting with a letter or _."));
-            if (t.Columns.Count == 0) p.Add(new($"{tp}.columns", "Declare the table's columns and their types."));
+            if (!ScriptValidator.IsIdentifier(t.Name)) Add(tp, "A table name uses letters, digits and _ (at most 63), starting with a letter or _.");
+            if (t.Columns.Count == 0) Add($"{tp}.columns", "Declare the table's columns and their types.");
             foreach (var dup in t.Columns.GroupBy(x => x.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
-                p.Add(new($"{tp}.columns[{dup.Key}]", "Two columns have this name."));
-            var columns = t.Columns.ToDictionary(x => x.Name, StringComparer.OrdinalIgnoreCase);
-            if (t.Extractions.Count == 0) p.Add(new($"{tp}.extractions", "Attach at least one extraction script with its source."));
+                Add($"{tp}.columns[{dup.Key}]", "Two columns have this name.");
+            var columns = t.Columns.DistinctBy(x => x.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(x => x.Name, StringComparer.OrdinalIgnoreCase);
+
+            if (t.Extractions.Count == 0) Add($"{tp}.extractions", "Attach at least one extraction script with its source.");
             foreach (var dup in t.Extractions.GroupBy(e => e.Priority).Where(g => g.Count() > 1))
-                p.Add(new($"{tp}.extractions", $"Two sources share priority {dup.Key}; priorities decide which record wins, so they must differ."));
-            foreach (var (e, i) in t.Extractions.Select((e, i) => (e, i))) Script($"{tp}.extractions[{i}]", e.ScriptId, ScriptKind.Extractor);
-            if (t.PrimaryKey is null && t.Extractions.Count > 1)
-                p.Add(new($"{tp}.primaryKey", "With more than one source, a primary key says which records are the same."));
-            if (t.PrimaryKey is { } pk && !columns.ContainsKey(pk)) p.Add(new($"{tp}.primaryKey", $"The primary key '{pk}' is not a column of the table."));
+                Add($"{tp}.extractions", $"Two sources share priority {dup.Key}; priorities decide which record wins, so they must differ.");
+            foreach (var (e, i) in t.Extractions.Select((e, i) => (e, i)))
+            {
+                var ep = $"{tp}.extractions[{i}]";
+                var script = Script(ep, e.ScriptId, ScriptKind.Extractor);
+                if (Connection(ep, e.ConnectionId) is { } kind && script is not null)
+                {
+                    var form = ExtractorBody.Classify(script.Body);
+                    if (kind == ConnectionKind.PostgreSql && form != ExtractorBodyForm.Sql) Add(ep, "The source is a PostgreSQL database but the script is an HTTP request; bind a SQL query.");
+                    if (kind == ConnectionKind.HttpJson && form != ExtractorBodyForm.Http) Add(ep, "The source is an HTTP JSON API but the script is SQL; bind a request such as GET /customers.");
+                }
+            }
+
+            if (t.PrimaryKey is null && t.MergeStrategy != MergeStrategy.SourcePriority)
+                Add($"{tp}.primaryKey", $"{t.MergeStrategy} works on records sharing a primary key: choose the key column.");
+            else if (t.PrimaryKey is null && t.Extractions.Count > 1)
+                Add($"{tp}.primaryKey", "With more than one source, a primary key says which records are the same.");
+            if (t.PrimaryKey is { } pk && !columns.ContainsKey(pk)) Add($"{tp}.primaryKey", $"The primary key '{pk}' is not a column of the table.");
             if (t.MergeStrategy == MergeStrategy.Regenerate && t.PrimaryKey is { } rk && columns.TryGetValue(rk, out var key) && key.Type is not (FieldType.Integer or FieldType.String))
-                p.Add(new($"{tp}.primaryKey", "Regenerate makes new keys for Integer or String keys only."));
+                Add($"{tp}.primaryKey", "Regenerate makes new keys for Integer or String keys only.");
 
             foreach (var col in t.Columns)
             {
                 var cp = $"{tp}.columns[{col.Name}]";
-                if (!ScriptValidator.IsIdentifier(col.Name)) p.Add(new(cp, "A column name uses letters, digits and _ (at most 63)."));
+                if (!ScriptValidator.IsIdentifier(col.Name)) Add(cp, "A column name uses letters, digits and _ (at most 63).");
+                if (!Enum.IsDefined(col.Type)) Add(cp, "Unknown column type.");
+                if (col.QuasiIdentifier && col.Sensitive) Add(cp, "A column is either a quasi-identifier or sensitive, not both.");
+                var rules = new List<FieldRuleSettings>();
                 foreach (var id in col.FieldRuleScriptIds)
                 {
-                    Script($"{cp}.fieldRules", id, ScriptKind.FieldRule);
-                    if (scripts.TryGetValue(id, out var s) && s.FieldRule is { } r && r.FieldType != col.Type)
-                        p.Add(new($"{cp}.fieldRules", $"Rule {id} is for {r.FieldType} values but the column is {col.Type}."));
+                    if (Script($"{cp}.fieldRules", id, ScriptKind.FieldRule)?.FieldRule is not { } r) continue;
+                    rules.Add(r);
+                    if (r.FieldType != col.Type) Add($"{cp}.fieldRules", $"Rule {id} is for {r.FieldType} values but the column is {col.Type}.");
                 }
-                if (col.FieldRuleScriptIds.Select(id => scripts.GetValueOrDefault(id)?.FieldRule).OfType<FieldRuleSettings>().GroupBy(r => r.IsRangeRule).Any(g => g.Count() > 1))
-                    p.Add(new($"{cp}.fieldRules", "A column takes at most one empty-value rule and one range rule."));
-                if (col.AnonymizationScriptId is { } a)
-                {
-                    Script($"{cp}.anonymization", a, ScriptKind.AnonymizationRule);
-                    if (string.Equals(col.Name, t.PrimaryKey, StringComparison.OrdinalIgnoreCase) && scripts.GetValueOrDefault(a)?.Anonymization is { } an)
-                        p.Add(new($"{cp}.anonymization", $"{an.Method} on the primary key would break keys and the foreign keys pointing at them."));
-                    if (scripts.GetValueOrDefault(a)?.Anonymization is { Method: AnonymizationMethod.Anatomization } && !t.Columns.Any(x => x.Sensitive))
-                        p.Add(new($"{cp}.anonymization", "Anatomization needs a sensitive column in the table."));
-                }
+                if (rules.GroupBy(r => r.IsRangeRule).Any(g => g.Count() > 1))
+                    Add($"{cp}.fieldRules", "A column takes at most one empty-value rule and one range rule.");
+                if (col.AnonymizationScriptId is { } a && Script($"{cp}.anonymization", a, ScriptKind.AnonymizationRule)?.Anonymization is { } an)
+                    CheckAnonymization(t, col, an, joined.Contains(Key(t.Name, col.Name)), $"{cp}.anonymization", Add);
             }
             foreach (var fk in t.ForeignKeys)
             {
                 var fp = $"{tp}.foreignKeys[{fk.Column}]";
-                if (!columns.ContainsKey(fk.Column)) p.Add(new(fp, $"'{fk.Column}' is not a column of {t.Name}."));
+                columns.TryGetValue(fk.Column, out var child);
+                if (child is null) Add(fp, $"'{fk.Column}' is not a column of {t.Name}.");
                 var target = c.Tables.FirstOrDefault(x => string.Equals(x.Name, fk.ReferencesTable, StringComparison.OrdinalIgnoreCase));
-                if (target is null) p.Add(new(fp, $"The referenced table '{fk.ReferencesTable}' is not part of the task."));
-                else if (target.Columns.All(x => !string.Equals(x.Name, fk.ReferencesColumn, StringComparison.OrdinalIgnoreCase)))
-                    p.Add(new(fp, $"'{fk.ReferencesColumn}' is not a column of {target.Name}."));
+                var parent = target?.Columns.FirstOrDefault(x => string.Equals(x.Name, fk.ReferencesColumn, StringComparison.OrdinalIgnoreCase));
+                if (target is null) Add(fp, $"The referenced table '{fk.ReferencesTable}' is not part of the task.");
+                else if (parent is null) Add(fp, $"'{fk.ReferencesColumn}' is not a column of {target.Name}.");
+                else if (child is not null && child.Type != parent.Type) Add(fp, $"{t.Name}.{child.Name} is {child.Type} but {target.Name}.{parent.Name} is {parent.Type}; a foreign key compares equal types.");
             }
         }
-        if (HasForeignKeyCycle(c)) p.Add(new("tables", "The foreign keys form a cycle; parents must be processed before children."));
+        if (HasForeignKeyCycle(c)) Add("tables", "The foreign keys form a cycle; parents must be processed before children.");
 
-        var quasi = c.Tables.SelectMany(t => t.Columns).Any(x => x.QuasiIdentifier);
-        if (c.Privacy.K is < 2) p.Add(new("privacy.k", "k is at least 2."));
-        if (c.Privacy.L is < 2) p.Add(new("privacy.l", "l is at least 2."));
-        if (c.Privacy.K is not null && !quasi) p.Add(new("privacy.k", "k-anonymity needs quasi-identifier columns: mark them."));
-        foreach (var (id, i) in c.TransformationScriptIds.Select((id, i) => (id, i))) Script($"transformations[{i}]", id, ScriptKind.Transformer);
+        var allColumns = c.Tables.SelectMany(t => t.Columns).ToList();
+        if (c.Privacy.K is < 2) Add("privacy.k", "k is at least 2.");
+        if (c.Privacy.L is < 2) Add("privacy.l", "l is at least 2.");
+        if (c.Privacy.K is not null && !allColumns.Any(x => x.QuasiIdentifier)) Add("privacy.k", "k-anonymity needs quasi-identifier columns: mark them.");
+        if (c.Privacy.L is not null && !allColumns.Any(x => x.Sensitive)) Add("privacy.l", "l-diversity needs sensitive columns: mark them.");
 
-        if (c.Upload?.ScriptId is not { } upload) p.Add(new("upload.script", "Choose the uploading script."));
+        CheckTransformations(c, Script, Add);
+
+        if (c.Upload?.ScriptId is not { } upload) Add("upload.script", "Choose the uploading script.");
         else Script("upload.script", upload, ScriptKind.Uploader);
-        if (c.Upload?.DestinationConnectionId is null) p.Add(new("upload.destination", "Choose the destination data module."));
+        if (c.Upload?.DestinationConnectionId is not { } destination) Add("upload.destination", "Choose the destination data module.");
+        else Connection("upload.destination", destination);
         return p;
+    }
+
+    /// <summary>Whether the method fits the column's type, and keys and joins survive it.</summary>
+    private static void CheckAnonymization(TableConfig t, ColumnConfig col, AnonymizationSettings an, bool joined, string path, Action<string, string, bool> add)
+    {
+        var isKey = string.Equals(col.Name, t.PrimaryKey, StringComparison.OrdinalIgnoreCase);
+        // Permutation keeps every key value and its uniqueness, so only a join through the column is at risk.
+        if (isKey && an.Method != AnonymizationMethod.Permutation)
+            add(path, $"{an.Method} on the primary key would break its uniqueness and the foreign keys pointing at it.", false);
+        else if (joined)
+            add(path, $"{an.Method} on a column joined by a foreign key would break the join.", false);
+        var numeric = col.Type is FieldType.Integer or FieldType.Double;
+        var date = col.Type is FieldType.Date or FieldType.DateTime;
+        string? wrongType;
+        try
+        {
+            wrongType = an.Typed() switch
+            {
+                GeneralizationParameters { Width: not null } when !numeric => "Intervals of a width generalize numbers",
+                GeneralizationParameters { Truncate: not null } when !date => "Truncation generalizes dates",
+                GeneralizationParameters { PrefixLength: not null } when col.Type != FieldType.String => "A kept prefix generalizes text",
+                PerturbationParameters { DateShiftDays: not null } when !date => "A shift in days perturbs dates",
+                PerturbationParameters { Distribution: not null } when !numeric => "Noise perturbs numbers",
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or System.Text.Json.JsonException)
+        {
+            wrongType = "Its parameters do not read";
+        }
+        if (wrongType is not null) add(path, $"{wrongType}; the column is {col.Type}.", false);
+        if (an.Method == AnonymizationMethod.Anatomization && !t.Columns.Any(x => x.Sensitive))
+            add(path, "Anatomization needs a sensitive column in the table.", false);
+        if (an.Method == AnonymizationMethod.Suppression && an.Parameters.ContainsKey("k") && !t.Columns.Any(x => x.QuasiIdentifier))
+            add(path, "Suppression with k needs quasi-identifier columns in the table: mark them.", false);
+    }
+
+    /// <summary>Each transformation must reference a table it can see: a task table or the result of an earlier Merge.</summary>
+    private static void CheckTransformations(TaskConfiguration c, Func<string, Guid, ScriptKind, ScriptFacts?> script, Action<string, string, bool> add)
+    {
+        var visible = c.Tables.Select(t => t.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var dup in c.TransformationScriptIds.GroupBy(id => id).Where(g => g.Count() > 1))
+            add("transformations", $"Script {dup.Key} is listed more than once; each transformation runs once, in order.", false);
+        foreach (var (id, i) in c.TransformationScriptIds.Select((id, i) => (id, i)))
+        {
+            var path = $"transformations[{i}]";
+            if (script(path, id, ScriptKind.Transformer) is not { } s) continue;
+            var words = IdentifierPattern().Matches(s.Body).Select(m => m.Value.Trim('"')).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            if (!words.Overlaps(visible)) add(path, $"The SQL references none of the tables it can see ({string.Join(", ", visible.Order(StringComparer.OrdinalIgnoreCase))}).", false);
+            var target = s.Transformation?.TargetTable;
+            if (s.Transformation?.Type == TransformationType.Merge && target is not null)
+            {
+                if (c.Tables.Any(t => string.Equals(t.Name, target, StringComparison.OrdinalIgnoreCase)))
+                    add(path, $"A Merge writes a new table; '{target}' is already a table of the task.", false);
+                visible.Add(target);
+            }
+            else if (s.Transformation?.Type == TransformationType.Update && target is { Length: > 0 } && !visible.Contains(target))
+                add(path, $"The Update targets '{target}', which is neither a task table nor the result of an earlier Merge.", false);
+        }
+    }
+
+    private static (string, string) Key(string table, string column) => (table.ToLowerInvariant(), column.ToLowerInvariant());
+
+    /// <summary>Tables ordered parents first, so foreign keys can be checked against finished parents.</summary>
+    internal static IReadOnlyList<TableConfig> ParentsFirst(TaskConfiguration c)
+    {
+        var done = new List<TableConfig>();
+        var pending = c.Tables.ToList();
+        while (pending.Count > 0)
+        {
+            var ready = pending.FirstOrDefault(t => t.ForeignKeys.All(fk => string.Equals(fk.ReferencesTable, t.Name, StringComparison.OrdinalIgnoreCase)
+                || done.Any(d => string.Equals(d.Name, fk.ReferencesTable, StringComparison.OrdinalIgnoreCase))
+                || !pending.Any(x => string.Equals(x.Name, fk.ReferencesTable, StringComparison.OrdinalIgnoreCase))))
+                ?? throw DomainException.Precondition("The foreign keys form a cycle.");
+            done.Add(ready);
+            pending.Remove(ready);
+        }
+        return done;
     }
 
     private static bool HasForeignKeyCycle(TaskConfiguration c)
     {
-        var edges = c.Tables.ToDictionary(t => t.Name.ToLowerInvariant(), t => t.ForeignKeys.Select(f => f.ReferencesTable.ToLowerInvariant())
-            .Where(r => r != t.Name.ToLowerInvariant()).ToList());
+        var edges = c.Tables.GroupBy(t => t.Name.ToLowerInvariant()).ToDictionary(g => g.Key, g => g.SelectMany(t => t.ForeignKeys).Select(f => f.ReferencesTable.ToLowerInvariant())
+            .Where(r => r != g.Key).ToList());
         var state = new Dictionary<string, int>();
         bool Visit(string n)
         {
@@ -106,4 +221,7 @@ public static class TaskValidator
         }
         return edges.Keys.Any(Visit);
     }
+
+    [GeneratedRegex("\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_]*")]
+    private static partial Regex IdentifierPattern();
 }

@@ -1,6 +1,7 @@
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Identity;
 using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
@@ -34,7 +35,7 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
             await Released(new ScriptInput("age", ScriptKind.FieldRule, null, "", new FieldRuleSettings(FieldType.Integer, FieldRuleType.FillOutOfRange, null, "18", "120"))),
             await Released(new ScriptInput("bands", ScriptKind.AnonymizationRule, null, "", Anonymization: new(AnonymizationMethod.Generalization, new Dictionary<string, string> { ["width"] = "10" }))),
             await Released(new ScriptInput("upload", ScriptKind.Uploader, null, "")),
-            await Released(new ScriptInput("totals", ScriptKind.Transformer, null, "SELECT 1 AS x", Transformation: new(TransformationType.Merge, "totals"))));
+            await Released(new ScriptInput("totals", ScriptKind.Transformer, null, "SELECT count(*) AS x FROM customers", Transformation: new(TransformationType.Merge, "totals"))));
     }
 
     private static TableConfig Customers(World w) => new("customers",
@@ -59,6 +60,7 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
         Assert.Equal(["upload.script", "upload.destination"], (await Tasks.GetAsync(w.Editor, id)).Missing.Select(p => p.Path));
         await Tasks.UpdateUploadAsync(w.Editor, id, new UploadConfig(w.Upload, w.Destination));
         Assert.Empty((await Tasks.GetAsync(w.Editor, id)).Missing);
+        Assert.Empty(await Tasks.GetMissingAsync(w.Editor, id));
 
         await Tasks.ReleaseAsync(w.Editor, id);
         var released = await Tasks.GetAsync(w.Editor, id);
@@ -82,6 +84,18 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
         { "anonymized primary key", "tables[customers].columns[id].anonymization" },
         { "unreleased script", "tables[customers].extractions[0]" },
         { "k below 2", "privacy.k" },
+        { "RemoveConflicting without a key", "tables[customers].primaryKey" },
+        { "foreign key between different types", "tables[orders].foreignKeys[customer_id]" },
+        { "foreign key to an unknown column", "tables[orders].foreignKeys[customer_id]" },
+        { "interval width on a text column", "tables[customers].columns[city].anonymization" },
+        { "anonymized foreign key", "tables[orders].columns[customer_id].anonymization" },
+        { "two range rules on a column", "tables[customers].columns[age].fieldRules" },
+        { "quasi-identifier and sensitive at once", "tables[customers].columns[age]" },
+        { "l without sensitive columns", "privacy.l" },
+        { "transformation referencing nothing", "transformations[0]" },
+        { "merge into a task table", "transformations[0]" },
+        { "SQL bound to an HTTP source", "tables[customers].extractions[0]" },
+        { "source that does not exist", "tables[customers].extractions[0]" },
     };
 
     [Theory]
@@ -90,6 +104,8 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
     {
         var w = await WorldAsync();
         var draftExtractor = await Scripts.CreateAsync(w.Editor, new ScriptInput("draft", ScriptKind.Extractor, null, "SELECT 1"));
+        var aimless = await ReleasedAsync(w.Editor, new ScriptInput("aimless", ScriptKind.Transformer, null, "SELECT 1 AS x", Transformation: new(TransformationType.Merge, "x")));
+        var clobber = await ReleasedAsync(w.Editor, new ScriptInput("clobber", ScriptKind.Transformer, null, "SELECT * FROM customers", Transformation: new(TransformationType.Merge, "orders")));
         var t = Customers(w);
         var second = new ExtractionConfig(w.Extractor, w.Source, 10);
         var orders = new TableConfig("orders", [new ColumnConfig("customer_id", FieldType.Integer, [])], null, MergeStrategy.SourcePriority,
@@ -105,12 +121,35 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
             "foreign key cycle" => t with { ForeignKeys = [new ForeignKeyConfig("id", "orders", "customer_id")] },
             "anonymized primary key" => t with { Columns = [.. t.Columns.Select(c => c.Name == "id" ? c with { AnonymizationScriptId = w.AgeBands } : c)] },
             "unreleased script" => t with { Extractions = [new ExtractionConfig(draftExtractor, w.Source, 10)] },
+            "RemoveConflicting without a key" => t with { PrimaryKey = null, MergeStrategy = MergeStrategy.RemoveConflicting },
+            "interval width on a text column" => t with { Columns = [.. t.Columns.Select(c => c.Name == "city" ? c with { AnonymizationScriptId = w.AgeBands } : c)] },
+            "two range rules on a column" => t with { Columns = [.. t.Columns.Select(c => c.Name == "age" ? c with { FieldRuleScriptIds = [w.AgeRule, w.AgeRule] } : c)] },
+            "quasi-identifier and sensitive at once" => t with { Columns = [.. t.Columns.Select(c => c.Name == "age" ? c with { QuasiIdentifier = true, Sensitive = true } : c)] },
             _ => t,
-        }, orders] };
-        if (problem == "k below 2") config = config with { Privacy = new PrivacySettings(1, null, null) };
+        }, problem switch
+        {
+            "foreign key between different types" => orders with { ForeignKeys = [new ForeignKeyConfig("customer_id", "customers", "city")] },
+            "foreign key to an unknown column" => orders with { ForeignKeys = [new ForeignKeyConfig("customer_id", "customers", "customer_no")] },
+            "anonymized foreign key" => orders with { Columns = [new ColumnConfig("customer_id", FieldType.Integer, [], w.AgeBands)] },
+            _ => orders,
+        }] };
+        config = problem switch
+        {
+            "k below 2" => config with { Privacy = new PrivacySettings(1, null, null) },
+            "l without sensitive columns" => config with { Privacy = new PrivacySettings(null, 2, null) },
+            "transformation referencing nothing" => config with { TransformationScriptIds = [aimless] },
+            "merge into a task table" => config with { TransformationScriptIds = [clobber] },
+            _ => config,
+        };
+        Dictionary<Guid, ConnectionKind> connections = problem switch
+        {
+            "SQL bound to an HTTP source" => new() { [w.Source] = ConnectionKind.HttpJson },
+            "source that does not exist" => new(),
+            _ => new() { [w.Source] = ConnectionKind.PostgreSql },
+        };
 
         var facts = await ScriptFactsAsync();
-        var problems = TaskValidator.Validate(config, facts);
+        var problems = TaskValidator.Validate(config, facts, connections);
 
         Assert.True(problems.Any(p => p.Path == path), $"{problem}: expected {path} in [{string.Join("; ", problems)}]");
     }
@@ -182,6 +221,184 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
         Assert.Contains(ex.Problems, p => p.Path == "tables[customers].columns[shoe_size]");
     }
 
+    [Fact]
+    public async Task Every_change_needs_EDIT_TASK_and_each_refusal_is_audited()
+    {
+        var w = await WorldAsync();
+        var id = await ConfiguredTaskAsync(w, $"t-{Guid.NewGuid():N}");
+        var manager = await core.CreateAsync("manager", UserRole.ProcessEtlTask);
+
+        foreach (var attempt in new Func<Task>[]
+                 {
+                     () => Tasks.CreateAsync(manager, "mine", ""),
+                     () => Tasks.UpdateTablesAsync(manager, id, [Customers(w)]),
+                     () => Tasks.UpdateFieldRulesAsync(manager, id, []),
+                     () => Tasks.UpdateAnonymizationAsync(manager, id, [], null),
+                     () => Tasks.UpdateTransformationsAsync(manager, id, []),
+                     () => Tasks.UpdateUploadAsync(manager, id, new UploadConfig(null, null)),
+                     () => Tasks.ReleaseAsync(manager, id),
+                 })
+            Assert.Equal(ErrorKind.PermissionDenied, (await Assert.ThrowsAsync<DomainException>(attempt)).Kind);
+
+        await using var db = await core.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync();
+        var denied = await db.AuditEntries.Where(a => a.ActorId == manager.UserId && a.Outcome == AuditOutcome.Denied).Select(a => a.Action).ToListAsync();
+        Assert.Equal(["task.create", "task.release", "task.update.anonymization", "task.update.fieldRules", "task.update.tables", "task.update.transformations", "task.update.upload"],
+            denied.Order(StringComparer.Ordinal));
+        Assert.Equal(EtlTaskStatus.Draft, (await Tasks.GetAsync(manager, id)).Status);
+    }
+
+    [Fact]
+    public async Task Release_checks_READ_on_every_source_and_WRITE_on_the_destination_again()
+    {
+        var w = await WorldAsync();
+        var id = await ConfiguredTaskAsync(w, $"t-{Guid.NewGuid():N}");
+        var colleague = await core.CreateAsync("colleague", UserRole.EditTask);
+
+        var noRead = await Assert.ThrowsAsync<DomainException>(() => Tasks.ReleaseAsync(colleague, id));
+        Assert.Contains("READ", noRead.Message);
+        await GrantAsync(colleague, w.Source, AccessType.Read);
+        var noWrite = await Assert.ThrowsAsync<DomainException>(() => Tasks.ReleaseAsync(colleague, id));
+        Assert.Contains("WRITE", noWrite.Message);
+        await GrantAsync(colleague, w.Destination, AccessType.Write);
+
+        await Tasks.ReleaseAsync(colleague, id);
+
+        Assert.Equal(EtlTaskStatus.Released, (await Tasks.GetAsync(colleague, id)).Status);
+        await using var db = await core.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync();
+        Assert.Equal(2, await db.AuditEntries.CountAsync(a => a.ActorId == colleague.UserId && a.Action == "task.release" && a.Outcome == AuditOutcome.Denied));
+    }
+
+    [Fact]
+    public async Task A_source_another_editor_bound_does_not_stop_a_colleague_from_editing_the_tables()
+    {
+        var w = await WorldAsync();
+        var id = await ConfiguredTaskAsync(w, $"t-{Guid.NewGuid():N}");
+        var colleague = await core.CreateAsync("colleague", UserRole.EditTask);
+
+        await Tasks.UpdateTablesAsync(colleague, id, [Customers(w) with { MergeStrategy = MergeStrategy.RemoveConflicting }]);
+
+        Assert.Equal(MergeStrategy.RemoveConflicting, (await Tasks.GetAsync(colleague, id)).Configuration.Tables[0].MergeStrategy);
+    }
+
+    [Fact]
+    public async Task Changing_a_released_task_returns_it_to_Draft_and_the_audit_shows_only_the_changed_part()
+    {
+        var w = await WorldAsync();
+        var id = await ConfiguredTaskAsync(w, $"t-{Guid.NewGuid():N}");
+        await Tasks.ReleaseAsync(w.Editor, id);
+
+        await Tasks.UpdateTransformationsAsync(w.Editor, id, [w.Transformer]);
+
+        Assert.Equal(EtlTaskStatus.Draft, (await Tasks.GetAsync(w.Editor, id)).Status);
+        await using var db = await core.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync();
+        var entry = await db.AuditEntries.Where(a => a.EntityId == id.ToString() && a.Action == "task.update.transformations").SingleAsync();
+        Assert.Contains("transformations", entry.ChangesJson);
+        Assert.Contains(w.Transformer.ToString(), entry.ChangesJson);
+        Assert.Contains("Released", entry.ChangesJson);
+        Assert.DoesNotContain("tables", entry.ChangesJson);
+    }
+
+    [Fact]
+    public async Task A_script_or_source_that_does_not_exist_is_refused_at_once()
+    {
+        var w = await WorldAsync();
+        var id = await Tasks.CreateAsync(w.Editor, $"t-{Guid.NewGuid():N}", "");
+        var ghost = Guid.NewGuid();
+
+        var script = await Assert.ThrowsAsync<ValidationException>(() => Tasks.UpdateTransformationsAsync(w.Editor, id, [ghost]));
+        var kind = await Assert.ThrowsAsync<ValidationException>(() => Tasks.UpdateUploadAsync(w.Editor, id, new UploadConfig(w.Extractor, w.Destination)));
+
+        Assert.Contains(script.Problems, p => p.Path == "transformations[0]" && p.Message.Contains("does not exist"));
+        Assert.Contains(kind.Problems, p => p.Path == "upload.script" && p.Message.Contains("not a Uploader"));
+        Assert.Empty((await Tasks.GetAsync(w.Editor, id)).Configuration.TransformationScriptIds);
+    }
+
+    [Fact]
+    public async Task A_released_task_resolves_into_everything_the_engine_needs()
+    {
+        var w = await WorldAsync();
+        var id = await ConfiguredTaskAsync(w, $"t-{Guid.NewGuid():N}");
+        var orders = new TableConfig("orders", [new ColumnConfig("customer_id", FieldType.Integer, []), new ColumnConfig("amount", FieldType.Double, [])], null,
+            MergeStrategy.SourcePriority, [new ForeignKeyConfig("customer_id", "customers", "id")], [new ExtractionConfig(w.Extractor, w.Source, 1)]);
+        var view = await Tasks.GetAsync(w.Editor, id);
+        await Tasks.UpdateTablesAsync(w.Editor, id, [orders, .. view.Configuration.Tables]);
+        await Tasks.UpdateTransformationsAsync(w.Editor, id, [w.Transformer]);
+        await Tasks.ReleaseAsync(w.Editor, id);
+
+        var run = await Tasks.ResolveForRunAsync(id);
+
+        Assert.Equal(["customers", "orders"], run.Tables.Select(t => t.Name));
+        var age = run.Tables[0].Columns.Single(c => c.Name == "age");
+        Assert.Equal(new FieldRuleSettings(FieldType.Integer, FieldRuleType.FillOutOfRange, null, "18", "120"), age.RangeRule!.Settings);
+        Assert.Null(age.EmptyRule);
+        Assert.Equal(new GeneralizationParameters(10, null, null, null), age.Anonymization!.Parameters);
+        Assert.True(age.QuasiIdentifier);
+        var extraction = Assert.Single(run.Tables[0].Extractions);
+        Assert.Equal((w.Source, ConnectionKind.PostgreSql, "SELECT * FROM customers", (HttpRequestDescription?)null),
+            (extraction.ConnectionId, extraction.ConnectionKind, extraction.Body, extraction.Http));
+        Assert.Equal(new ResolvedTransformation(w.Transformer, 1, TransformationType.Merge, "totals", "SELECT count(*) AS x FROM customers"), Assert.Single(run.Transformations));
+        Assert.Equal(new PrivacySettings(2, null, null), run.Privacy);
+        Assert.Equal(new ResolvedUpload(w.Upload, w.Destination, ConnectionKind.PostgreSql, new UploadDescription()), run.Upload);
+    }
+
+    [Fact]
+    public async Task A_draft_task_cannot_be_resolved_for_a_run()
+    {
+        var w = await WorldAsync();
+        var id = await ConfiguredTaskAsync(w, $"t-{Guid.NewGuid():N}");
+        var ex = await Assert.ThrowsAsync<DomainException>(() => Tasks.ResolveForRunAsync(id));
+        Assert.Equal(ErrorKind.FailedPrecondition, ex.Kind);
+    }
+
+    [Fact]
+    public async Task The_metadata_service_writes_a_Croissant_dataset_with_timestamps_on_request_and_without_ids_when_asked()
+    {
+        var w = await WorldAsync();
+        var id = await ConfiguredTaskAsync(w, $"t-{Guid.NewGuid():N}");
+        await Tasks.ReleaseAsync(w.Editor, id);
+        var metadata = core.Get<TaskMetadataService>();
+
+        var full = System.Text.Json.JsonDocument.Parse(await metadata.ExportAsync(w.Editor, id, includeTimestamps: true)).RootElement;
+        var comparable = await metadata.ExportAsync(w.Editor, id, includeIds: false);
+
+        Assert.Equal("https://schema.org/", full.GetProperty("@context").GetProperty("sc").GetString());
+        Assert.Equal("http://mlcommons.org/croissant/", full.GetProperty("@context").GetProperty("cr").GetString());
+        Assert.Equal("sc:Dataset", full.GetProperty("@type").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.String, full.GetProperty("version").ValueKind);
+        var records = full.GetProperty("recordSet")[0];
+        Assert.Equal("cr:RecordSet", records.GetProperty("@type").GetString());
+        Assert.Equal(["sc:Integer", "sc:Integer", "sc:Text"], records.GetProperty("field").EnumerateArray().Select(f => f.GetProperty("dataType").GetString()));
+        Assert.Equal("cr:Field", records.GetProperty("field")[0].GetProperty("@type").GetString());
+        var age = records.GetProperty("field")[1];
+        Assert.Equal("Integer", age.GetProperty("etl:fieldRules")[0].GetProperty("etl:rule").GetProperty("etl:fieldType").GetString());
+        Assert.Equal("10", age.GetProperty("etl:anonymization").GetProperty("etl:method").GetProperty("etl:parameters").GetProperty("width").GetString());
+        Assert.Equal("PostgreSql", records.GetProperty("etl:collectionProtocol")[0].GetProperty("etl:sourceKind").GetString());
+        Assert.True(full.TryGetProperty("datePublished", out _));
+        Assert.Contains(w.Source.ToString(), full.GetRawText());
+
+        Assert.DoesNotMatch("[0-9a-f]{8}-[0-9a-f]{4}-", comparable);
+        Assert.DoesNotContain("datePublished", comparable);
+        Assert.Equal(comparable, await metadata.ExportAsync(w.Editor, id, includeIds: false));
+    }
+
+    private async Task<Guid> ReleasedAsync(Actor editor, ScriptInput s)
+    {
+        var id = await Scripts.CreateAsync(editor, s);
+        await Scripts.ReleaseAsync(editor, id);
+        return id;
+    }
+
+    private async Task GrantAsync(Actor user, Guid connection, AccessType access)
+    {
+        await using (var db = await core.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync())
+        {
+            db.ConnectionGrants.Add(new ConnectionGrant { Id = Guid.NewGuid(), ConnectionId = connection, UserId = user.UserId, Access = access, GrantedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        // Permissions are cached per user; a grant made behind the service's back must be seen now.
+        core.Get<AccessPolicy>().Invalidate(user.UserId);
+    }
+
     private async Task<IReadOnlyDictionary<Guid, TaskValidator.ScriptFacts>> ScriptFactsAsync()
     {
         await using var db = await core.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync();
@@ -189,7 +406,7 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
         foreach (var s in await db.Scripts.ToListAsync())
         {
             var view = await Scripts.GetAsync(new Actor(s.CreatedBy, "x", ActorSource.Ui), s.Id);
-            facts[s.Id] = new TaskValidator.ScriptFacts(s.Kind, s.Released, view.FieldRule, view.Anonymization);
+            facts[s.Id] = new TaskValidator.ScriptFacts(s.Kind, s.Released, view.FieldRule, view.Anonymization, view.Transformation, view.Body);
         }
         return facts;
     }

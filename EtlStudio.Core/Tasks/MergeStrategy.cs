@@ -1,0 +1,9 @@
+namespace EtlStudio.Core.Tasks;
+
+/// <summary>How records sharing a primary key are merged (feature 5, DESIGN.md §5.3).</summary>
+public enum MergeStrategy
+{
+    SourcePriority,
+    RemoveConflicting,
+    Regenerate,
+}
