@@ -1,0 +1,25 @@
+using EtlStudio.Core.Scripts;
+
+namespace EtlStudio.Core.Pipeline;
+
+/// <summary>Building blocks for SQL made from metadata: identifiers are always quoted, values always parameters.</summary>
+public static class Sql
+{
+    /// <summary>A quoted identifier (<c>"name"</c>), safe for any name the validators let through.</summary>
+    public static string Ident(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    /// <summary>A schema-qualified, quoted table name.</summary>
+    public static string Table(string schema, string table) => Ident(schema) + "." + Ident(table);
+
+    /// <summary>The PostgreSQL type that holds a column of <paramref name="type"/>.</summary>
+    public static string TypeOf(FieldType type) => type switch
+    {
+        FieldType.Integer => "bigint",
+        FieldType.Double => "double precision",
+        FieldType.String => "text",
+        FieldType.Boolean => "boolean",
+        FieldType.Date => "date",
+        FieldType.DateTime => "timestamptz",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown field type."),
+    };
+}

@@ -1,0 +1,47 @@
+namespace EtlStudio.Core.Pipeline;
+
+/// <summary>
+/// How a run's staging schema is laid out; the engine writes it, the outbox and the upload read it.
+/// <list type="bullet">
+/// <item>The schema is <c>run_{run id, 32 hex}</c> (<see cref="SchemaFor"/>).</item>
+/// <item>Every data table has <c>_row bigint PRIMARY KEY</c> (a stable row id) and then its typed columns
+/// (<see cref="Sql.TypeOf"/>), named as in the task.</item>
+/// <item><see cref="Rejects"/> keeps every dropped record with step, rule, column and reason.</item>
+/// <item><see cref="Catalog"/> lists the outbox tables (the run's result) with their typed columns, once the
+/// outbox step has finished; anonymization may change a column's type (generalized numbers become text) or
+/// split a table in two (anatomization), so readers take types from here, never from the task.</item>
+/// </list>
+/// </summary>
+public static class StagingLayout
+{
+    public const string RowId = "_row";
+    public const string Rejects = "_rejects";
+    public const string Catalog = "_outbox";
+
+    public static string SchemaFor(Guid runId) => "run_" + runId.ToString("N");
+
+    /// <summary>Creates the schema with its rejects table and catalog; safe to run again.</summary>
+    public static string CreateSql(string schema) => $$"""
+        CREATE SCHEMA IF NOT EXISTS {{Sql.Ident(schema)}};
+        CREATE TABLE IF NOT EXISTS {{Sql.Table(schema, Rejects)}} (
+            id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            step        text NOT NULL,
+            table_name  text NOT NULL,
+            rule        text NOT NULL,
+            column_name text,
+            reason      text NOT NULL,
+            row_id      bigint,
+            record      jsonb NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS _rejects_step_idx ON {{Sql.Table(schema, Rejects)}} (step, table_name);
+        CREATE TABLE IF NOT EXISTS {{Sql.Table(schema, Catalog)}} (
+            table_name   text PRIMARY KEY,
+            ordinal      integer NOT NULL,
+            -- [{"name": "age", "type": "Integer"}, …] with type a FieldType name
+            columns      jsonb NOT NULL,
+            primary_key  text,
+            -- the task table it came from (an anatomized table gives two outbox tables)
+            source_table text
+        );
+        """;
+}
