@@ -6,6 +6,7 @@ using EtlStudio.Core.Demo;
 using EtlStudio.Core.Identity;
 using EtlStudio.Core.Notifications;
 using EtlStudio.Core.Persistence;
+using EtlStudio.Core.Runs;
 using EtlStudio.Core.Secrets;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -58,6 +59,7 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<Scripts.ScriptService>();
         services.AddSingleton<Tasks.TaskService>();
         services.AddSingleton<Tasks.TaskMetadataService>();
+        services.AddEtlStudioRuns(configuration);
         services.AddOptions<Maintenance.MaintenanceOptions>().Bind(configuration.GetSection(Maintenance.MaintenanceOptions.Section))
             .Validate(o => o.ExpiryInterval > TimeSpan.Zero, "Maintenance:ExpiryInterval must be positive.").ValidateOnStart();
         services.AddSingleton<Maintenance.ExpiryMaintenance>();

@@ -10,6 +10,10 @@ public sealed class PipelineRun
     public string? CurrentStep { get; set; }
     public bool PauseRequested { get; set; }
     public bool StopRequested { get; set; }
+    /// <summary>Stop was asked to drop the outbox as well.</summary>
+    public bool DeleteOutboxOnStop { get; set; }
+    /// <summary>Rows handled so far by the step under way.</summary>
+    public long? ProgressRows { get; set; }
     /// <summary>The staging schema holding this run's working tables and its outbox.</summary>
     public required string SchemaName { get; set; }
     /// <summary>The task configuration as it was when the run started.</summary>

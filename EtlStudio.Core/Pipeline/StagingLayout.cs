@@ -17,6 +17,8 @@ public static class StagingLayout
     public const string RowId = "_row";
     public const string Rejects = "_rejects";
     public const string Catalog = "_outbox";
+    /// <summary>Keys the Regenerate merge strategy replaced (references to them cannot be remapped, so they are kept on record).</summary>
+    public const string KeyChanges = "_key_changes";
 
     public static string SchemaFor(Guid runId) => "run_" + runId.ToString("N");
 

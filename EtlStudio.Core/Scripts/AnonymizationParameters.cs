@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace EtlStudio.Core.Scripts;
 
@@ -9,6 +10,13 @@ namespace EtlStudio.Core.Scripts;
 /// Suppression <c>replacement</c> (default <c>*</c>), <c>asNull</c>, <c>k</c>; Anatomization <c>l</c>;
 /// Permutation <c>withinGroups</c>; Perturbation <c>distribution</c> (laplace, gaussian) + <c>scale</c>, or <c>days</c>.
 /// </summary>
+// Polymorphic so a run's snapshot of its task (ResolvedTask as JSON) reads back into the right records.
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$method")]
+[JsonDerivedType(typeof(GeneralizationParameters), "Generalization")]
+[JsonDerivedType(typeof(SuppressionParameters), "Suppression")]
+[JsonDerivedType(typeof(AnatomizationParameters), "Anatomization")]
+[JsonDerivedType(typeof(PermutationParameters), "Permutation")]
+[JsonDerivedType(typeof(PerturbationParameters), "Perturbation")]
 public abstract record AnonymizationParameters
 {
     /// <summary>Parameter names each method accepts; any other name is a typo the validator reports.</summary>

@@ -183,17 +183,25 @@ public sealed class TaskService(ChangeScope scope, AccessPolicy policy, AuditTra
     /// The released task fully resolved for a run (scripts, settings, connections). For the run machinery, which
     /// has already checked PROCESS_ETL_TASK; refused with FAILED_PRECONDITION unless the task is released and complete.
     /// </summary>
-    public async Task<ResolvedTask> ResolveForRunAsync(Guid taskId, CancellationToken ct = default) =>
+    public Task<ResolvedTask> ResolveForRunAsync(Guid taskId, CancellationToken ct = default) => ResolveAsync(taskId, requireRelease: true, ct);
+
+    /// <summary>
+    /// The task resolved for a preview on sample rows: released or not, but complete (FAILED_PRECONDITION lists what is missing).
+    /// For the run machinery, which has already checked the caller's role.
+    /// </summary>
+    public Task<ResolvedTask> ResolveForPreviewAsync(Guid taskId, CancellationToken ct = default) => ResolveAsync(taskId, requireRelease: false, ct);
+
+    private async Task<ResolvedTask> ResolveAsync(Guid taskId, bool requireRelease, CancellationToken ct) =>
         await scope.ReadAsync(async db =>
         {
             var task = await db.Tasks.FirstOrDefaultAsync(t => t.Id == taskId, ct) ?? throw DomainException.NotFound("Task", taskId);
-            if (task.Status != EtlTaskStatus.Released || task.ReleasedAt is not { } releasedAt) throw DomainException.Precondition("Only a released task can run; release it first.");
+            if (requireRelease && (task.Status != EtlTaskStatus.Released || task.ReleasedAt is null)) throw DomainException.Precondition("Only a released task can run; release it first.");
             var config = TaskConfigurationJson.Read(task.ConfigurationJson);
             var scripts = await ScriptFactsAsync(db, config, ct);
             var connections = await ConnectionKindsAsync(db, config, ct);
             var problems = TaskValidator.Check(config, scripts, connections);
             if (problems.Count > 0) throw DomainException.Precondition($"The task cannot run: {string.Join("; ", problems.Select(p => p.Problem))}");
-            return TaskResolver.Resolve(task.Id, task.Name, releasedAt, config, scripts, connections);
+            return TaskResolver.Resolve(task.Id, task.Name, task.ReleasedAt ?? task.UpdatedAt, config, scripts, connections);
         }, ct);
 
     private async Task ChangeAsync(Actor actor, Guid id, string action, string part, Func<TaskConfiguration, object?> select,

@@ -22,7 +22,7 @@ public class CoreServices : IAsyncLifetime
 
     protected virtual void Configure(IServiceCollection services) { }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         await _database.InitializeAsync();
         var configuration = new ConfigurationBuilder()
@@ -37,7 +37,7 @@ public class CoreServices : IAsyncLifetime
         await Get<DatabaseMigrator>().MigrateAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_provider is not null) await _provider.DisposeAsync();
         await _database.DisposeAsync();

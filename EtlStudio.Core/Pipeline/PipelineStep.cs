@@ -1,0 +1,13 @@
+namespace EtlStudio.Core.Pipeline;
+
+/// <summary>The fixed steps of a run (DESIGN.md §5), in order; each is checkpointed when it finishes.</summary>
+public enum PipelineStep
+{
+    Extract = 1,
+    FieldRules = 2,
+    Merge = 3,
+    ForeignKeys = 4,
+    Transform = 5,
+    Anonymize = 6,
+    Outbox = 7,
+}

@@ -1,0 +1,88 @@
+using EtlStudio.Core.Scripts;
+using EtlStudio.Core.Tasks;
+
+namespace EtlStudio.Core.Pipeline.Steps;
+
+/// <summary>
+/// Step 2 (features 3 and 4): values that did not convert, RemoveEmpty and RemoveOutOfRange drop the record (to
+/// <c>_rejects</c> with the first reason found); FillEmpty puts the default; FillOutOfRange clamps to the nearer bound;
+/// the Ignore strategies keep the value. One set-based pass per table: <c>__x{i}</c> → <c>__c{i}</c>.
+/// </summary>
+internal static class FieldRuleStep
+{
+    public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        long rowsIn = 0, rowsOut = 0, rejected = 0;
+        for (var i = 0; i < ctx.Task.Tables.Count; i++)
+        {
+            var table = ctx.Task.Tables[i];
+            var source = ctx.T(StepContext.Work("x", i));
+            var target = ctx.T(StepContext.Work("c", i));
+            var parameters = new List<(string, object?)> { ("table", table.Name) };
+            string P(object value)
+            {
+                parameters.Add(($"p{parameters.Count}", value is DateTimeOffset d ? d.UtcDateTime : value));
+                return $"@p{parameters.Count - 1}";
+            }
+
+            // Each reject condition with its rule, column and reason, in the order they are checked.
+            var checks = new List<(string When, string Rule, string? Column, string Reason)>
+            {
+                ("_bad_col IS NOT NULL", "Type", null, "_bad_col || ': ' || _bad_reason"),
+            };
+            var outputs = new List<string>();
+            foreach (var c in table.Columns)
+            {
+                var col = Sql.Ident(c.Name);
+                var empty = c.Type == FieldType.String ? $"({col} IS NULL OR {col} = '')" : $"{col} IS NULL";
+                var value = col;
+                if (c.EmptyRule?.Settings is { Type: FieldRuleType.RemoveEmpty })
+                    checks.Add((empty, "RemoveEmpty", c.Name, P($"{c.Name} is empty")));
+                if (c.EmptyRule?.Settings is { Type: FieldRuleType.FillEmpty, DefaultValue: { } fill } && ScriptValidator.TryConvert(c.Type, fill, out var def))
+                    value = $"CASE WHEN {empty} THEN {P(def!)}::{Sql.TypeOf(c.Type)} ELSE {col} END";
+                if (c.RangeRule?.Settings is { } range)
+                {
+                    var min = Bound(c.Type, range.MinValue) is { } lo ? $"{P(lo)}::{Sql.TypeOf(c.Type)}" : null;
+                    var max = Bound(c.Type, range.MaxValue) is { } hi ? $"{P(hi)}::{Sql.TypeOf(c.Type)}" : null;
+                    var outside = string.Join(" OR ", new[] { min is null ? null : $"{value} < {min}", max is null ? null : $"{value} > {max}" }.Where(x => x is not null));
+                    var interval = $"'[' || coalesce({min}::text, '') || ', ' || coalesce({max}::text, '') || ']'";
+                    if (range.Type == FieldRuleType.RemoveOutOfRange)
+                        checks.Add(($"({outside})", "RemoveOutOfRange", c.Name, $"{P(c.Name + " ")} || ({value})::text || ' is outside ' || {interval}"));
+                    else if (range.Type == FieldRuleType.FillOutOfRange)
+                    {
+                        if (min is not null) value = $"GREATEST({value}, {min})";
+                        if (max is not null) value = $"LEAST({value}, {max})";
+                    }
+                }
+                outputs.Add($"{value} AS {col}");
+            }
+
+            var rejectedWhen = string.Join(" OR ", checks.Select(k => $"({k.When})"));
+            var rule = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN '{k.Rule}'")) + " END";
+            var column = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {(k.Column is null ? "_bad_col" : P(k.Column))}")) + " END";
+            var reason = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {k.Reason}")) + " END";
+            var dataColumns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
+            var record = RecordJson("s");
+
+            await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", ct, ("table", table.Name));
+            rejected += await ctx.ExecAsync($"""
+                INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
+                SELECT 'FieldRules', @table, {rule}, {column}, {reason}, _row, {record} FROM {source} AS s WHERE {rejectedWhen}
+                """, ct, parameters.ToArray());
+            await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}; CREATE TABLE {target} (_row bigint NOT NULL, _src integer NOT NULL, {dataColumns})", ct);
+            rowsOut += await ctx.ExecAsync($"""
+                INSERT INTO {target} SELECT _row, _src, {string.Join(", ", outputs)} FROM {source} WHERE NOT ({rejectedWhen})
+                """, ct, parameters.ToArray());
+            rowsIn += await ctx.CountAsync(StepContext.Work("x", i), ct);
+            await ctx.ExecAsync($"DROP TABLE {source}", ct);
+        }
+        return new StepResult(PipelineStep.FieldRules, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
+    }
+
+    private static object? Bound(FieldType type, string? text) =>
+        !string.IsNullOrEmpty(text) && ScriptValidator.TryConvert(type, text, out var v) ? v : null;
+
+    /// <summary>The record as JSON for the rejects table: the task's columns, without the engine's own.</summary>
+    internal static string RecordJson(string alias) => $"to_jsonb({alias}) - ARRAY['_row', '_src', '_bad_col', '_bad_reason']";
+}

@@ -1,0 +1,35 @@
+using EtlStudio.Core.Tasks;
+using Npgsql;
+
+namespace EtlStudio.Core.Pipeline.Steps;
+
+/// <summary>What a step works with: the run's schema on the app database, inside the step's own transaction.</summary>
+internal sealed class StepContext(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, ResolvedTask task, long seed,
+    int? sampleRows, IRunCheckpoint checkpoint)
+{
+    public NpgsqlConnection Connection { get; } = conn;
+    public NpgsqlTransaction Transaction { get; } = tx;
+    public string Schema { get; } = schema;
+    public ResolvedTask Task { get; } = task;
+    public long Seed { get; } = seed;
+    public int? SampleRows { get; } = sampleRows;
+    public IRunCheckpoint Checkpoint { get; } = checkpoint;
+
+    public string T(string table) => Sql.Table(Schema, table);
+
+    public async Task<long> ExecAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = new NpgsqlCommand(sql, Connection, Transaction) { CommandTimeout = 0 };
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<long> CountAsync(string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {T(table)}", Connection, Transaction) { CommandTimeout = 0 };
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Working-table names between steps: <c>__x1</c> extracted, <c>__c1</c> cleaned, <c>__m1</c> merged, <c>__f1</c> checked keys.</summary>
+    public static string Work(string stage, int table) => $"__{stage}{table}";
+}

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using EtlStudio.Core.Scripts;
+using Npgsql;
+
+namespace EtlStudio.Core.Pipeline.Steps;
+
+/// <summary>
+/// Step 5: the task's transformation scripts, in order, run by a login role made for this run alone: it can use and
+/// create in this run's schema and touch the task's tables, nothing else (no application tables, no server files or
+/// programs), under a statement timeout. The scripts run on their own connection, so the step goes in three
+/// commits: prepare (working copies, role), scripts, then hand-over and checkpoint; a retry starts again from copies.
+/// </summary>
+internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions options)
+{
+    public async Task<StepResult> RunAsync(Func<Func<StepContext, Task>, Task> inTransaction, StepContext final, string role, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var task = final.Task;
+        long rowsIn = 0;
+        for (var i = 0; i < task.Tables.Count; i++) rowsIn += await final.CountAsync(StepContext.Work("f", i), ct);
+        if (task.Transformations.Count == 0)
+        {
+            for (var i = 0; i < task.Tables.Count; i++)
+                await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(task.Tables[i].Name)}; ALTER TABLE {final.T(StepContext.Work("f", i))} RENAME TO {Sql.Ident(task.Tables[i].Name)}", ct);
+            return new StepResult(PipelineStep.Transform, rowsIn, rowsIn, 0, DateTimeOffset.UtcNow - started);
+        }
+
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        var targets = task.Transformations.Where(t => t.Type == TransformationType.Merge && t.TargetTable is not null).Select(t => t.TargetTable!).Distinct().ToList();
+        await inTransaction(async ctx =>
+        {
+            foreach (var target in targets) await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(target)}", ct);
+            for (var i = 0; i < task.Tables.Count; i++)
+                await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(task.Tables[i].Name)}; CREATE TABLE {ctx.T(task.Tables[i].Name)} AS TABLE {ctx.T(StepContext.Work("f", i))}; ALTER TABLE {ctx.T(task.Tables[i].Name)} ADD PRIMARY KEY (_row)", ct);
+            await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), ct);
+        });
+        try
+        {
+            await RunScriptsAsync(final.Schema, role, password, task.Transformations, ct);
+        }
+        catch
+        {
+            await Sandbox.DropAsync(dataSource, role, CancellationToken.None);
+            throw;
+        }
+        await Sandbox.HandOverAsync(final, role, targets, ct);
+        long rowsOut = 0;
+        foreach (var name in task.Tables.Select(t => t.Name).Concat(targets)) rowsOut += await final.CountAsync(name, ct);
+        for (var i = 0; i < task.Tables.Count; i++) await final.ExecAsync($"DROP TABLE {final.T(StepContext.Work("f", i))}", ct);
+        return new StepResult(PipelineStep.Transform, rowsIn, rowsOut, 0, DateTimeOffset.UtcNow - started);
+    }
+
+    private async Task RunScriptsAsync(string schema, string role, string password, IReadOnlyList<Tasks.ResolvedTransformation> scripts, CancellationToken ct)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString)
+        {
+            Username = role, Password = password, Pooling = false, SearchPath = schema, ApplicationName = "EtlStudio transformation",
+        };
+        await using var conn = new NpgsqlConnection(builder.ConnectionString);
+        await conn.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var timeout = (long)options.TransformTimeout.TotalMilliseconds;
+        await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {timeout}", conn, tx)) await set.ExecuteNonQueryAsync(ct);
+        foreach (var script in scripts.OrderBy(s => s.Order))
+        {
+            var body = script.Sql.Trim().TrimEnd(';');
+            var sql = script.Type == TransformationType.Merge ? $"CREATE TABLE {Sql.Ident(script.TargetTable!)} AS {body}" : body;
+            await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
+            try { await cmd.ExecuteNonQueryAsync(ct); }
+            catch (PostgresException pg)
+            {
+                var what = $"Transformation {script.Order} ({script.Type}{(script.TargetTable is { } t ? " into " + t : "")})";
+                throw new PipelineFailure(PipelineStep.Transform, pg.SqlState switch
+                {
+                    PostgresErrorCodes.QueryCanceled => $"{what} ran longer than {options.TransformTimeout.TotalSeconds:0} s and was stopped.",
+                    PostgresErrorCodes.InsufficientPrivilege => $"{what} was refused: {pg.MessageText}. Transformations may only use this run's tables.",
+                    _ => $"{what} failed: {pg.MessageText}",
+                }, pg);
+            }
+        }
+        await tx.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,151 @@
+using EtlStudio.Core.Audit;
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Notifications;
+using EtlStudio.Core.Pipeline;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EtlStudio.Core.Runs;
+
+/// <summary>
+/// Executes a queued run on a worker: takes the run's advisory lock (so two workers never run it at once; the lock
+/// goes with a dead worker's connection), runs the engine from the last finished step, and records the outcome —
+/// Prepared, Paused, Failed or Cancelled — with its audit entry and a notification to whoever started the run.
+/// </summary>
+public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, ChangeScope scope, PipelineEngine engine, AuditTrail audit,
+    NotificationService notifications, TimeProvider time, ILogger<PipelineRunExecutor> logger) : IPipelineRunExecutor
+{
+    private static readonly TimeSpan StopPoll = TimeSpan.FromSeconds(1);
+
+    public async Task ExecuteAsync(Guid runId, CancellationToken ct)
+    {
+        await using var lockConn = await dataSource.OpenConnectionAsync(ct);
+        if (!await TryLockAsync(lockConn, runId, ct))
+        {
+            LogBusy(runId);
+            return;
+        }
+        var run = await scope.ReadAsync(db => db.Runs.FirstOrDefaultAsync(r => r.Id == runId, ct), ct);
+        if (run is null || run.State is not (RunState.Queued or RunState.Running)) return;
+        if (run.StopRequested)
+        {
+            await FinishAsync(run, RunState.Cancelled, null, ct);
+            return;
+        }
+        await scope.RunAsync(async db =>
+        {
+            var r = await db.Runs.FirstAsync(x => x.Id == runId, ct);
+            r.State = RunState.Running;
+            r.StartedAt ??= time.GetUtcNow();
+            r.Error = null;
+        }, ct);
+
+        var checkpoint = new RunCheckpoint(dataSource, runId, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watcher = WatchForStopAsync(runId, stop);
+        try
+        {
+            var job = new PipelineJob(run.Id, run.SchemaName, RunDefinitionJson.Read(run.DefinitionJson), run.Seed ?? 0);
+            var outcome = await engine.RunAsync(job, checkpoint, stop.Token);
+            await FinishAsync(run, outcome.Completed ? RunState.Prepared : RunState.Paused, null, ct);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && stop.IsCancellationRequested)
+        {
+            await checkpoint.StepFailedAsync("Stopped by a person.", CancellationToken.None);
+            await FinishAsync(run, RunState.Cancelled, null, CancellationToken.None);
+        }
+        catch (PipelineFailure f)
+        {
+            LogFailed(runId, f.Step, f.Message);
+            await checkpoint.StepFailedAsync(f.Message, CancellationToken.None);
+            await FinishAsync(run, RunState.Failed, f.Message, CancellationToken.None);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogCrashed(ex, runId);
+            var message = ex is PostgresException pg
+                ? $"The step failed in the database: {pg.MessageText}"
+                : $"The step failed unexpectedly ({ex.GetType().Name}); the server log has the details for run {runId}.";
+            await checkpoint.StepFailedAsync(message, CancellationToken.None);
+            await FinishAsync(run, RunState.Failed, message, CancellationToken.None);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try { await watcher; } catch (OperationCanceledException) { }
+        }
+    }
+
+    private async Task FinishAsync(PipelineRun run, RunState state, string? error, CancellationToken ct)
+    {
+        var dropOutbox = false;
+        string? task = null;
+        await scope.RunAsync(async db =>
+        {
+            var r = await db.Runs.FirstAsync(x => x.Id == run.Id, ct);
+            task = await db.Tasks.Where(t => t.Id == r.TaskId).Select(t => t.Name).FirstAsync(ct);
+            var before = r.State;
+            r.State = state;
+            r.Error = error;
+            r.PauseRequested = false;
+            r.ProgressRows = null;
+            if (state is RunState.Prepared or RunState.Failed or RunState.Cancelled) r.FinishedAt = time.GetUtcNow();
+            if (state == RunState.Cancelled && r.DeleteOutboxOnStop) { r.State = RunState.Discarded; dropOutbox = true; }
+            await db.SaveChangesAsync(ct);
+            var changes = new AuditChanges().Field("state", before.ToString(), r.State.ToString());
+            if (error is not null) changes.Note("error", error);
+            await audit.RecordAsync(db, Actor.System(), "run." + state.ToString().ToLowerInvariant(), "PipelineRun", r.Id, changes, ct);
+            var (title, body) = state switch
+            {
+                RunState.Prepared => ($"Run #{r.Number} of {task} is ready for review", "Its outbox awaits review and upload."),
+                RunState.Failed => ($"Run #{r.Number} of {task} failed", error ?? ""),
+                RunState.Paused => ($"Run #{r.Number} of {task} is paused", "Resume it to go on from the next step."),
+                _ => ($"Run #{r.Number} of {task} was stopped", dropOutbox ? "Its staged data was deleted." : "Its staged data is kept until retention removes it."),
+            };
+            notifications.Add(db, r.RequestedBy, title, body, $"/runs/{r.Id}");
+        }, ct);
+        if (dropOutbox) await DropSchemaAsync(run.SchemaName, ct);
+        notifications.Publish(run.RequestedBy);
+    }
+
+    internal async Task DropSchemaAsync(string schema, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {Sql.Ident(schema)} CASCADE");
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task WatchForStopAsync(Guid runId, CancellationTokenSource stop)
+    {
+        using var timer = new PeriodicTimer(StopPoll);
+        while (await timer.WaitForNextTickAsync(stop.Token))
+        {
+            await using var cmd = dataSource.CreateCommand("SELECT stop_requested FROM app.pipeline_runs WHERE id = @id");
+            cmd.Parameters.AddWithValue("id", runId);
+            try
+            {
+                if ((bool?)await cmd.ExecuteScalarAsync(stop.Token) == true) { await stop.CancelAsync(); return; }
+            }
+            catch (NpgsqlException) { /* a blip; the next tick asks again */ }
+        }
+    }
+
+    private static async Task<bool> TryLockAsync(NpgsqlConnection conn, Guid runId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(@k)", conn);
+        cmd.Parameters.AddWithValue("k", LockKey(runId));
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    internal static long LockKey(Guid runId) => BitConverter.ToInt64(runId.ToByteArray(), 0) ^ 0x52554E;
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Run {RunId} is being executed by another worker; leaving it.")]
+    private partial void LogBusy(Guid runId);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Run {RunId} failed in step {Step}: {Reason}")]
+    private partial void LogFailed(Guid runId, PipelineStep step, string reason);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Error, Message = "Run {RunId} failed unexpectedly.")]
+    private partial void LogCrashed(Exception ex, Guid runId);
+}

@@ -1,0 +1,228 @@
+using System.Security.Cryptography;
+using EtlStudio.Core.Audit;
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Identity;
+using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Tasks;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace EtlStudio.Core.Runs;
+
+/// <summary>
+/// The run use cases (Process, Stop, View Run History): start a released task, pause, resume, stop, and read runs,
+/// their steps and their rejected records. The work itself happens on a worker (<see cref="IRunQueue"/>).
+/// </summary>
+public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, TaskService tasks, IRunQueue queue,
+    NpgsqlDataSource dataSource, TimeProvider time)
+{
+    private static readonly RunState[] Active = [RunState.Queued, RunState.Running, RunState.Paused, RunState.Uploading];
+
+    /// <summary>Starts a run of a released task (PROCESS_ETL_TASK, READ on every source); one active run per task.</summary>
+    public async Task<Guid> StartAsync(Actor actor, Guid taskId, CancellationToken ct = default)
+    {
+        await policy.DemandRoleAsync(actor, UserRole.ProcessEtlTask, "run.start", "EtlTask", taskId, ct);
+        var task = await tasks.ResolveForRunAsync(taskId, ct);
+        foreach (var source in task.Tables.SelectMany(t => t.Extractions).Select(e => e.ConnectionId).Distinct())
+            await policy.DemandAccessAsync(actor, source, AccessType.Read, "run.start", "EtlTask", taskId, ct);
+        var id = Guid.NewGuid();
+        await scope.RunAsync(async db =>
+        {
+            // Serialises starts of one task, so two people pressing Start at once make one run.
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM app.etl_tasks WHERE id = {taskId} FOR UPDATE", ct);
+            if (await db.Runs.Where(r => r.TaskId == taskId && Active.Contains(r.State)).Select(r => (int?)r.Number).FirstOrDefaultAsync(ct) is { } busy)
+                throw DomainException.Precondition($"Run #{busy} of this task is not finished yet; wait for it, or stop it first.");
+            var number = (await db.Runs.Where(r => r.TaskId == taskId).MaxAsync(r => (int?)r.Number, ct) ?? 0) + 1;
+            // A task may fix its seed (reproducible runs); otherwise every run draws one from a cryptographic generator.
+            var seed = task.Privacy.Seed ?? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+            db.Runs.Add(new PipelineRun
+            {
+                Id = id, TaskId = taskId, Number = number, State = RunState.Queued, SchemaName = StagingLayout.SchemaFor(id),
+                DefinitionJson = RunDefinitionJson.Write(task), Seed = seed, RequestedBy = actor.UserId, CreatedAt = time.GetUtcNow(),
+            });
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(db, actor, "run.start", "PipelineRun", id,
+                new AuditChanges().Created("task", task.Name).Created("number", number).Created("state", nameof(RunState.Queued)), ct);
+        }, ct);
+        await queue.EnqueueRunAsync(id, ct);
+        return id;
+    }
+
+    /// <summary>Pause: a queued run pauses at once; a running one after its current step.</summary>
+    public Task PauseAsync(Actor actor, Guid runId, CancellationToken ct = default) =>
+        ChangeAsync(actor, runId, "run.pause", (run, changes) =>
+        {
+            switch (run.State)
+            {
+                case RunState.Queued:
+                    changes.Field("state", run.State.ToString(), nameof(RunState.Paused));
+                    run.State = RunState.Paused;
+                    break;
+                case RunState.Running when !run.PauseRequested:
+                    changes.Field("pauseRequested", false, true);
+                    run.PauseRequested = true;
+                    break;
+                case RunState.Running:
+                    throw DomainException.Precondition("A pause is already requested; the run pauses after its current step.");
+                default:
+                    throw DomainException.Precondition($"Only a queued or running run can be paused; this one is {Describe(run.State)}.");
+            }
+            return false;
+        }, ct);
+
+    /// <summary>Resume: a paused or failed run goes on after its last finished step. (A prepared run is uploaded from the outbox.)</summary>
+    public Task ResumeAsync(Actor actor, Guid runId, CancellationToken ct = default) =>
+        ChangeAsync(actor, runId, "run.resume", (run, changes) =>
+        {
+            if (run.State is not (RunState.Paused or RunState.Failed))
+                throw DomainException.Precondition(run.State == RunState.Prepared
+                    ? "This run is prepared: its outbox awaits review; upload it from the outbox."
+                    : $"Only a paused or failed run can be resumed; this one is {Describe(run.State)}.");
+            changes.Field("state", run.State.ToString(), nameof(RunState.Queued));
+            run.State = RunState.Queued;
+            run.PauseRequested = false;
+            run.Error = null;
+            run.FinishedAt = null;
+            return true;
+        }, ct);
+
+    /// <summary>Stop: cancels the run (a running one at its next check, within a second or two); optionally deletes its staged data.</summary>
+    public async Task StopAsync(Actor actor, Guid runId, bool deleteOutbox, CancellationToken ct = default)
+    {
+        var drop = false;
+        string? schema = null;
+        await ChangeAsync(actor, runId, "run.stop", (run, changes) =>
+        {
+            schema = run.SchemaName;
+            switch (run.State)
+            {
+                case RunState.Running:
+                    if (run.StopRequested) throw DomainException.Precondition("A stop is already requested.");
+                    changes.Field("stopRequested", false, true).Field("deleteOutbox", false, deleteOutbox);
+                    run.StopRequested = true;
+                    run.DeleteOutboxOnStop = deleteOutbox;
+                    break;
+                case RunState.Queued or RunState.Paused or RunState.Failed or RunState.Prepared:
+                    var to = deleteOutbox ? RunState.Discarded : RunState.Cancelled;
+                    changes.Field("state", run.State.ToString(), to.ToString());
+                    run.State = to;
+                    run.StopRequested = true;
+                    run.FinishedAt ??= time.GetUtcNow();
+                    drop = deleteOutbox;
+                    break;
+                default:
+                    throw DomainException.Precondition($"This run is {Describe(run.State)}; there is nothing to stop.");
+            }
+            return false;
+        }, ct);
+        if (drop && schema is not null)
+        {
+            await using var cmd = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {Sql.Ident(schema)} CASCADE");
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public async Task<RunView> GetAsync(Actor actor, Guid runId, CancellationToken ct = default)
+    {
+        await DemandReadAsync(actor, runId, ct);
+        return await scope.ReadAsync(async db =>
+        {
+            var r = await db.Runs.Include(x => x.Steps).FirstOrDefaultAsync(x => x.Id == runId, ct) ?? throw DomainException.NotFound("Run", runId);
+            var task = await db.Tasks.Where(t => t.Id == r.TaskId).Select(t => t.Name).FirstAsync(ct);
+            var by = await db.Users.Where(u => u.Id == r.RequestedBy).Select(u => u.Login).FirstAsync(ct);
+            return new RunView(r.Id, r.TaskId, task, r.Number, r.State, r.CurrentStep, r.ProgressRows, r.PauseRequested, r.StopRequested, by,
+                r.CreatedAt, r.StartedAt, r.FinishedAt, r.UploadedAt, r.Error, r.PrivacyReportJson, r.Seed,
+                r.Steps.OrderBy(s => s.Ordinal).Select(s => new RunStepView(s.Step, s.Ordinal, s.Status, s.RowsIn, s.RowsOut, s.RowsRejected,
+                    s.StartedAt, s.FinishedAt, s.Error)).ToList());
+        }, ct);
+    }
+
+    public async Task<Paged<RunSummary>> ListAsync(Actor actor, RunFilter filter, PageRequest page, CancellationToken ct = default)
+    {
+        await DemandReadAsync(actor, null, ct);
+        return await scope.ReadAsync(async db =>
+        {
+            var q = db.Runs.AsQueryable();
+            if (filter.TaskId is { } t) q = q.Where(r => r.TaskId == t);
+            if (filter.State is { } s) q = q.Where(r => r.State == s);
+            if (filter.From is { } from) q = q.Where(r => r.CreatedAt >= from);
+            if (filter.To is { } to) q = q.Where(r => r.CreatedAt < to);
+            var total = await q.LongCountAsync(ct);
+            var items = await q.OrderByDescending(r => r.CreatedAt).Skip(page.Skip).Take(page.SafeSize)
+                .Select(r => new RunSummary(r.Id, r.TaskId, db.Tasks.Where(x => x.Id == r.TaskId).Select(x => x.Name).First(), r.Number, r.State,
+                    r.CurrentStep, db.Users.Where(u => u.Id == r.RequestedBy).Select(u => u.Login).First(), r.CreatedAt, r.FinishedAt,
+                    r.Steps.Sum(x => x.RowsRejected), r.Error))
+                .ToListAsync(ct);
+            return new Paged<RunSummary>(items, total, page.SafePage, page.SafeSize);
+        }, ct);
+    }
+
+    /// <summary>Records a run dropped, with step, rule, column and reason; filtered by step and table, paged.</summary>
+    public async Task<Paged<RejectView>> RejectsAsync(Actor actor, Guid runId, string? step, string? table, PageRequest page, CancellationToken ct = default)
+    {
+        var run = await GetAsync(actor, runId, ct);
+        var schema = StagingLayout.SchemaFor(run.Id);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", conn))
+        {
+            exists.Parameters.AddWithValue("t", Sql.Table(schema, StagingLayout.Rejects));
+            if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return new Paged<RejectView>([], 0, page.SafePage, page.SafeSize);
+        }
+        var where = "WHERE (@step::text IS NULL OR step = @step) AND (@table::text IS NULL OR table_name = @table)";
+        await using var count = new NpgsqlCommand($"SELECT count(*) FROM {Sql.Table(schema, StagingLayout.Rejects)} {where}", conn);
+        count.Parameters.AddWithValue("step", (object?)step ?? DBNull.Value);
+        count.Parameters.AddWithValue("table", (object?)table ?? DBNull.Value);
+        var total = (long)(await count.ExecuteScalarAsync(ct))!;
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT id, step, table_name, rule, column_name, reason, row_id, record::text FROM {Sql.Table(schema, StagingLayout.Rejects)} {where}
+            ORDER BY id LIMIT @take OFFSET @skip
+            """, conn);
+        cmd.Parameters.AddWithValue("step", (object?)step ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("table", (object?)table ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("take", page.SafeSize);
+        cmd.Parameters.AddWithValue("skip", page.Skip);
+        var items = new List<RejectView>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            items.Add(new RejectView(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.GetString(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.GetString(7)));
+        return new Paged<RejectView>(items, total, page.SafePage, page.SafeSize);
+    }
+
+    private async Task ChangeAsync(Actor actor, Guid runId, string action, Func<PipelineRun, AuditChanges, bool> change, CancellationToken ct)
+    {
+        await policy.DemandRoleAsync(actor, UserRole.ProcessEtlTask, action, "PipelineRun", runId, ct);
+        var enqueue = await scope.RunAsync(async db =>
+        {
+            var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, ct) ?? throw DomainException.NotFound("Run", runId);
+            var changes = new AuditChanges();
+            var again = change(run, changes);
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(db, actor, action, "PipelineRun", runId, changes, ct);
+            return again;
+        }, ct);
+        if (enqueue) await queue.EnqueueRunAsync(runId, ct);
+    }
+
+    private async Task DemandReadAsync(Actor actor, Guid? runId, CancellationToken ct)
+    {
+        var p = await policy.GetAsync(actor.UserId, ct);
+        var now = policy.Now;
+        if (p.HasRole(UserRole.ProcessEtlTask, now) || p.HasRole(UserRole.EditTask, now) || p.HasRole(UserRole.ManageData, now) || p.IsAdmin(now)) return;
+        await policy.DenyAsync(actor, "run.read", "PipelineRun", runId, "Reading runs needs the PROCESS_ETL_TASK, EDIT_TASK or MANAGE_DATA role.", ct);
+    }
+
+    internal static string Describe(RunState state) => state switch
+    {
+        RunState.Queued => "queued",
+        RunState.Running => "running",
+        RunState.Paused => "paused",
+        RunState.Prepared => "prepared (its outbox awaits upload)",
+        RunState.Uploading => "uploading",
+        RunState.Uploaded => "uploaded",
+        RunState.Failed => "failed",
+        RunState.Cancelled => "cancelled",
+        _ => "discarded",
+    };
+}

@@ -1,0 +1,28 @@
+using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Pipeline.Anonymization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EtlStudio.Core.Runs;
+
+/// <summary>Registers the pipeline engine and the run use cases.</summary>
+public static class RunsRegistration
+{
+    public static IServiceCollection AddEtlStudioRuns(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section))
+            .Validate(o => o.TransformTimeout > TimeSpan.Zero && o.SourceTimeout > TimeSpan.Zero, "Pipeline:TransformTimeout and Pipeline:SourceTimeout must be positive.")
+            .Validate(o => o.PreviewSampleRows is > 0 and <= 10_000, "Pipeline:PreviewSampleRows is between 1 and 10000.")
+            .ValidateOnStart();
+        services.AddSingleton<TableAnonymizer>();
+        services.AddSingleton<PipelineEngine>();
+        services.AddSingleton<PipelineRunExecutor>();
+        services.AddSingleton<IPipelineRunExecutor>(sp => sp.GetRequiredService<PipelineRunExecutor>());
+        services.AddSingleton<PipelineRunService>();
+        services.AddSingleton<PipelinePreviewService>();
+        // The Quartz job store (EtlStudio.Jobs) replaces this where it is wired.
+        services.TryAddSingleton<IRunQueue, InProcessRunQueue>();
+        return services;
+    }
+}

@@ -1,0 +1,99 @@
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Scripts;
+using EtlStudio.Core.Tasks;
+
+namespace EtlStudio.Tests.Pipeline;
+
+/// <summary>Each rule and strategy of DESIGN.md §5 on small tables whose outcome is worked out by hand.</summary>
+public sealed class PipelineRuleTests(PipelineWorld world) : IClassFixture<PipelineWorld>
+{
+    private async Task<TableConfig> CustomersAsync(MergeStrategy strategy) => new("customers",
+        [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("name", FieldType.String, []),
+         new ColumnConfig("age", FieldType.Integer, []), new ColumnConfig("city", FieldType.String, [])],
+        "id", strategy, [],
+        [new ExtractionConfig(await world.ExtractorAsync("SELECT id, name, age, city FROM customers"), world.Crm, 10),
+         new ExtractionConfig(await world.ExtractorAsync("SELECT * FROM customers;"), world.Billing, 5)]);
+
+    private async Task<IReadOnlyList<FieldRuleBinding>> AgeRulesAsync() =>
+        [new FieldRuleBinding("customers", "age", [await world.RuleAsync(FieldType.Integer, FieldRuleType.FillEmpty, fill: "30"),
+            await world.RuleAsync(FieldType.Integer, FieldRuleType.FillOutOfRange, min: "0", max: "120")])];
+
+    [Fact]
+    public async Task Field_rules_fill_and_clamp_source_priority_keeps_the_crm_row_and_orphan_orders_are_rejected_with_their_reason()
+    {
+        var orders = new TableConfig("orders",
+            [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("customer_id", FieldType.Integer, []), new ColumnConfig("amount", FieldType.Double, [])],
+            "id", MergeStrategy.SourcePriority, [new ForeignKeyConfig("customer_id", "customers", "id")],
+            [new ExtractionConfig(await world.ExtractorAsync("SELECT * FROM orders"), world.Crm, 1)]);
+        var task = await world.TaskAsync([orders, await CustomersAsync(MergeStrategy.SourcePriority)], await AgeRulesAsync());
+
+        var run = await world.RunAsync(task);
+
+        Assert.Equal(RunState.Prepared, run.State);
+        var customers = await world.RowsAsync(run.Id, "customers");
+        Assert.Equal([1L, 2, 3, 5], customers.Select(c => c["id"].GetInt64()));
+        var bob = customers.Single(c => c["id"].GetInt64() == 2);
+        Assert.Equal("Bob", bob["name"].GetString());               // CRM (priority 10) over billing's Robert
+        Assert.Equal(120, bob["age"].GetInt64());                    // FillOutOfRange: 150 → the maximum 120
+        Assert.Equal(30, customers.Single(c => c["id"].GetInt64() == 3)["age"].GetInt64()); // FillEmpty
+        Assert.Equal([10L, 11], (await world.RowsAsync(run.Id, "orders")).Select(o => o["id"].GetInt64()));
+
+        var rejects = await world.RejectsAsync(run.Id);
+        var fay = Assert.Single(rejects, r => r.Rule == "Type");
+        Assert.Equal(("FieldRules", "customers", "age"), (fay.Step, fay.Table, fay.Column));
+        Assert.Equal("age: 'forty' is not an integer", fay.Reason);
+        var robert = Assert.Single(rejects, r => r.Rule == "SourcePriority");
+        Assert.Contains("Robert", robert.Record);
+        Assert.Equal("id 2 also came from a source of higher priority (record 2 kept)", robert.Reason);
+        var orphans = rejects.Where(r => r.Rule == "ForeignKey").OrderBy(r => r.Reason).ToList();
+        Assert.Equal(["customer_id 6 has no match in customers.id", "customer_id 99 has no match in customers.id"], orphans.Select(o => o.Reason));
+
+        Assert.Equal(["Extract", "FieldRules", "Merge", "ForeignKeys", "Transform", "Anonymize", "Outbox"], run.Steps.Select(s => s.Step));
+        Assert.All(run.Steps, s => Assert.Equal("Succeeded", s.Status));
+        var extract = run.Steps[0];
+        Assert.Equal((10L, 10L), (extract.RowsIn, extract.RowsOut));  // 4 CRM + 2 billing customers, 4 orders
+        Assert.Equal(1, run.Steps.Single(s => s.Step == "FieldRules").RowsRejected);
+        Assert.Equal(2, run.Steps.Single(s => s.Step == "ForeignKeys").RowsRejected);
+        Assert.Equal(["customers", "orders"], (await world.CatalogAsync(run.Id)).Select(t => t.Name));
+    }
+
+    [Fact]
+    public async Task Remove_conflicting_drops_every_record_of_a_shared_key_and_remove_rules_drop_their_records()
+    {
+        var rules = new[]
+        {
+            new FieldRuleBinding("customers", "age", [await world.RuleAsync(FieldType.Integer, FieldRuleType.RemoveEmpty),
+                await world.RuleAsync(FieldType.Integer, FieldRuleType.RemoveOutOfRange, min: "0", max: "120")]),
+        };
+        var run = await world.RunAsync(await world.TaskAsync([await CustomersAsync(MergeStrategy.RemoveConflicting)], rules));
+
+        var customers = await world.RowsAsync(run.Id, "customers");
+        Assert.Equal([1L, 2, 5], customers.Select(c => c["id"].GetInt64()));
+        Assert.Equal("Robert", customers[1]["name"].GetString());
+        var rejects = await world.RejectsAsync(run.Id);
+        Assert.Equal("age is empty", Assert.Single(rejects, r => r.Rule == "RemoveEmpty").Reason);
+        Assert.Equal("age 150 is outside [0, 120]", Assert.Single(rejects, r => r.Rule == "RemoveOutOfRange").Reason);
+        // Bob was removed by the range rule, so only Robert is left with key 2: no conflict remains.
+        Assert.DoesNotContain(rejects, r => r.Rule == "RemoveConflicting");
+    }
+
+    [Fact]
+    public async Task Remove_conflicting_without_other_rules_drops_both_records_of_key_2()
+    {
+        var run = await world.RunAsync(await world.TaskAsync([await CustomersAsync(MergeStrategy.RemoveConflicting)], await AgeRulesAsync()));
+        Assert.Equal([1L, 3, 5], (await world.RowsAsync(run.Id, "customers")).Select(c => c["id"].GetInt64()));
+        Assert.All((await world.RejectsAsync(run.Id)).Where(r => r.Step == "Merge"), r => Assert.Equal("id 2 occurs 2 times", r.Reason));
+        Assert.Equal(2, (await world.RejectsAsync(run.Id)).Count(r => r.Rule == "RemoveConflicting"));
+    }
+
+    [Fact]
+    public async Task Regenerate_keeps_every_record_and_gives_the_later_duplicate_the_next_key_on_record()
+    {
+        var run = await world.RunAsync(await world.TaskAsync([await CustomersAsync(MergeStrategy.Regenerate)], await AgeRulesAsync()));
+
+        var customers = await world.RowsAsync(run.Id, "customers");
+        Assert.Equal([1L, 2, 3, 6, 5], customers.Select(c => c["id"].GetInt64()));  // in extraction order; the largest key left was 5 (Fay, 6, fell to a field rule)
+        Assert.Equal("Robert", customers.Single(c => c["id"].GetInt64() == 6)["name"].GetString());
+        Assert.Equal("2→6", await world.ScalarAsync($"SELECT old_key || '→' || new_key FROM run_{run.Id:N}._key_changes"));
+    }
+}
