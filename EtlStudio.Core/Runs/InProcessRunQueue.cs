@@ -8,7 +8,7 @@ namespace EtlStudio.Core.Runs;
 /// Runs work on this process's thread pool: the queue used until (and wherever) the Quartz job store is not wired.
 /// Work in flight is lost with the process; resuming the run picks it up after its last finished step.
 /// </summary>
-internal sealed partial class InProcessRunQueue(IServiceProvider services, IHostApplicationLifetime? lifetime, ILogger<InProcessRunQueue> logger) : IRunQueue
+internal sealed partial class InProcessRunQueue(IServiceProvider services, ILogger<InProcessRunQueue> logger, IHostApplicationLifetime? lifetime = null) : IRunQueue
 {
     public Task EnqueueRunAsync(Guid runId, CancellationToken ct = default) =>
         Start(runId, (sp, token) => sp.GetRequiredService<IPipelineRunExecutor>().ExecuteAsync(runId, token));

@@ -36,6 +36,7 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
         }
         await scope.RunAsync(async db =>
         {
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM app.pipeline_runs WHERE id = {runId} FOR UPDATE", ct);
             var r = await db.Runs.FirstAsync(x => x.Id == runId, ct);
             r.State = RunState.Running;
             r.StartedAt ??= time.GetUtcNow();
@@ -84,6 +85,7 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
         string? task = null;
         await scope.RunAsync(async db =>
         {
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM app.pipeline_runs WHERE id = {run.Id} FOR UPDATE", ct);
             var r = await db.Runs.FirstAsync(x => x.Id == run.Id, ct);
             task = await db.Tasks.Where(t => t.Id == r.TaskId).Select(t => t.Name).FirstAsync(ct);
             var before = r.State;

@@ -19,8 +19,11 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
 {
     private static readonly RunState[] Active = [RunState.Queued, RunState.Running, RunState.Paused, RunState.Uploading];
 
-    /// <summary>Starts a run of a released task (PROCESS_ETL_TASK, READ on every source); one active run per task.</summary>
-    public async Task<Guid> StartAsync(Actor actor, Guid taskId, CancellationToken ct = default)
+    /// <summary>
+    /// Starts a run of a released task (PROCESS_ETL_TASK, READ on every source); one active run per task.
+    /// <paramref name="seed"/> fixes the random choices (else the task's seed, else a cryptographically random one).
+    /// </summary>
+    public async Task<Guid> StartAsync(Actor actor, Guid taskId, long? seed = null, CancellationToken ct = default)
     {
         await policy.DemandRoleAsync(actor, UserRole.ProcessEtlTask, "run.start", "EtlTask", taskId, ct);
         var task = await tasks.ResolveForRunAsync(taskId, ct);
@@ -35,11 +38,11 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
                 throw DomainException.Precondition($"Run #{busy} of this task is not finished yet; wait for it, or stop it first.");
             var number = (await db.Runs.Where(r => r.TaskId == taskId).MaxAsync(r => (int?)r.Number, ct) ?? 0) + 1;
             // A task may fix its seed (reproducible runs); otherwise every run draws one from a cryptographic generator.
-            var seed = task.Privacy.Seed ?? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+            var runSeed = seed ?? task.Privacy.Seed ?? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
             db.Runs.Add(new PipelineRun
             {
                 Id = id, TaskId = taskId, Number = number, State = RunState.Queued, SchemaName = StagingLayout.SchemaFor(id),
-                DefinitionJson = RunDefinitionJson.Write(task), Seed = seed, RequestedBy = actor.UserId, CreatedAt = time.GetUtcNow(),
+                DefinitionJson = RunDefinitionJson.Write(task), Seed = runSeed, RequestedBy = actor.UserId, CreatedAt = time.GetUtcNow(),
             });
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, "run.start", "PipelineRun", id,
@@ -195,6 +198,8 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
         await policy.DemandRoleAsync(actor, UserRole.ProcessEtlTask, action, "PipelineRun", runId, ct);
         var enqueue = await scope.RunAsync(async db =>
         {
+            // The worker updates the run's progress meanwhile: lock the row so this change reads its latest version.
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM app.pipeline_runs WHERE id = {runId} FOR UPDATE", ct);
             var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, ct) ?? throw DomainException.NotFound("Run", runId);
             var changes = new AuditChanges();
             var again = change(run, changes);

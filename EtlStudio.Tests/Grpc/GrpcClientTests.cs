@@ -88,7 +88,7 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
     [InlineData("get_task", "OK")]
     [InlineData("get_all_tasks", "OK")]
     [InlineData("create_task_denied", "PERMISSION_DENIED")]
-    [InlineData("start_not_yet", "UNIMPLEMENTED")]
+    [InlineData("start_task", "OK")]
     [InlineData("list_audit_logs", "OK")]
     [InlineData("get_audit_log", "OK")]
     [InlineData("get_audit_log_other_denied", "PERMISSION_DENIED")]

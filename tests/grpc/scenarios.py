@@ -165,7 +165,7 @@ got_task = record("get_task", alice.result(TM, "GetTask", tm.GetTaskRequest(id=t
 out["get_task"]["status"] = got_task.task.status if got_task else None
 record("get_all_tasks", alice.result(TM, "GetAllTasks", tm.GetAllTasksRequest(status="Released"), tm.GetAllTasksResponse))
 record("create_task_denied", dave.result(TM, "CreateTask", tm.CreateTaskRequest(name="nope"), tm.CreateTaskResponse))
-record("start_not_yet", alice.result(TM, "Start", tm.StartRequest(task_id=task.id), tm.RunResponse))
+record("start_task", alice.result(TM, "Start", tm.StartRequest(task_id=task.id), tm.RunResponse))
 
 # AuditLogger
 logs = record("list_audit_logs", alice.result(AUD, "ListAuditLogs", audit.ListAuditLogsRequest(action="access.", page_size=50), audit.ListAuditLogsResponse))

@@ -1,5 +1,6 @@
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Runs;
 using EtlStudio.Core.Tasks;
 using EtlStudio.Protos.TaskManager;
 using CoreScripts = EtlStudio.Core.Scripts;
@@ -8,11 +9,11 @@ using Proto = EtlStudio.Protos.TaskManager;
 namespace EtlStudio.Web.Grpc.Services;
 
 /// <summary>
-/// etl.task.manager.V1.EtlTaskManager: the configuration methods over <see cref="TaskService"/>.
-/// Start, Pause, Resume, Stop and GetRun are not bound until runs exist (issue #7), so they answer UNIMPLEMENTED.
+/// etl.task.manager.V1.EtlTaskManager: the configuration methods over <see cref="TaskService"/>, and the run
+/// lifecycle (Start, Pause, Resume, Stop, GetRun) over <see cref="PipelineRunService"/>.
 /// </summary>
 [GrpcService(typeof(TaskManagerReflection), "EtlTaskManager")]
-internal sealed class EtlTaskManagerGrpcService(TaskService tasks) : IGrpcService
+internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunService runs) : IGrpcService
 {
     public void Register(GrpcServiceBinder binder) => binder
         .Unary<CreateTaskRequest, CreateTaskResponse>("CreateTask", CreateAsync)
@@ -32,7 +33,38 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks) : IGrpcServic
         .Unary<UpdateUploadingScriptRequest, UpdateTaskResponse>("UpdateUploadingScript", (r, c) =>
             UpdateAsync(r.TaskId, c, id => tasks.UpdateUploadAsync(c.Actor, id, new UploadConfig(
                 ProtoIds.ParseOptional(r.Upload?.ScriptId ?? "", "upload.script_id"), ProtoIds.ParseOptional(r.Upload?.DestinationConnectionId ?? "", "upload.destination_connection_id")), c.CancellationToken)))
-        .Unary<ReleaseRequest, ReleaseResponse>("Release", ReleaseAsync);
+        .Unary<ReleaseRequest, ReleaseResponse>("Release", ReleaseAsync)
+        .Unary<StartRequest, RunResponse>("Start", async (r, c) =>
+            await RunAsync(c, await runs.StartAsync(c.Actor, ProtoIds.Parse(r.TaskId, "task_id"), r.HasSeed ? r.Seed : null, c.CancellationToken)))
+        .Unary<RunRequest, RunResponse>("Pause", (r, c) => ChangeRunAsync(r.RunId, c, id => runs.PauseAsync(c.Actor, id, c.CancellationToken)))
+        .Unary<RunRequest, RunResponse>("Resume", (r, c) => ChangeRunAsync(r.RunId, c, id => runs.ResumeAsync(c.Actor, id, c.CancellationToken)))
+        .Unary<StopRequest, RunResponse>("Stop", (r, c) => ChangeRunAsync(r.RunId, c, id => runs.StopAsync(c.Actor, id, r.DeleteOutbox, c.CancellationToken)))
+        .Unary<RunRequest, RunResponse>("GetRun", (r, c) => RunAsync(c, ProtoIds.Parse(r.RunId, "run_id")));
+
+    private async Task<RunResponse> ChangeRunAsync(string runId, GrpcCallContext call, Func<Guid, System.Threading.Tasks.Task> change)
+    {
+        var id = ProtoIds.Parse(runId, "run_id");
+        await change(id);
+        return await RunAsync(call, id);
+    }
+
+    private async Task<RunResponse> RunAsync(GrpcCallContext call, Guid id)
+    {
+        var v = await runs.GetAsync(call.Actor, id, call.CancellationToken);
+        var run = new Run
+        {
+            Id = v.Id.ToString(), TaskId = v.TaskId.ToString(), Number = v.Number, State = v.State.ToString(), CurrentStep = v.CurrentStep ?? "",
+            Error = v.Error ?? "", CreatedAt = v.CreatedAt.ToProto(), FinishedAt = v.FinishedAt?.ToProto(), StartedAt = v.StartedAt?.ToProto(),
+            PrivacyReportJson = v.PrivacyReportJson ?? "", ProgressRows = v.ProgressRows ?? 0, RequestedBy = v.RequestedBy,
+            PauseRequested = v.PauseRequested, StopRequested = v.StopRequested,
+        };
+        run.Steps.AddRange(v.Steps.Select(s => new Step
+        {
+            Name = s.Step, Status = s.Status, RowsIn = s.RowsIn, RowsOut = s.RowsOut, RowsRejected = s.RowsRejected,
+            StartedAt = s.StartedAt?.ToProto(), FinishedAt = s.FinishedAt?.ToProto(), Error = s.Error ?? "",
+        }));
+        return new RunResponse { Run = run };
+    }
 
     private async Task<CreateTaskResponse> CreateAsync(CreateTaskRequest r, GrpcCallContext call) =>
         new() { Id = (await tasks.CreateAsync(call.Actor, r.Name, r.Description, call.CancellationToken)).ToString() };

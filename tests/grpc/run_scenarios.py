@@ -1,0 +1,108 @@
+"""Runs the EtlTaskManager run lifecycle (Start, Pause, Resume, Stop, GetRun) with a real client and prints JSON.
+
+usage: run_scenarios.py BASE_URL GRPC_TARGET CRM_CONNECTION_STRING
+"""
+import json
+import sys
+import time
+import uuid
+
+from google.protobuf import empty_pb2, wrappers_pb2
+
+from etl_grpc import PB, Client, dev_token
+
+base, target, crm_cs = sys.argv[1], sys.argv[2], sys.argv[3]
+sm, tm, ext = PB["script_manager"], PB["task_manager"], PB["ext_datamodule_manager"]
+SM, TM, EXT = "etl.script.manager.V1.ScriptManager", "etl.task.manager.V1.EtlTaskManager", "etl.ext.datamodule.manager.V1.ExtDatamoduleManager"
+alice, dave = Client(target, dev_token(base, "alice")), Client(target, dev_token(base, "dave"))
+out = {}
+
+
+def record(name, result, **extra):
+    code, details, response = result
+    out[name] = {"code": code, "details": details, **extra}
+    if response is not None and hasattr(response, "run"):
+        out[name]["state"] = response.run.state
+    return response
+
+
+def released(script):
+    sid = alice.call(SM, "CreateScript", sm.CreateScriptRequest(script=script), sm.CreateScriptResponse).script_id
+    alice.call(SM, "ReleaseScript", sm.ReleaseScriptRequest(script_id=sid), sm.ReleaseScriptResponse)
+    return sid
+
+
+def connection(name, cs):
+    return alice.call(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+        name=name + "-" + uuid.uuid4().hex[:6], type=ext.POSTGRESQL, connection_string=cs)), ext.CreateConnectionResponse).id
+
+
+def task(source, transformations=()):
+    t = alice.call(TM, "CreateTask", tm.CreateTaskRequest(name="runs-" + uuid.uuid4().hex[:6]), tm.CreateTaskResponse).id
+    ex = released(sm.Script(name="customers", extractor=empty_pb2.Empty(), body="SELECT id, age, city FROM customers"))
+    alice.call(TM, "UpdateExtractionScript", tm.UpdateExtractionScriptRequest(task_id=t, tables=[tm.Table(
+        name="customers", primary_key="id", merge_strategy=tm.SOURCE_PRIORITY,
+        columns=[tm.Column(name="id", type=tm.INTEGER), tm.Column(name="age", type=tm.INTEGER), tm.Column(name="city", type=tm.STRING)],
+        extractions=[tm.Extraction(script_id=ex, connection_id=source, priority=1)])]), tm.UpdateTaskResponse)
+    if transformations:
+        alice.call(TM, "UpdateTransformationScripts", tm.UpdateTransformationScriptsRequest(task_id=t, script_ids=list(transformations)), tm.UpdateTaskResponse)
+    up = released(sm.Script(name="upload", uploader=empty_pb2.Empty()))
+    alice.call(TM, "UpdateUploadingScript", tm.UpdateUploadingScriptRequest(task_id=t, upload=tm.Upload(script_id=up, destination_connection_id=warehouse)), tm.UpdateTaskResponse)
+    alice.call(TM, "Release", tm.ReleaseRequest(task_id=t), tm.ReleaseResponse)
+    return t
+
+
+def wait(run_id, states, seconds=90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        run = alice.call(TM, "GetRun", tm.RunRequest(run_id=run_id), tm.RunResponse).run
+        if run.state in states:
+            return run
+        time.sleep(0.25)
+    raise TimeoutError(f"run {run_id} never reached {states}")
+
+
+crm = connection("alice-crm", crm_cs)
+warehouse = connection("alice-dw", crm_cs)
+# A transformation that takes a few seconds, so the run is still going when it is paused and started again.
+slow = released(sm.Script(name="slow counts", transformer=sm.TransformationScript(
+    transformation_script=wrappers_pb2.StringValue(value="SELECT c.city, count(*) AS n FROM customers c CROSS JOIN pg_sleep(3) GROUP BY c.city"),
+    type=sm.Merge, target_table="city_counts")))
+t = task(crm, [slow])
+
+started = record("start", alice.result(TM, "Start", tm.StartRequest(task_id=t, seed=7, has_seed=True), tm.RunResponse))
+run_id = started.run.id
+record("start_again_while_active", alice.result(TM, "Start", tm.StartRequest(task_id=t), tm.RunResponse))
+record("start_denied", dave.result(TM, "Start", tm.StartRequest(task_id=t), tm.RunResponse))
+record("start_missing_task", alice.result(TM, "Start", tm.StartRequest(task_id=str(uuid.uuid4())), tm.RunResponse))
+record("start_bad_id", alice.result(TM, "Start", tm.StartRequest(task_id="not-a-uuid"), tm.RunResponse))
+wait(run_id, {"Running"})
+paused = record("pause", alice.result(TM, "Pause", tm.RunRequest(run_id=run_id), tm.RunResponse))
+out["pause"]["pause_requested"] = paused.run.pause_requested if paused else None
+record("pause_twice", alice.result(TM, "Pause", tm.RunRequest(run_id=run_id), tm.RunResponse))
+p = wait(run_id, {"Paused", "Failed"})
+out["paused"] = {"code": "OK", "state": p.state, "steps": [s.name for s in p.steps if s.status == "Succeeded"]}
+record("resume", alice.result(TM, "Resume", tm.RunRequest(run_id=run_id), tm.RunResponse))
+done = wait(run_id, {"Prepared", "Failed"})
+out["prepared"] = {"code": "OK", "state": done.state, "error": done.error,
+                   "steps": [[s.name, s.status, s.rows_in, s.rows_out, s.rows_rejected] for s in done.steps]}
+record("resume_prepared", alice.result(TM, "Resume", tm.RunRequest(run_id=run_id), tm.RunResponse))
+record("get_run_missing", alice.result(TM, "GetRun", tm.RunRequest(run_id=str(uuid.uuid4())), tm.RunResponse))
+record("get_run_denied", dave.result(TM, "GetRun", tm.RunRequest(run_id=run_id), tm.RunResponse))
+record("stop_delete_outbox", alice.result(TM, "Stop", tm.StopRequest(run_id=run_id, delete_outbox=True), tm.RunResponse))
+record("stop_again", alice.result(TM, "Stop", tm.StopRequest(run_id=run_id), tm.RunResponse))
+
+# A running run stopped: cancelled within seconds.
+second = alice.call(TM, "Start", tm.StartRequest(task_id=t), tm.RunResponse).run.id
+wait(second, {"Running"})
+record("stop_running", alice.result(TM, "Stop", tm.StopRequest(run_id=second), tm.RunResponse))
+stopped = wait(second, {"Cancelled", "Prepared", "Failed"})
+out["stopped"] = {"code": "OK", "state": stopped.state}
+
+# A source that is down: the run fails with the reason; Resume retries from the failed step.
+broken = task(connection("down", "Host=127.0.0.1;Port=1;Database=x;Username=u;Password=p"))
+failed_id = alice.call(TM, "Start", tm.StartRequest(task_id=broken), tm.RunResponse).run.id
+failed = wait(failed_id, {"Failed", "Prepared"})
+out["failed"] = {"code": "OK", "state": failed.state, "error": failed.error}
+record("resume_failed", alice.result(TM, "Resume", tm.RunRequest(run_id=failed_id), tm.RunResponse))
+print(json.dumps(out))
