@@ -64,6 +64,7 @@ public static class EtlStudioCoreRegistration
             .Validate(o => o.ExpiryInterval > TimeSpan.Zero, "Maintenance:ExpiryInterval must be positive.").ValidateOnStart();
         services.AddSingleton<Maintenance.ExpiryMaintenance>();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
+        services.AddSingleton<DemoTaskSeeder>();
         services.AddSingleton<DemoSeeder>();
         return services;
     }

@@ -17,7 +17,7 @@ namespace EtlStudio.Core.Demo;
 /// Idempotent: each part is skipped when it exists, so a seed interrupted halfway completes on the next start.
 /// </summary>
 public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, ConnectionService connections, NpgsqlDataSource appDb,
-    IConfiguration configuration, TimeProvider time, IOptions<DemoOptions> options, ILogger<DemoSeeder> logger)
+    IConfiguration configuration, TimeProvider time, IOptions<DemoOptions> options, DemoTaskSeeder demoTask, ILogger<DemoSeeder> logger)
 {
     public static readonly Guid AliceId = new("a11ce000-0000-0000-0000-000000000001");
     public static readonly Guid BobId = new("b0b00000-0000-0000-0000-000000000002");
@@ -27,7 +27,7 @@ public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, Conn
     public async Task SeedAsync(CancellationToken ct = default)
     {
         const string lastConnection = "Customer analytics data module (demo)";
-        if (await scope.ReadAsync(db => db.Connections.AnyAsync(c => c.Name == lastConnection, ct), ct)) return;
+        if (await scope.ReadAsync(db => db.Tasks.AnyAsync(t => t.Name == DemoTaskSeeder.TaskName, ct), ct)) return;
         var now = time.GetUtcNow();
         var system = Actor.System("demo-seed");
         await scope.RunAsync(async db =>
@@ -59,6 +59,8 @@ public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, Conn
         var alice = new Actor(AliceId, "alice", ActorSource.Job, null, "demo-seed");
         await CreateAsync(alice, new ConnectionInput(lastConnection, ConnectionKind.PostgreSql,
             "Destination: anonymized customers and orders for the churn model.", "{}", warehouse, null));
+        var ids = await scope.ReadAsync(db => db.Connections.ToDictionaryAsync(c => c.Name, c => c.Id, ct), ct);
+        await demoTask.SeedAsync(ids["CRM (demo)"], ids["Billing (demo)"], ids[lastConnection], ct);
         LogSeeded(prefix);
     }
 

@@ -161,6 +161,15 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
         }, ct);
     }
 
+    /// <summary>The tasks that have runs, by name, for the history's filter.</summary>
+    public async Task<IReadOnlyList<(Guid Id, string Name)>> TasksWithRunsAsync(Actor actor, CancellationToken ct = default)
+    {
+        await DemandReadAsync(actor, null, ct);
+        var rows = await scope.ReadAsync(db => db.Tasks.Where(t => db.Runs.Any(r => r.TaskId == t.Id)).OrderBy(t => t.Name)
+            .Select(t => new { t.Id, t.Name }).ToListAsync(ct), ct);
+        return rows.Select(r => (r.Id, r.Name)).ToList();
+    }
+
     /// <summary>Records a run dropped, with step, rule, column and reason; filtered by step and table, paged.</summary>
     public async Task<Paged<RejectView>> RejectsAsync(Actor actor, Guid runId, string? step, string? table, PageRequest page, CancellationToken ct = default)
     {

@@ -152,8 +152,11 @@ table = tm.Table(name="customers", primary_key="id", merge_strategy=tm.SOURCE_PR
                  extractions=[tm.Extraction(script_id=ex_id, connection_id=own_src.id, priority=10)])
 upd = record("update_extraction", alice.result(TM, "UpdateExtractionScript", tm.UpdateExtractionScriptRequest(task_id=task.id, tables=[table]), tm.UpdateTaskResponse))
 out["update_extraction"]["missing"] = list(upd.missing) if upd else []
+# A source only bob can read (the demo seed gave alice READ on the CRM).
+bobs_src = bob.call(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+    name="bob-src-" + uuid.uuid4().hex[:6], type=ext.POSTGRESQL, connection_string="Host=localhost;Database=y;Username=u;Password=p")), ext.CreateConnectionResponse)
 record("update_extraction_no_read", alice.result(TM, "UpdateExtractionScript", tm.UpdateExtractionScriptRequest(task_id=task.id, tables=[
-    tm.Table(name="customers", columns=[tm.Column(name="id")], extractions=[tm.Extraction(script_id=ex_id, connection_id=crm.id, priority=1)])]), tm.UpdateTaskResponse))
+    tm.Table(name="customers", columns=[tm.Column(name="id")], extractions=[tm.Extraction(script_id=ex_id, connection_id=bobs_src.id, priority=1)])]), tm.UpdateTaskResponse))
 record("update_field_rules_unknown_column", alice.result(TM, "UpdateFieldRules", tm.UpdateFieldRulesRequest(task_id=task.id,
     rules=[tm.FieldRuleBinding(table="customers", column="shoe_size", script_ids=[made.script_id])]), tm.UpdateTaskResponse))
 record("release_task_incomplete", alice.result(TM, "Release", tm.ReleaseRequest(task_id=task.id), tm.ReleaseResponse))

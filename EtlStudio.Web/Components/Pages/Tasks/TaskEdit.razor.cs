@@ -1,5 +1,6 @@
 using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Runs;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 using EtlStudio.Web.Auth;
@@ -18,6 +19,9 @@ public partial class TaskEdit
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
     [Inject] private DialogService Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
+    [Inject] private PipelineRunService Runs { get; set; } = default!;
+    [Inject] private PipelinePreviewService Previews { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     private sealed record Anonymization(Guid? Script, bool Quasi, bool Sensitive);
 
@@ -116,6 +120,28 @@ public partial class TaskEdit
     {
         if (await Dialogs.Confirm("Release this task? Task managers can then start it.", "Release task", new ConfirmOptions { OkButtonText = "Release", CancelButtonText = "Not yet" }) != true) return;
         await SaveAsync(a => Tasks.ReleaseAsync(a, Id), "Task released.");
+    }
+
+    private async Task StartAsync()
+    {
+        if (await Dialogs.Confirm("Start a run of this task now? It extracts from every source and prepares an outbox for review.", "Start run",
+                new ConfirmOptions { OkButtonText = "Start", CancelButtonText = "Not now" }) != true) return;
+        Guid? run = null;
+        _busy = true;
+        if (await Feedback.RunAsync(async () => run = await Runs.StartAsync(await CurrentActor.GetAsync(), Id), "Run started.") && run is { } id)
+            Navigation.NavigateTo($"/runs/{id}");
+        _busy = false;
+    }
+
+    private async Task PreviewAsync()
+    {
+        _busy = true;
+        Core.Pipeline.PipelinePreview? preview = null;
+        await Feedback.RunAsync(async () => preview = await Previews.PreviewAsync(await CurrentActor.GetAsync(), Id));
+        _busy = false;
+        if (preview is not null)
+            await Dialogs.OpenAsync<PreviewDialog>($"Preview on the first {preview.SampleRows} rows of each source", new() { ["Preview"] = preview },
+                new DialogOptions { Width = "1000px", Height = "80vh", Resizable = true });
     }
 
     private async Task ShowMetadataAsync()

@@ -1,0 +1,108 @@
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Runs;
+using EtlStudio.Web.Auth;
+using EtlStudio.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Radzen;
+using Radzen.Blazor;
+
+namespace EtlStudio.Web.Components.Pages.Runs;
+
+public sealed partial class RunDetails
+{
+    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(2);
+
+    [Parameter] public Guid Id { get; set; }
+    [Inject] private PipelineRunService Runs { get; set; } = default!;
+    [Inject] private CurrentActor CurrentActor { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private UiFeedback Feedback { get; set; } = default!;
+
+    private readonly CancellationTokenSource _closed = new();
+    private RunView? _run;
+    private List<StepRow> _steps = [];
+    private RadzenDataGrid<RejectView>? _rejectGrid;
+    private Paged<RejectView>? _rejects;
+    private LoadDataArgs _rejectArgs = new() { Skip = 0, Top = 10 };
+    private string? _rejectStep;
+    private bool _busy, _missing;
+
+    protected override async Task OnInitializedAsync()
+    {
+        await LoadAsync();
+        _ = LiveAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            _run = await Runs.GetAsync(await CurrentActor.GetAsync(), Id);
+            _steps = Enum.GetValues<PipelineStep>().Select(StepRow.For(_run)).ToList();
+        }
+        catch (DomainException ex) when (ex.Kind is ErrorKind.NotFound or ErrorKind.PermissionDenied)
+        {
+            _missing = true;
+        }
+    }
+
+    private async Task LoadRejectsAsync(LoadDataArgs args)
+    {
+        _rejectArgs = args;
+        var size = args.Top ?? 10;
+        _rejects = await Runs.RejectsAsync(await CurrentActor.GetAsync(), Id, _rejectStep, null, new PageRequest((args.Skip ?? 0) / size + 1, size));
+    }
+
+    private async Task ReloadRejectsAsync()
+    {
+        if (_rejectGrid is not null) await _rejectGrid.FirstPage(true);
+    }
+
+    private Task PauseAsync() => ActAsync(a => Runs.PauseAsync(a, Id), "Pause requested: the run stops after its current step.");
+
+    private Task ResumeAsync() => ActAsync(a => Runs.ResumeAsync(a, Id), "The run goes on from its last finished step.");
+
+    private async Task StopAsync()
+    {
+        var choice = await Dialogs.OpenAsync<StopRunDialog>("Stop this run?", new() { ["Prepared"] = _run?.State == RunState.Prepared }, new DialogOptions { Width = "480px" });
+        if (choice is not bool deleteOutbox) return;
+        await ActAsync(a => Runs.StopAsync(a, Id, deleteOutbox), deleteOutbox ? "Run stopped; its staged data is deleted." : "Run stopped.");
+    }
+
+    private async Task ActAsync(Func<Actor, Task> action, string success)
+    {
+        _busy = true;
+        await Feedback.RunAsync(async () => await action(await CurrentActor.GetAsync()), success);
+        await LoadAsync();
+        _busy = false;
+    }
+
+    // While the run moves, its steps, progress and rejects are refreshed; a finished run stops asking.
+    private async Task LiveAsync()
+    {
+        using var timer = new PeriodicTimer(Refresh);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closed.Token))
+            {
+                if (_run is null || !_run.IsActive) continue;
+                await InvokeAsync(async () =>
+                {
+                    await LoadAsync();
+                    await LoadRejectsAsync(_rejectArgs);
+                    StateHasChanged();
+                });
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public void Dispose()
+    {
+        _closed.Cancel();
+        _closed.Dispose();
+    }
+}
