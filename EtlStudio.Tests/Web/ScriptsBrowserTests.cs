@@ -47,8 +47,8 @@ public sealed class ScriptsBrowserTests(AppProcess app, Browser browser) : IClas
 
         await page.GotoAsync($"{app.BaseUrl}/scripts");
         var grid = page.Locator("[data-testid=scripts-grid]");
-        await Assertions.Expect(grid).ToContainTextAsync("CRM customers");
-        await Assertions.Expect(grid.Locator("tr", new() { HasText = "CRM customers" })).ToContainTextAsync("Released");
+        await Assertions.Expect(grid).ToContainTextAsync("Churn customers");
+        await Assertions.Expect(grid.Locator("tr", new() { HasText = "Churn customers" })).ToContainTextAsync("Released");
         await Assertions.Expect(grid.Locator("tr", new() { HasText = "age 18-120" })).ToContainTextAsync("Draft");
     }
 }
