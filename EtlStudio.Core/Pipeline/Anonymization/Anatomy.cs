@@ -23,25 +23,34 @@ internal static class Anatomy
         var rowId = Sql.Ident(StagingLayout.RowId);
         var source = Sql.Table(r.Schema, r.Table);
         var s = Sql.Ident(sensitive.Name);
-        var groups = await GroupCountAsync(conn, source, s, l, ct);
+        var sensitiveColumn = columns.Single(c => c.Name == sensitive.Name);
 
-        // Every record's place: its rank within its value (random), and its group if under the cap.
-        var scratch = "_anon_" + Guid.NewGuid().ToString("N");
+        // The value histogram, each value numbered (vid) so the big sort below is on numbers, not on values.
+        var histogram = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
+        await TableRebuild.CreateAsync(conn, histogram, [sensitiveColumn with { Name = "v" }, new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct, unlogged: true);
+        await new SqlParameters().ExecuteAsync(conn,
+            $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT {s} AS v, count(*) AS f FROM {source} GROUP BY {s}) x", ct);
+        var groups = await GroupCountAsync(conn, histogram, l, ct);
+
+        // Every record's rank within its value (random) and, under the cap, its group: the value's block starts after
+        // the capped counts of the values before it, and positions are dealt round-robin to the G groups. NULL, which
+        // an equality join cannot match, joins through a one-row side of its own.
+        var work = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
+        await TableRebuild.CreateAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer),
+            new("grp", FieldType.Integer)], ct, unlogged: true);
         var p = new SqlParameters();
         var g = p.Add(groups, NpgsqlDbType.Bigint);
         var key = p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{sensitive.Name}/anatomy"), NpgsqlDbType.Bytea);
-        var sensitiveColumn = columns.Single(c => c.Name == sensitive.Name);
-        await TableRebuild.CreateAsync(conn, r.Schema, scratch, [new(StagingLayout.RowId, FieldType.Integer), sensitiveColumn with { Name = "v" },
-            new("f", FieldType.Integer), new("rv", FieldType.Integer), new("grp", FieldType.Integer)], ct);
         await p.ExecuteAsync(conn, $"""
-            INSERT INTO {Sql.Table(r.Schema, scratch)}
-            SELECT {rowId}, v, f, rv,
-                   CASE WHEN rv <= {g} THEN (row_number() OVER (ORDER BY rv > {g}, v, rv) - 1) % greatest({g}, 1) + 1 END AS grp
-            FROM (SELECT {rowId}, {s} AS v, count(*) OVER (PARTITION BY {s}) AS f,
-                         row_number() OVER (PARTITION BY {s} ORDER BY {RandomSql.Uniform(key, rowId)}, {rowId}) AS rv
-                  FROM {source}) x
+            WITH h AS (SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram})
+            INSERT INTO {work}
+            SELECT {rowId}, vid, f, CASE WHEN rv <= {g} THEN (start + rv - 1) % greatest({g}, 1) + 1 END
+            FROM (SELECT t.{rowId}, coalesce(h.vid, hn.vid) AS vid, coalesce(h.f, hn.f) AS f, coalesce(h.start, hn.start) AS start,
+                         row_number() OVER (PARTITION BY coalesce(h.vid, hn.vid) ORDER BY {RandomSql.Uniform(key, "t." + rowId)}, t.{rowId}) AS rv
+                  FROM {source} t
+                  LEFT JOIN h ON h.v = t.{s}
+                  LEFT JOIN (SELECT * FROM h WHERE v IS NULL) hn ON t.{s} IS NULL) x
             """, ct);
-        var work = Sql.Table(r.Schema, scratch);
 
         var rj = new SqlParameters();
         var lp = rj.Add(l, NpgsqlDbType.Integer);
@@ -59,15 +68,16 @@ internal static class Anatomy
         var none = new SqlParameters();
         // A retry after a crash may find the previous attempt's outputs; the input table was re-created, so rebuild them.
         await none.ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(r.Schema, qitName)}, {Sql.Table(r.Schema, stName)}", ct);
-        await TableRebuild.CreateAsync(conn, r.Schema, qitName, [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns], ct);
-        await TableRebuild.CreateAsync(conn, r.Schema, stName, [new(StagingLayout.RowId, FieldType.Integer), .. stColumns], ct);
+        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns], ct);
+        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns], ct);
         var kept = string.Join(", ", columns.Where(c => c.Name != sensitive.Name).Select(c => "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
         await none.ExecuteAsync(conn, $"""
             INSERT INTO {Sql.Table(r.Schema, qitName)} SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) WHERE w.grp IS NOT NULL;
-            INSERT INTO {Sql.Table(r.Schema, stName)} SELECT row_number() OVER (ORDER BY grp, v), grp, v, count(*) FROM {work} WHERE grp IS NOT NULL GROUP BY grp, v;
+            INSERT INTO {Sql.Table(r.Schema, stName)} SELECT row_number() OVER (ORDER BY grp, vid), grp, h.v, n
+                FROM (SELECT grp, vid, count(*) AS n FROM {work} WHERE grp IS NOT NULL GROUP BY grp, vid) x JOIN {histogram} h USING (vid);
             ALTER TABLE {Sql.Table(r.Schema, qitName)} ADD PRIMARY KEY ({rowId});
             ALTER TABLE {Sql.Table(r.Schema, stName)} ADD PRIMARY KEY ({rowId});
-            DROP TABLE {work};
+            DROP TABLE {work}, {histogram};
             DROP TABLE {source};
             """, ct);
         return new(new(qitName, r.Ordinal, qitColumns, r.PrimaryKey, r.Table), new(stName, r.Ordinal, stColumns, null, r.Table), rejected);
@@ -78,13 +88,12 @@ internal static class Anatomy
     /// concave in G and 0 at G = 0, so the answer is found from the value histogram: B, the largest frequency where
     /// it still holds, and then the segment above B where c values are capped: G = ⌊Σ_{f ≤ B} f / (l − c)⌋.
     /// </summary>
-    private static async Task<long> GroupCountAsync(NpgsqlConnection conn, string source, string s, int l, CancellationToken ct)
+    private static async Task<long> GroupCountAsync(NpgsqlConnection conn, string histogram, int l, CancellationToken ct)
     {
         var p = new SqlParameters();
         var lp = p.Add(l, NpgsqlDbType.Bigint);
         return await p.ScalarAsync<long>(conn, $"""
-            WITH h AS (SELECT count(*) AS f FROM {source} GROUP BY {s}),
-                 fs AS (SELECT f, count(*) AS m FROM h GROUP BY f),
+            WITH fs AS (SELECT f, count(*) AS m FROM {histogram} GROUP BY f),
                  st AS (SELECT f, sum(m) OVER (ORDER BY f DESC) AS cnt_ge,
                                coalesce(sum(f * m) OVER (ORDER BY f ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sum_lt
                         FROM fs),

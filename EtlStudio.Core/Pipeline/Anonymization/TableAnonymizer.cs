@@ -10,9 +10,13 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// </summary>
 public sealed class TableAnonymizer
 {
+    /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
+    private const string WorkMemory = "64MB";
+
     public async Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct)
     {
         var plan = AnonymizationPlan.For(request);
+        await using var memory = await SessionSetting.RaiseAsync(conn, "work_mem", WorkMemory, ct);
         await AnonymizationRejects.ClearAsync(conn, request, ct);
         var table = Sql.Table(request.Schema, request.Table);
         var rowsIn = await CountAsync(conn, table, ct);

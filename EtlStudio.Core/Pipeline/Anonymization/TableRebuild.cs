@@ -17,7 +17,7 @@ internal static class TableRebuild
     {
         // A unique scratch name: other tables of the same run may be anonymized at the same time.
         var scratch = "_anon_" + Guid.NewGuid().ToString("N");
-        await CreateAsync(conn, schema, scratch, [new(StagingLayout.RowId, FieldType.Integer), .. columns], ct);
+        await CreateAsync(conn, Sql.Table(schema, scratch), [new(StagingLayout.RowId, FieldType.Integer), .. columns], ct);
         await p.ExecuteAsync(conn, $"INSERT INTO {Sql.Table(schema, scratch)} {select}", ct);
         await new SqlParameters().ExecuteAsync(conn, $"""
             DROP TABLE {Sql.Table(schema, table)};
@@ -26,8 +26,11 @@ internal static class TableRebuild
             """, ct);
     }
 
-    /// <summary>Creates a table with exactly these typed columns (no key: callers add it after filling).</summary>
-    public static Task CreateAsync(NpgsqlConnection conn, string schema, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct) =>
+    /// <summary>
+    /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns, no key: callers
+    /// add it after filling. Scratch tables are unlogged: they never outlive the step, so their writes need no WAL.
+    /// </summary>
+    public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct, bool unlogged = false) =>
         new SqlParameters().ExecuteAsync(conn,
-            $"CREATE TABLE {Sql.Table(schema, table)} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
+            $"CREATE {(unlogged ? "UNLOGGED " : "")}TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
 }

@@ -58,7 +58,7 @@ public sealed class StagedTable
     public async Task<List<object?[]>> QueryAsync(string sql)
     {
         await using var conn = await OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         await using var reader = await cmd.ExecuteReaderAsync();
         var rows = new List<object?[]>();
         while (await reader.ReadAsync())
@@ -89,7 +89,7 @@ public sealed class StagedTable
     private async Task ExecuteAsync(string sql)
     {
         await using var conn = await OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync();
     }
 
