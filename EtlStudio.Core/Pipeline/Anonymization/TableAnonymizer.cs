@@ -2,9 +2,45 @@ using Npgsql;
 
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
-// TODO(#6): replaced by the anonymization work on branch 'anon'; until then a table that asks for anonymization fails its run clearly.
+/// <summary>
+/// The anonymization step of one staged table (DESIGN §5.6), all in set-based SQL inside PostgreSQL: generalization
+/// and value suppression, then perturbation (one rewrite of the table), then k-anonymity by removing records of small
+/// classes, then permutation, then anatomization; finally the privacy report on what is published. Stateless; the
+/// caller owns the connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
+/// </summary>
 public sealed class TableAnonymizer
 {
-    public Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct) =>
-        throw new PipelineFailure(PipelineStep.Anonymize, $"Anonymization of table '{request.Table}' is not available in this build.");
+    /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
+    private const string WorkMemory = "64MB";
+
+    public async Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct)
+    {
+        var plan = AnonymizationPlan.For(request);
+        await using var memory = await SessionSetting.RaiseAsync(conn, "work_mem", WorkMemory, ct);
+        await AnonymizationRejects.ClearAsync(conn, request, ct);
+        var table = Sql.Table(request.Schema, request.Table);
+        var rowsIn = await CountAsync(conn, table, ct);
+        var columns = request.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList();
+
+        if (plan.RowLocal.Count > 0) await RowLocalPhase.ApplyAsync(conn, request, plan, columns, ct);
+        long suppressed = 0;
+        if (plan.K is { } k && plan.QuasiIdentifiers.Count > 0)
+            suppressed = await KAnonymityFilter.ApplyAsync(conn, request, plan.QuasiIdentifiers, k, ct);
+        if (plan.Permuted.Count > 0) await ColumnPermutation.ApplyAsync(conn, request, plan, columns, ct);
+
+        if (plan.Anatomized is { } sensitive)
+        {
+            var anatomy = await Anatomy.ApplyAsync(conn, request, sensitive, plan.L!.Value, columns, ct);
+            var split = await PrivacyReporter.ReportAsync(conn, request, plan, anatomy.Qit.Name, anatomy.St.Name, suppressed, ct);
+            var published = await CountAsync(conn, Sql.Table(request.Schema, anatomy.Qit.Name), ct);
+            return new([anatomy.Qit, anatomy.St], rowsIn, published, suppressed + anatomy.Rejected, split);
+        }
+
+        var report = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, suppressed, ct);
+        var rowsOut = rowsIn - suppressed;
+        return new([new OutboxTable(request.Table, request.Ordinal, columns, request.PrimaryKey, request.Table)], rowsIn, rowsOut, suppressed, report);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection conn, string table, CancellationToken ct) =>
+        await new SqlParameters().ScalarAsync<long>(conn, $"SELECT count(*) FROM {table}", ct);
 }

@@ -1,0 +1,105 @@
+using EtlStudio.Core.Scripts;
+using EtlStudio.Core.Tasks;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EtlStudio.Core.Pipeline.Anonymization;
+
+/// <summary>
+/// Anatomization (Xiao &amp; Tao, 2006): the table becomes QIT (every other column and a group id) and ST (group id,
+/// sensitive value, count). Records sorted by sensitive value (random order within a value) are dealt round-robin to
+/// G groups; a value that occurs at most G times then lands in distinct groups, so every group of at least l records
+/// has l distinct values. G is the largest number of groups for which, after capping every value at G records,
+/// at least l·G records remain; the records over the cap (chosen at random) go to the rejects table.
+/// </summary>
+internal static class Anatomy
+{
+    /// <summary>The two tables and how many records were removed to reach l-diversity.</summary>
+    public sealed record Outcome(OutboxTable Qit, OutboxTable St, long Rejected);
+
+    public static async Task<Outcome> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, ResolvedColumn sensitive, int l,
+        IReadOnlyList<OutboxColumn> columns, CancellationToken ct)
+    {
+        var rowId = Sql.Ident(StagingLayout.RowId);
+        var source = Sql.Table(r.Schema, r.Table);
+        var s = Sql.Ident(sensitive.Name);
+        var sensitiveColumn = columns.Single(c => c.Name == sensitive.Name);
+
+        // The value histogram, each value numbered (vid) so the big sort below is on numbers, not on values.
+        var histogram = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
+        await TableRebuild.CreateAsync(conn, histogram, [sensitiveColumn with { Name = "v" }, new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct, unlogged: true);
+        await new SqlParameters().ExecuteAsync(conn,
+            $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT {s} AS v, count(*) AS f FROM {source} GROUP BY {s}) x", ct);
+        var groups = await GroupCountAsync(conn, histogram, l, ct);
+
+        // Every record's rank within its value (random) and, under the cap, its group: the value's block starts after
+        // the capped counts of the values before it, and positions are dealt round-robin to the G groups. NULL, which
+        // an equality join cannot match, joins through a one-row side of its own.
+        var work = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
+        await TableRebuild.CreateAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer),
+            new("grp", FieldType.Integer)], ct, unlogged: true);
+        var p = new SqlParameters();
+        var g = p.Add(groups, NpgsqlDbType.Bigint);
+        var key = p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{sensitive.Name}/anatomy"), NpgsqlDbType.Bytea);
+        await p.ExecuteAsync(conn, $"""
+            WITH h AS (SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram})
+            INSERT INTO {work}
+            SELECT {rowId}, vid, f, CASE WHEN rv <= {g} THEN (start + rv - 1) % greatest({g}, 1) + 1 END
+            FROM (SELECT t.{rowId}, coalesce(h.vid, hn.vid) AS vid, coalesce(h.f, hn.f) AS f, coalesce(h.start, hn.start) AS start,
+                         row_number() OVER (PARTITION BY coalesce(h.vid, hn.vid) ORDER BY {RandomSql.Uniform(key, "t." + rowId)}, t.{rowId}) AS rv
+                  FROM {source} t
+                  LEFT JOIN h ON h.v = t.{s}
+                  LEFT JOIN (SELECT * FROM h WHERE v IS NULL) hn ON t.{s} IS NULL) x
+            """, ct);
+
+        var rj = new SqlParameters();
+        var lp = rj.Add(l, NpgsqlDbType.Integer);
+        var gp = rj.Add(groups, NpgsqlDbType.Bigint);
+        var rejected = await rj.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, rj)
+            + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(sensitive.Name, NpgsqlDbType.Text)}, "
+            + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
+            + $"ELSE 'sensitive value occurs ' || w.f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
+            + $"t.{rowId}, to_jsonb(t) FROM {source} t JOIN {work} w USING ({rowId}) WHERE w.grp IS NULL", ct);
+
+        var qitName = r.Table + AnonymizationPlan.QitSuffix;
+        var stName = r.Table + AnonymizationPlan.StSuffix;
+        var qitColumns = columns.Where(c => c.Name != sensitive.Name).Append(new(AnonymizationPlan.GroupId, FieldType.Integer)).ToList();
+        var stColumns = new List<OutboxColumn> { new(AnonymizationPlan.GroupId, FieldType.Integer), sensitiveColumn, new(AnonymizationPlan.Count, FieldType.Integer) };
+        var none = new SqlParameters();
+        // A retry after a crash may find the previous attempt's outputs; the input table was re-created, so rebuild them.
+        await none.ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(r.Schema, qitName)}, {Sql.Table(r.Schema, stName)}", ct);
+        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns], ct);
+        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns], ct);
+        var kept = string.Join(", ", columns.Where(c => c.Name != sensitive.Name).Select(c => "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
+        await none.ExecuteAsync(conn, $"""
+            INSERT INTO {Sql.Table(r.Schema, qitName)} SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) WHERE w.grp IS NOT NULL;
+            INSERT INTO {Sql.Table(r.Schema, stName)} SELECT row_number() OVER (ORDER BY grp, vid), grp, h.v, n
+                FROM (SELECT grp, vid, count(*) AS n FROM {work} WHERE grp IS NOT NULL GROUP BY grp, vid) x JOIN {histogram} h USING (vid);
+            ALTER TABLE {Sql.Table(r.Schema, qitName)} ADD PRIMARY KEY ({rowId});
+            ALTER TABLE {Sql.Table(r.Schema, stName)} ADD PRIMARY KEY ({rowId});
+            DROP TABLE {work}, {histogram};
+            DROP TABLE {source};
+            """, ct);
+        return new(new(qitName, r.Ordinal, qitColumns, r.PrimaryKey, r.Table), new(stName, r.Ordinal, stColumns, null, r.Table), rejected);
+    }
+
+    /// <summary>
+    /// The largest G with Σ_v min(f_v, G) ≥ l·G (0 when fewer than l distinct values). The left side minus l·G is
+    /// concave in G and 0 at G = 0, so the answer is found from the value histogram: B, the largest frequency where
+    /// it still holds, and then the segment above B where c values are capped: G = ⌊Σ_{f ≤ B} f / (l − c)⌋.
+    /// </summary>
+    private static async Task<long> GroupCountAsync(NpgsqlConnection conn, string histogram, int l, CancellationToken ct)
+    {
+        var p = new SqlParameters();
+        var lp = p.Add(l, NpgsqlDbType.Bigint);
+        return await p.ScalarAsync<long>(conn, $"""
+            WITH fs AS (SELECT f, count(*) AS m FROM {histogram} GROUP BY f),
+                 st AS (SELECT f, sum(m) OVER (ORDER BY f DESC) AS cnt_ge,
+                               coalesce(sum(f * m) OVER (ORDER BY f ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sum_lt
+                        FROM fs),
+                 b AS (SELECT coalesce(max(f), 0) AS b FROM st WHERE cnt_ge * f + sum_lt >= {lp} * f)
+            SELECT floor(coalesce((SELECT sum(f * m) FROM fs, b WHERE f <= b.b), 0)::numeric
+                         / ({lp} - coalesce((SELECT sum(m) FROM fs, b WHERE f > b.b), 0)))::bigint
+            """, ct);
+    }
+}

@@ -1,0 +1,57 @@
+using Npgsql;
+
+namespace EtlStudio.Core.Pipeline.Anonymization;
+
+/// <summary>
+/// Measures the published output: equivalence classes over the quasi-identifiers (NULL equal to NULL) and, per
+/// sensitive column, the fewest distinct values in a class, NULL counting as one value. An anatomized column is
+/// measured per group of its ST table instead. One aggregate query per table, nothing read row by row.
+/// </summary>
+internal static class PrivacyReporter
+{
+    /// <param name="table">The table holding the quasi-identifiers: the output table, or QIT when anatomized.</param>
+    /// <param name="st">The ST table when the table was anatomized.</param>
+    public static async Task<TablePrivacyReport> ReportAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan,
+        string table, string? st, long suppressed, CancellationToken ct)
+    {
+        var qi = plan.QuasiIdentifiers;
+        var inTable = plan.Sensitive.Where(c => c != plan.Anatomized).ToList();
+        long classes = 0, total = 0;
+        long? smallest = null;
+        var reached = new Dictionary<string, long?>();
+        if (qi.Count > 0 || inTable.Count > 0)
+        {
+            var distinct = inTable.Select(c => $"count(DISTINCT {Sql.Ident(c.Name)}) + (count(*) > count({Sql.Ident(c.Name)}))::int AS d{inTable.IndexOf(c)}");
+            var outer = string.Concat(inTable.Select((_, i) => $", min(d{i})"));
+            var groupBy = qi.Count > 0 ? "GROUP BY " + string.Join(", ", qi.Select(Sql.Ident)) : "";
+            await using var cmd = new SqlParameters().Command(conn,
+                $"SELECT count(*), min(n), coalesce(sum(n), 0){outer} FROM (SELECT {string.Join(", ", distinct.Prepend("count(*) AS n"))} "
+                + $"FROM {Sql.Table(r.Schema, table)} {groupBy} HAVING count(*) > 0) x");
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            classes = reader.GetInt64(0);
+            smallest = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+            total = Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture);
+            for (var i = 0; i < inTable.Count; i++)
+                reached[inTable[i].Name] = reader.IsDBNull(3 + i) ? null : Convert.ToInt64(reader.GetValue(3 + i), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (plan.Anatomized is { } a && st is not null)
+        {
+            // ST holds one row per distinct value of a group, so a group's row count is its number of distinct values.
+            reached[a.Name] = await new SqlParameters().ScalarAsync<long?>(conn,
+                $"SELECT min(n) FROM (SELECT count(*) AS n FROM {Sql.Table(r.Schema, st)} GROUP BY {Sql.Ident(AnonymizationPlan.GroupId)}) x", ct);
+        }
+
+        var hasQi = qi.Count > 0;
+        return new TablePrivacyReport(
+            r.Table,
+            qi,
+            plan.K,
+            hasQi ? smallest : null,
+            hasQi ? classes : 0,
+            suppressed,
+            hasQi && smallest > 0 ? 1.0 / smallest.Value : null,
+            hasQi && total > 0 ? (double)classes / total : null,
+            plan.Sensitive.Select(c => new SensitiveColumnReport(c.Name, c == plan.Anatomized ? plan.L : r.Privacy.L, reached.GetValueOrDefault(c.Name))).ToList());
+    }
+}

@@ -1,0 +1,36 @@
+using EtlStudio.Core.Scripts;
+using Npgsql;
+
+namespace EtlStudio.Core.Pipeline.Anonymization;
+
+/// <summary>
+/// Replaces a staged table by the result of a SELECT in one pass: a new table is filled (key added afterwards, which
+/// is faster than maintaining it row by row), the old one dropped and the new one renamed. Writing a new table is
+/// cheaper than updating every row in place and lets a column change type (generalized numbers become text).
+/// </summary>
+internal static class TableRebuild
+{
+    /// <param name="columns">The table's columns after the rebuild, in order, without <c>_row</c>.</param>
+    /// <param name="select">A SELECT giving <c>_row</c> and then <paramref name="columns"/> in that order.</param>
+    public static async Task ReplaceAsync(NpgsqlConnection conn, string schema, string table,
+        IReadOnlyList<OutboxColumn> columns, string select, SqlParameters p, CancellationToken ct)
+    {
+        // A unique scratch name: other tables of the same run may be anonymized at the same time.
+        var scratch = "_anon_" + Guid.NewGuid().ToString("N");
+        await CreateAsync(conn, Sql.Table(schema, scratch), [new(StagingLayout.RowId, FieldType.Integer), .. columns], ct);
+        await p.ExecuteAsync(conn, $"INSERT INTO {Sql.Table(schema, scratch)} {select}", ct);
+        await new SqlParameters().ExecuteAsync(conn, $"""
+            DROP TABLE {Sql.Table(schema, table)};
+            ALTER TABLE {Sql.Table(schema, scratch)} RENAME TO {Sql.Ident(table)};
+            ALTER TABLE {Sql.Table(schema, table)} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)});
+            """, ct);
+    }
+
+    /// <summary>
+    /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns, no key: callers
+    /// add it after filling. Scratch tables are unlogged: they never outlive the step, so their writes need no WAL.
+    /// </summary>
+    public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct, bool unlogged = false) =>
+        new SqlParameters().ExecuteAsync(conn,
+            $"CREATE {(unlogged ? "UNLOGGED " : "")}TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Scripts;
+using EtlStudio.Core.Tasks;
+using NpgsqlTypes;
+
+namespace EtlStudio.Core.Pipeline.Anonymization;
+
+/// <summary>
+/// The row-local methods as SQL expressions over one column: generalization, value suppression and perturbation.
+/// Each column has at most one method, so they all run in one pass over the table. NULL stays NULL throughout.
+/// </summary>
+internal static class ValueRewrite
+{
+    /// <summary>
+    /// The expression that replaces <paramref name="c"/> and the column's type afterwards. <paramref name="uniform"/>
+    /// gives the name of a per-row uniform number in (0, 1) for a purpose (computed once per row by the caller).
+    /// </summary>
+    public static (string Sql, FieldType Type) For(ResolvedColumn c, SqlParameters p, Func<string, string> uniform)
+    {
+        var v = Sql.Ident(c.Name);
+        return c.Anonymization!.Parameters switch
+        {
+            GeneralizationParameters g => Generalize(c, v, g, p),
+            SuppressionParameters s => (c.Type == FieldType.String && s.Replacement is not null
+                ? $"CASE WHEN {v} IS NULL THEN NULL ELSE {p.Add(s.Replacement, NpgsqlDbType.Text)} END"
+                : $"NULL::{Sql.TypeOf(c.Type)}", c.Type),
+            PerturbationParameters q => (Perturb(c, v, q, p, uniform), c.Type),
+            _ => throw new ArgumentOutOfRangeException(nameof(c), c.Anonymization.Method, "Not a row-local method."),
+        };
+    }
+
+    private static (string, FieldType) Generalize(ResolvedColumn c, string v, GeneralizationParameters g, SqlParameters p)
+    {
+        if (g.Width is { } width && c.Type is FieldType.Integer or FieldType.Double)
+        {
+            // numeric arithmetic so that width 0.1 gives [0.3,0.4), not 0.30000000000000004.
+            var w = p.Add(width, NpgsqlDbType.Double) + "::numeric";
+            var lo = $"(floor({v}::numeric / {w}) * {w})";
+            if (c.Type == FieldType.Integer && width == Math.Floor(width))
+                return ($"CASE WHEN {v} IS NULL THEN NULL ELSE trim_scale({lo})::text || '-' || trim_scale({lo} + {w} - 1)::text END", FieldType.String);
+            // Doubles (and fractional widths) as half-open intervals: 37.5 with width 10 is [30,40).
+            return ($"CASE WHEN {v} IS NULL THEN NULL WHEN {v} IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8) THEN {v}::text "
+                + $"ELSE '[' || trim_scale({lo})::text || ',' || trim_scale({lo} + {w})::text || ')' END", FieldType.String);
+        }
+        if (g.Truncate is { } t && c.Type is FieldType.Date or FieldType.DateTime)
+        {
+            var unit = p.Add(t.ToString().ToLowerInvariant(), NpgsqlDbType.Text);
+            // DateTime truncates in UTC so the result does not depend on the session's time zone.
+            return (c.Type == FieldType.Date ? $"date_trunc({unit}, {v}::timestamp)::date" : $"date_trunc({unit}, {v}, 'UTC')", c.Type);
+        }
+        if (g.PrefixLength is { } n && c.Type == FieldType.String)
+        {
+            var k = p.Add(n, NpgsqlDbType.Integer);
+            return ($"left({v}, {k}) || repeat('*', greatest(length({v}) - {k}, 0))", FieldType.String);
+        }
+        if (g.Groups is { } groups)
+        {
+            // Keys match the value's PostgreSQL text form (37, 37.5, 2024-05-17, true); unmapped values become *.
+            var map = p.Add(JsonSerializer.Serialize(groups), NpgsqlDbType.Jsonb);
+            return ($"CASE WHEN {v} IS NULL THEN NULL ELSE coalesce({map} ->> {v}::text, '*') END", FieldType.String);
+        }
+        throw DomainException.Precondition($"Column {c.Name}: its generalization does not fit a {c.Type} column.");
+    }
+
+    private static string Perturb(ResolvedColumn c, string v, PerturbationParameters q, SqlParameters p, Func<string, string> uniform)
+    {
+        string U(string purpose) => uniform($"{c.Name}/{purpose}");
+        string shifted;
+        if (q.DateShiftDays is { } days && c.Type is FieldType.Date or FieldType.DateTime)
+        {
+            // A whole number of days, uniform in [-days, days].
+            var d = p.Add(days, NpgsqlDbType.Integer);
+            var offset = $"(floor({U("shift")} * (2 * {d} + 1))::int - {d})";
+            shifted = c.Type == FieldType.Date ? $"({v} + {offset})" : $"({v} + make_interval(days => {offset}))";
+        }
+        else if (q is { Distribution: { } dist, Scale: { } scale } && c.Type is FieldType.Integer or FieldType.Double)
+        {
+            var b = p.Add(scale, NpgsqlDbType.Double);
+            var noise = dist switch
+            {
+                // Inverse CDF of Laplace(0, b) with u uniform in (-1/2, 1/2).
+                NoiseDistribution.Laplace => $"(-{b} * sign({U("laplace")} - 0.5) * ln(1 - 2 * abs({U("laplace")} - 0.5)))",
+                // Box–Muller: N(0, b²) from two independent uniforms.
+                _ => $"({b} * sqrt(-2 * ln({U("gauss1")})) * cos(2 * pi() * {U("gauss2")}))",
+            };
+            shifted = c.Type == FieldType.Integer ? $"round({v}::float8 + {noise})::bigint" : $"({v} + {noise})";
+        }
+        else throw DomainException.Precondition($"Column {c.Name}: its perturbation does not fit a {c.Type} column.");
+
+        // Kept inside the range rule's bounds, so perturbed data still passes the column's own rule.
+        var bounds = c.RangeRule?.Settings;
+        if (Bound(c.Type, bounds?.MinValue) is { } min) shifted = $"greatest({p.Add(min, TypeOf(c.Type))}, {shifted})";
+        if (Bound(c.Type, bounds?.MaxValue) is { } max) shifted = $"least({p.Add(max, TypeOf(c.Type))}, {shifted})";
+        return shifted;
+    }
+
+    private static object? Bound(FieldType type, string? text) =>
+        text is not null && ScriptValidator.TryConvert(type, text.Trim(), out var value)
+            ? value is DateTimeOffset dto ? dto.ToUniversalTime() : value
+            : null;
+
+    private static NpgsqlDbType TypeOf(FieldType t) => t switch
+    {
+        FieldType.Integer => NpgsqlDbType.Bigint,
+        FieldType.Double => NpgsqlDbType.Double,
+        FieldType.Date => NpgsqlDbType.Date,
+        _ => NpgsqlDbType.TimestampTz,
+    };
+}
