@@ -41,12 +41,8 @@ internal static class Anatomy
         var g = p.Add(groups, NpgsqlDbType.Bigint);
         var blocks = $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
         // NULL cannot be matched by the equality (hash) join, so its block is looked up once and passed in.
-        var nullBlock = new List<object?[]>();
-        await using (var cmd = p.Command(conn, $"SELECT vid, f, start FROM ({blocks}) b WHERE v IS NULL"))
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) nullBlock.Add([reader.GetInt64(0), reader.GetInt64(1), Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)]);
-        var nb = nullBlock.SingleOrDefault() ?? [null, null, null];
-        var (nVid, nF, nStart) = (p.Add(nb[0], NpgsqlDbType.Bigint), p.Add(nb[1], NpgsqlDbType.Bigint), p.Add(nb[2], NpgsqlDbType.Bigint));
+        var nb = await NullBlockAsync(conn, p, blocks, ct);
+        var (nVid, nF, nStart) = (p.Add(nb?[0], NpgsqlDbType.Bigint), p.Add(nb?[1], NpgsqlDbType.Bigint), p.Add(nb?[2], NpgsqlDbType.Bigint));
         var key = p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{sensitive.Name}/anatomy"), NpgsqlDbType.Bytea);
         await p.ExecuteAsync(conn, $"""
             INSERT INTO {work}
@@ -86,6 +82,15 @@ internal static class Anatomy
             DROP TABLE {source};
             """, ct);
         return new(new(qitName, r.Ordinal, qitColumns, r.PrimaryKey, r.Table), new(stName, r.Ordinal, stColumns, null, r.Table), rejected);
+    }
+
+    /// <summary>vid, f and start of the NULL value's block, or null when no record has NULL.</summary>
+    private static async Task<long?[]?> NullBlockAsync(NpgsqlConnection conn, SqlParameters p, string blocks, CancellationToken ct)
+    {
+        await using var cmd = p.Command(conn, $"SELECT vid, f, start FROM ({blocks}) b WHERE v IS NULL");
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return [reader.GetInt64(0), reader.GetInt64(1), Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)];
     }
 
     /// <summary>
