@@ -29,27 +29,28 @@ internal static class Anatomy
         var histogram = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
         await TableRebuild.CreateAsync(conn, histogram, [sensitiveColumn with { Name = "v" }, new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct, unlogged: true);
         await new SqlParameters().ExecuteAsync(conn,
-            $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT {s} AS v, count(*) AS f FROM {source} GROUP BY {s}) x", ct);
+            $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT {s} AS v, count(*) AS f FROM {source} GROUP BY {s}) x; ANALYZE {histogram}", ct);
         var groups = await GroupCountAsync(conn, histogram, l, ct);
 
         // Every record's rank within its value (random) and, under the cap, its group: the value's block starts after
-        // the capped counts of the values before it, and positions are dealt round-robin to the G groups. NULL, which
-        // an equality join cannot match, joins through a one-row side of its own.
+        // the capped counts of the values before it, and positions are dealt round-robin to the G groups.
         var work = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
         await TableRebuild.CreateAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer),
             new("grp", FieldType.Integer)], ct, unlogged: true);
         var p = new SqlParameters();
         var g = p.Add(groups, NpgsqlDbType.Bigint);
+        var blocks = $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
+        // NULL cannot be matched by the equality (hash) join, so its block is looked up once and passed in.
+        var nb = await NullBlockAsync(conn, p, blocks, ct);
+        var (nVid, nF, nStart) = (p.Add(nb?[0], NpgsqlDbType.Bigint), p.Add(nb?[1], NpgsqlDbType.Bigint), p.Add(nb?[2], NpgsqlDbType.Bigint));
         var key = p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{sensitive.Name}/anatomy"), NpgsqlDbType.Bytea);
         await p.ExecuteAsync(conn, $"""
-            WITH h AS (SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram})
             INSERT INTO {work}
             SELECT {rowId}, vid, f, CASE WHEN rv <= {g} THEN (start + rv - 1) % greatest({g}, 1) + 1 END
-            FROM (SELECT t.{rowId}, coalesce(h.vid, hn.vid) AS vid, coalesce(h.f, hn.f) AS f, coalesce(h.start, hn.start) AS start,
-                         row_number() OVER (PARTITION BY coalesce(h.vid, hn.vid) ORDER BY {RandomSql.Uniform(key, "t." + rowId)}, t.{rowId}) AS rv
-                  FROM {source} t
-                  LEFT JOIN h ON h.v = t.{s}
-                  LEFT JOIN (SELECT * FROM h WHERE v IS NULL) hn ON t.{s} IS NULL) x
+            FROM (SELECT t.{rowId}, coalesce(h.vid, {nVid}) AS vid, coalesce(h.f, {nF}) AS f, coalesce(h.start, {nStart}) AS start,
+                         row_number() OVER (PARTITION BY coalesce(h.vid, {nVid}) ORDER BY {RandomSql.Uniform(key, "t." + rowId)}, t.{rowId}) AS rv
+                  FROM {source} t LEFT JOIN ({blocks}) h ON h.v = t.{s}) x;
+            ANALYZE {work}
             """, ct);
 
         var rj = new SqlParameters();
@@ -81,6 +82,15 @@ internal static class Anatomy
             DROP TABLE {source};
             """, ct);
         return new(new(qitName, r.Ordinal, qitColumns, r.PrimaryKey, r.Table), new(stName, r.Ordinal, stColumns, null, r.Table), rejected);
+    }
+
+    /// <summary>vid, f and start of the NULL value's block, or null when no record has NULL.</summary>
+    private static async Task<long?[]?> NullBlockAsync(NpgsqlConnection conn, SqlParameters p, string blocks, CancellationToken ct)
+    {
+        await using var cmd = p.Command(conn, $"SELECT vid, f, start FROM ({blocks}) b WHERE v IS NULL");
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return [reader.GetInt64(0), reader.GetInt64(1), Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)];
     }
 
     /// <summary>

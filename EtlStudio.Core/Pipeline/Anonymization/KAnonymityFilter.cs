@@ -16,11 +16,12 @@ internal static class KAnonymityFilter
         var rowId = Sql.Ident(StagingLayout.RowId);
         var p = new SqlParameters();
         var kp = p.Add(k, NpgsqlDbType.Bigint);
-        // A window count keeps it to one pass and groups NULLs together, which a join on the classes would not.
+        // A window count groups NULLs together, which a join on the classes would not; it sorts only the key and the
+        // quasi-identifiers, and the whole record is fetched just for the few that go.
         var moved = await p.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, p)
-            + $"{p.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || c.n || ' < k=' || {kp}, c.{rowId}, to_jsonb(c.rec) "
-            + $"FROM (SELECT t.{rowId}, t AS rec, count(*) OVER (PARTITION BY {string.Join(", ", qi.Select(q => "t." + Sql.Ident(q)))}) AS n FROM {table} t) c "
-            + $"WHERE c.n < {kp}", ct);
+            + $"{p.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || c.n || ' < k=' || {kp}, t.{rowId}, to_jsonb(t) "
+            + $"FROM (SELECT {rowId}, count(*) OVER (PARTITION BY {string.Join(", ", qi.Select(Sql.Ident))}) AS n FROM {table}) c "
+            + $"JOIN {table} t USING ({rowId}) WHERE c.n < {kp}", ct);
         if (moved == 0) return 0;
         var d = new SqlParameters();
         await d.ExecuteAsync(conn, $"DELETE FROM {table} WHERE {rowId} IN (SELECT row_id FROM {Sql.Table(r.Schema, StagingLayout.Rejects)} "

@@ -18,8 +18,7 @@ public sealed class TableAnonymizer
         var plan = AnonymizationPlan.For(request);
         await using var memory = await SessionSetting.RaiseAsync(conn, "work_mem", WorkMemory, ct);
         await AnonymizationRejects.ClearAsync(conn, request, ct);
-        var table = Sql.Table(request.Schema, request.Table);
-        var rowsIn = await CountAsync(conn, table, ct);
+        var rowsIn = await CountAsync(conn, Sql.Table(request.Schema, request.Table), ct);
         var columns = request.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList();
 
         if (plan.RowLocal.Count > 0) await RowLocalPhase.ApplyAsync(conn, request, plan, columns, ct);
@@ -32,8 +31,8 @@ public sealed class TableAnonymizer
         {
             var anatomy = await Anatomy.ApplyAsync(conn, request, sensitive, plan.L!.Value, columns, ct);
             var split = await PrivacyReporter.ReportAsync(conn, request, plan, anatomy.Qit.Name, anatomy.St.Name, suppressed, ct);
-            var published = await CountAsync(conn, Sql.Table(request.Schema, anatomy.Qit.Name), ct);
-            return new([anatomy.Qit, anatomy.St], rowsIn, published, suppressed + anatomy.Rejected, split);
+            var rejected = suppressed + anatomy.Rejected;
+            return new([anatomy.Qit, anatomy.St], rowsIn, rowsIn - rejected, rejected, split);
         }
 
         var report = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, suppressed, ct);

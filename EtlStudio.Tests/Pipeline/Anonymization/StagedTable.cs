@@ -50,9 +50,11 @@ public sealed class StagedTable
     public async Task<AnonymizationResult> AnonymizeAsync(long seed = 42, PrivacySettings? privacy = null, string? primaryKey = null)
     {
         await using var conn = await OpenAsync();
-        var request = new AnonymizationRequest(Schema, Name, Columns, primaryKey, privacy ?? new PrivacySettings(null, null, null), seed, 3);
-        return await new TableAnonymizer().ApplyAsync(conn, request, CancellationToken.None);
+        return await new TableAnonymizer().ApplyAsync(conn, Request(seed, privacy, primaryKey), CancellationToken.None);
     }
+
+    public AnonymizationRequest Request(long seed = 42, PrivacySettings? privacy = null, string? primaryKey = null) =>
+        new(Schema, Name, Columns, primaryKey, privacy ?? new PrivacySettings(null, null, null), seed, 3);
 
     /// <summary>Runs a query and returns every row's values (DBNull as null).</summary>
     public async Task<List<object?[]>> QueryAsync(string sql)
@@ -93,7 +95,7 @@ public sealed class StagedTable
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private async Task<NpgsqlConnection> OpenAsync()
+    public async Task<NpgsqlConnection> OpenAsync()
     {
         var conn = new NpgsqlConnection(_connectionString);
         await conn.OpenAsync();
