@@ -39,6 +39,10 @@ public sealed class PipelinePreviewService(AccessPolicy policy, TaskService task
         {
             return new PipelinePreview(sample, checkpoint.Steps, f.Message);
         }
+        catch (PostgresException pg)
+        {
+            return new PipelinePreview(sample, checkpoint.Steps, $"A step failed in the database: {pg.MessageText}");
+        }
         finally
         {
             await using var cmd = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {Sql.Ident(schema)} CASCADE");

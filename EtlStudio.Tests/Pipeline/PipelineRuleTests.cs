@@ -96,4 +96,26 @@ public sealed class PipelineRuleTests(PipelineWorld world) : IClassFixture<Pipel
         Assert.Equal("Robert", customers.Single(c => c["id"].GetInt64() == 6)["name"].GetString());
         Assert.Equal("2→6", await world.ScalarAsync($"SELECT old_key || '→' || new_key FROM run_{run.Id:N}._key_changes"));
     }
+
+    [Fact]
+    public async Task A_run_anonymizes_from_its_stored_snapshot_and_keeps_the_privacy_report()
+    {
+        var bands = await world.ScriptAsync(new ScriptInput("bands", ScriptKind.AnonymizationRule, null, "",
+            Anonymization: new AnonymizationSettings(AnonymizationMethod.Generalization, new Dictionary<string, string> { ["width"] = "10" })));
+        var hide = await world.ScriptAsync(new ScriptInput("hide", ScriptKind.AnonymizationRule, null, "",
+            Anonymization: new AnonymizationSettings(AnonymizationMethod.Suppression, new Dictionary<string, string>())));
+        var task = await world.TaskAsync([await CustomersAsync(MergeStrategy.SourcePriority)], await AgeRulesAsync(),
+            anonymization: [new AnonymizationBinding("customers", "age", bands, true, false), new AnonymizationBinding("customers", "name", hide, false, false)],
+            privacy: new PrivacySettings(null, null, 11));
+
+        var run = await world.RunAsync(task);
+
+        Assert.Equal(RunState.Prepared, run.State);
+        Assert.Equal(11, run.Seed);
+        var customers = await world.RowsAsync(run.Id, "customers");
+        Assert.Equal(["30-39", "120-129", "30-39", "20-29"], customers.Select(c => c["age"].GetString()));
+        Assert.All(customers, c => Assert.Equal("*", c["name"].GetString()));
+        Assert.Equal(FieldType.String, (await world.CatalogAsync(run.Id)).Single().Columns.Single(c => c.Name == "age").Type);
+        Assert.Contains("\"kReached\": 1", run.PrivacyReportJson);
+    }
 }
