@@ -1,0 +1,1 @@
+namespace EtlStudio.Jobs.Monitor; public sealed class JobMonitorService { }
