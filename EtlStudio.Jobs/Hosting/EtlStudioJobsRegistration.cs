@@ -57,12 +57,12 @@ public static class EtlStudioJobsRegistration
                 .WithDescription("Deletes outboxes not uploaded within Outbox:RetentionDays"));
             q.AddTrigger(t => t.ForJob(MaintenanceJobKeys.OutboxRetention)
                 .WithIdentity(MaintenanceJobKeys.OutboxRetention.Name, JobGroups.Maintenance)
-                .StartNow().WithSimpleSchedule(s => s.WithInterval(jobs.RetentionInterval).RepeatForever()));
+                .StartAt(FirstFire(jobs.RetentionInterval)).WithSimpleSchedule(s => s.WithInterval(jobs.RetentionInterval).RepeatForever()));
             q.AddJob<AccessExpiryJob>(j => j.WithIdentity(MaintenanceJobKeys.AccessExpiry).StoreDurably()
                 .WithDescription("Removes expired roles and grants, expires stale access requests"));
             q.AddTrigger(t => t.ForJob(MaintenanceJobKeys.AccessExpiry)
                 .WithIdentity(MaintenanceJobKeys.AccessExpiry.Name, JobGroups.Maintenance)
-                .StartNow().WithSimpleSchedule(s => s.WithInterval(maintenance.ExpiryInterval).RepeatForever()));
+                .StartAt(FirstFire(maintenance.ExpiryInterval)).WithSimpleSchedule(s => s.WithInterval(maintenance.ExpiryInterval).RepeatForever()));
         });
         services.AddQuartzHostedService(o =>
         {
@@ -80,6 +80,10 @@ public static class EtlStudioJobsRegistration
     /// <summary>Whether this node executes jobs: <c>All</c> and <c>WorkerOnly</c> do, <c>WebOnly</c> does not.</summary>
     public static bool RunsJobs(IConfiguration configuration) =>
         !string.Equals(configuration[WorkersModeKey], "WebOnly", StringComparison.OrdinalIgnoreCase);
+
+    // Every node stores the declared triggers again at start (so a changed interval takes effect); starting one interval
+    // out, not now, keeps a rolling restart of the cluster from firing each job once per node.
+    private static DateTimeOffset FirstFire(TimeSpan interval) => DateTimeOffset.UtcNow + interval;
 
     private static void Validate(JobsOptions o)
     {
