@@ -53,7 +53,8 @@ internal sealed partial class ExecutionHistoryListener(NpgsqlDataSource dataSour
 
     private static string Describe(JobExecutionException ex)
     {
-        var inner = ex.InnerException ?? ex;
+        // Quartz wraps what the job threw; the message worth showing is the original one.
+        var inner = ex.GetBaseException();
         var text = $"{inner.GetType().Name}: {inner.Message}";
         return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
     }

@@ -38,6 +38,7 @@ public static class EtlStudioJobsRegistration
                 o.InstanceName = jobs.SchedulerName;
                 // AUTO: each node names itself (host name + time), as a cluster needs distinct ids.
                 o.GenerateInstanceId = true;
+                o.IdleWaitTime = jobs.IdleWaitTime;
             });
             q.UseDefaultThreadPool(jobs.MaxConcurrency);
             q.UsePersistentStore(store =>
@@ -92,6 +93,7 @@ public static class EtlStudioJobsRegistration
         if (o.MaxConcurrency < 1) problems.Add("Jobs:MaxConcurrency must be at least 1.");
         if (o.CheckinInterval < TimeSpan.FromSeconds(1)) problems.Add("Jobs:CheckinInterval must be at least one second.");
         if (o.CheckinMisfireThreshold < TimeSpan.FromSeconds(1)) problems.Add("Jobs:CheckinMisfireThreshold must be at least one second.");
+        if (o.IdleWaitTime < TimeSpan.FromSeconds(1)) problems.Add("Jobs:IdleWaitTime must be at least one second.");
         if (o.RetentionInterval <= TimeSpan.Zero) problems.Add("Jobs:RetentionInterval must be positive.");
         if (problems.Count > 0) throw new OptionsValidationException(JobsOptions.Section, typeof(JobsOptions), problems);
     }

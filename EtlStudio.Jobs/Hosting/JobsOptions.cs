@@ -17,6 +17,12 @@ public sealed class JobsOptions
     /// <summary>How long past a missed check-in the others wait before recovering a node's jobs.</summary>
     public TimeSpan CheckinMisfireThreshold { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long an idle node waits before looking for new triggers. A run enqueued on another node (a web node, say)
+    /// is noticed only then, so this bounds how long a queued run waits for an idle worker.
+    /// </summary>
+    public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the outbox retention job looks for expired outboxes.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 }

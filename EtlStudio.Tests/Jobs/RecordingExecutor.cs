@@ -16,6 +16,9 @@ public sealed class RecordingExecutor : IPipelineRunExecutor, IUploadExecutor
     /// <summary>Executions wait here until it is completed; completed from the start unless a test closes it.</summary>
     public TaskCompletionSource Gate { get; set; } = Completed();
 
+    /// <summary>Which runs wait at <see cref="Gate"/>; all of them unless a test says otherwise.</summary>
+    public Func<Guid, bool> Held { get; set; } = _ => true;
+
     public Func<Guid, Exception?> Fail { get; set; } = _ => null;
 
     public int Executions(Guid runId) => _runs.GetValueOrDefault(runId);
@@ -34,7 +37,7 @@ public sealed class RecordingExecutor : IPipelineRunExecutor, IUploadExecutor
         _started.GetOrAdd(runId, _ => New()).TrySetResult();
         try
         {
-            await Gate.Task.WaitAsync(ct);
+            if (Held(runId)) await Gate.Task.WaitAsync(ct);
             if (Fail(runId) is { } failure) throw failure;
         }
         finally
