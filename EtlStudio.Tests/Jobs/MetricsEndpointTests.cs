@@ -52,6 +52,21 @@ public sealed class MetricsEndpointTests(AppProcess app) : IClassFixture<AppProc
         Assert.Contains(response.Content.Headers.ContentType!.Parameters, p => p.Name == "version" && p.Value == "0.0.4");
     }
 
+    [Fact]
+    public async Task Every_series_the_grafana_dashboard_queries_is_exported()
+    {
+        var dashboard = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "deploy", "grafana", "dashboards", "etlstudio.json"));
+        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, @"etlstudio_[a-z_]+").Select(m => m.Value)
+            .Where(n => n != "etlstudio_prometheus").Distinct().ToList();
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"{app.BaseUrl}/metrics");
+        var families = text.Split('\n').Where(l => l.StartsWith("# TYPE ")).Select(l => l.Split(' ')[2]).ToHashSet();
+
+        Assert.NotEmpty(queried);
+        Assert.All(queried, name => Assert.True(families.Contains(name)
+            || families.Any(f => name == f + "_sum" || name == f + "_count"), $"{name} is not exported"));
+    }
+
     internal static async Task<IReadOnlyList<PrometheusText.Sample>> ScrapeAsync(string baseUrl)
     {
         using var http = new HttpClient();
