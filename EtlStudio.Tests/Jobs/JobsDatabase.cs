@@ -6,7 +6,7 @@ using Npgsql;
 namespace EtlStudio.Tests.Jobs;
 
 /// <summary>A fresh, migrated database (app schema and Quartz store) for one test; nodes started on it share it.</summary>
-public sealed class JobsDatabase : IAsyncDisposable
+public sealed class JobsDatabase : IJobsDatabase, IAsyncDisposable
 {
     private readonly TestDatabase _database = new();
 

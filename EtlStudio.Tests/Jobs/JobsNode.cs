@@ -21,7 +21,7 @@ public sealed class JobsNode : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 
-    public static async Task<JobsNode> StartAsync(JobsDatabase database, Action<IServiceCollection>? configure = null,
+    public static async Task<JobsNode> StartAsync(IJobsDatabase database, Action<IServiceCollection>? configure = null,
         IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
