@@ -73,6 +73,7 @@ public static class EtlStudioJobsRegistration
         });
 
         services.AddSingleton<IRunQueue, QuartzRunQueue>();
+        services.AddSingleton<FinishedJobCleanup>();
         services.AddSingleton<JobMonitorService>();
         services.AddSingleton<JobMetricsReader>();
         return services;

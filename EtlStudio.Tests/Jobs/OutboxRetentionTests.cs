@@ -1,7 +1,9 @@
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Maintenance;
 using EtlStudio.Core.Persistence;
+using EtlStudio.Core.Runs;
 using EtlStudio.Jobs.Maintenance;
+using EtlStudio.Jobs.Runs;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
 
@@ -14,13 +16,19 @@ public sealed class OutboxRetentionTests
     {
         await using var db = await JobsDatabase.CreateAsync();
         // Its first firing is a day away: the test fires the recurring job once its data is in place.
-        await using var node = await JobsNode.StartAsync(db, settings: new Dictionary<string, string?> { ["Jobs:RetentionInterval"] = "1.00:00:00" });
+        await using var node = await JobsNode.StartAsync(db, s => s.AddExecutors(new RecordingExecutor()),
+            new Dictionary<string, string?> { ["Jobs:RetentionInterval"] = "1.00:00:00" });
         var owner = await node.CreateUserAsync("owner", UserRole.ProcessEtlTask);
         var old = DateTimeOffset.UtcNow.AddDays(-8);
         var oldPrepared = await node.CreateRunAsync(owner, RunState.Prepared, old);
         var oldFailed = await node.CreateRunAsync(owner, RunState.Failed, old);
         var fresh = await node.CreateRunAsync(owner, RunState.Prepared, DateTimeOffset.UtcNow.AddDays(-6));
         var uploaded = await node.CreateRunAsync(owner, RunState.Uploaded, old);
+        // Their jobs ran long ago; the uploaded run's job is of no more use, the fresh run's may still be retried.
+        await node.Get<IRunQueue>().EnqueueRunAsync(uploaded);
+        await node.Get<IRunQueue>().EnqueueRunAsync(fresh);
+        await db.WaitUntilSettledAsync(RunJobKeys.Run(uploaded));
+        await db.WaitUntilSettledAsync(RunJobKeys.Run(fresh));
 
         var scheduler = await node.Get<ISchedulerFactory>().GetScheduler();
         await scheduler.TriggerJob(MaintenanceJobKeys.OutboxRetention);
@@ -36,9 +44,11 @@ public sealed class OutboxRetentionTests
         Assert.True(await db.SchemaExistsAsync(uploaded));
         await using var check = await node.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync();
         var audits = await check.AuditEntries.Where(a => a.Action == "run.discard").ToListAsync();
-        Assert.Equal([oldFailed.ToString(), oldPrepared.ToString()], audits.Select(a => a.EntityId!).Order());
+        Assert.Equal(new[] { oldFailed.ToString(), oldPrepared.ToString() }.Order(), audits.Select(a => a.EntityId!).Order());
         Assert.All(audits, a => Assert.Equal(("system", "job"), (a.ActorLogin, a.Source)));
         Assert.Equal(2, await check.Notifications.CountAsync(n => n.UserId == owner.UserId && n.Title == "Outbox deleted"));
+        Assert.False(await scheduler.Exists(RunJobKeys.Run(uploaded)));
+        Assert.True(await scheduler.Exists(RunJobKeys.Run(fresh)));
 
         // Idempotent: a second pass finds nothing and audits nothing.
         Assert.Equal(0, await node.Get<OutboxRetention>().RunOnceAsync(CancellationToken.None));
