@@ -1,8 +1,10 @@
 using EtlStudio.Core;
+using EtlStudio.Jobs.Hosting;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components;
 using EtlStudio.Web.Grpc;
 using EtlStudio.Web.Health;
+using EtlStudio.Web.Metrics;
 using Radzen;
 
 namespace EtlStudio.Web.Hosting;
@@ -21,9 +23,9 @@ public static class EtlStudioWebRegistration
         builder.Services.AddScoped<Components.Shared.UiFeedback>();
         builder.Services.AddEtlStudioHealthChecks();
         builder.Services.AddEtlStudioGrpc(builder.Configuration);
-        // Background upkeep runs on worker nodes (and on all-in-one nodes), never on web-only ones.
-        if (NodeRoleOptions.Read(builder.Configuration) != NodeRole.WebOnly)
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Maintenance.ExpiryMaintenance>());
+        // Quartz: every node schedules; only All and WorkerOnly nodes execute runs and the recurring upkeep jobs.
+        builder.Services.AddEtlStudioJobs(builder.Configuration);
+        builder.Services.AddEtlStudioMetrics();
         return builder;
     }
 
@@ -33,6 +35,7 @@ public static class EtlStudioWebRegistration
         {
             // A worker node answers only its probes; browsers and gRPC clients go to web nodes.
             app.MapEtlStudioHealth();
+            app.MapEtlStudioMetrics();
             app.MapFallback(() => Results.NotFound("This is a worker node: it serves no pages and no gRPC.")).AllowAnonymous();
             return app;
         }
@@ -43,6 +46,7 @@ public static class EtlStudioWebRegistration
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapEtlStudioHealth();
+        app.MapEtlStudioMetrics();
         app.MapEtlStudioAuth();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

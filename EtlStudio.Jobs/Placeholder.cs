@@ -1,2 +1,0 @@
-namespace EtlStudio.Jobs;
-internal static class Placeholder { }

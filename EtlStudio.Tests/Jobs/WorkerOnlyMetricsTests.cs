@@ -1,0 +1,27 @@
+using EtlStudio.Tests.Infrastructure;
+
+namespace EtlStudio.Tests.Jobs;
+
+/// <summary>The app as a worker-only node: no studio, no gRPC, but probes and metrics on the HTTP port.</summary>
+public sealed class WorkerOnlyApp : AppProcess
+{
+    protected override IDictionary<string, string> Environment => new Dictionary<string, string> { ["Workers__Mode"] = "WorkerOnly" };
+}
+
+public sealed class WorkerOnlyMetricsTests(WorkerOnlyApp app) : IClassFixture<WorkerOnlyApp>
+{
+    [Fact]
+    public async Task A_worker_only_node_serves_metrics_on_its_http_port_and_no_pages()
+    {
+        IReadOnlyList<PrometheusText.Sample> samples = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            samples = await MetricsEndpointTests.ScrapeAsync(app.BaseUrl);
+            return samples.Value("etlstudio_cluster_nodes") >= 1;
+        }, "the worker to join the cluster");
+
+        Assert.Contains(samples, s => s.Name == "etlstudio_runs");
+        using var http = new HttpClient();
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"{app.BaseUrl}/jobs")).StatusCode);
+    }
+}

@@ -1,0 +1,24 @@
+using EtlStudio.Web.Grpc;
+
+namespace EtlStudio.Web.Metrics;
+
+/// <summary>
+/// <c>/metrics</c> on the HTTP port of every node, worker-only ones included. Anonymous like the health probes:
+/// it carries counts only, and a scraper has no user. Keep the port off the public internet.
+/// </summary>
+public static class MetricsEndpoint
+{
+    public const string Path = "/metrics";
+
+    public static IServiceCollection AddEtlStudioMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<GrpcCallMetrics>();
+        services.AddSingleton<IGrpcCallObserver>(sp => sp.GetRequiredService<GrpcCallMetrics>());
+        services.AddSingleton<MetricsExporter>();
+        return services;
+    }
+
+    public static void MapEtlStudioMetrics(this WebApplication app) =>
+        app.MapGet(Path, async (MetricsExporter exporter, CancellationToken ct) =>
+            Results.Text(await exporter.ExportAsync(ct), PrometheusTextWriter.ContentType)).AllowAnonymous();
+}
