@@ -8,6 +8,3 @@ public sealed record JobMetricsSnapshot(
     IReadOnlyDictionary<string, long> RunningByGroup,
     IReadOnlyList<(string Group, string Outcome, long Count)> ExecutionsByOutcome,
     long ClusterNodes);
-
-/// <summary>Totals over the finished steps of all runs.</summary>
-public sealed record StepMetrics(string Step, long Count, double DurationSeconds, long RowsIn, long RowsOut, long RowsRejected);
