@@ -92,7 +92,7 @@ public sealed class MetricsEndpointTests(AppProcess app) : IClassFixture<AppProc
             INSERT INTO app.pipeline_runs (id, task_id, number, state, schema_name, definition_json, requested_by, created_at, started_at, finished_at)
             VALUES (@id, @id, 1, 'Prepared', @schema, '{}', @id, now(), now(), now());
             INSERT INTO app.run_steps (run_id, step, ordinal, status, rows_in, rows_out, rows_rejected, started_at, finished_at)
-            VALUES (@id, 'metrics-probe', 1, 'Finished', 100, 90, 10, now() - interval '3 seconds', now());
+            VALUES (@id, 'metrics-probe', 1, 'Succeeded', 100, 90, 10, now() - interval '3 seconds', now());
             """, conn);
         cmd.Parameters.AddWithValue("id", id);
         cmd.Parameters.AddWithValue("schema", "run_" + id.ToString("N"));
