@@ -5,6 +5,7 @@ using EtlStudio.Core.Connections;
 using EtlStudio.Core.Demo;
 using EtlStudio.Core.Identity;
 using EtlStudio.Core.Notifications;
+using EtlStudio.Core.Outbox;
 using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Secrets;
 using Microsoft.AspNetCore.DataProtection;
@@ -63,6 +64,7 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<Maintenance.ExpiryMaintenance>();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
         services.AddSingleton<DemoSeeder>();
+        services.AddEtlStudioOutbox(configuration); // outbox, upload and data modules (issue #8)
         return services;
     }
 }
