@@ -100,7 +100,7 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
         return await scope.RunAsync(async db =>
         {
             // FOR SHARE: an upload request (which moves the run out of Prepared) waits until this edit commits.
-            var run = await db.Runs.FromSqlInterpolated($"SELECT * FROM app.pipeline_runs WHERE id = {runId} FOR SHARE").AsNoTracking().FirstOrDefaultAsync(ct)
+            var run = await db.Runs.FromSqlInterpolated($"SELECT *, xmin FROM app.pipeline_runs WHERE id = {runId} FOR SHARE").AsNoTracking().FirstOrDefaultAsync(ct)
                       ?? throw DomainException.NotFound("Run", runId);
             if (run.State != RunState.Prepared)
                 throw DomainException.Precondition($"The outbox can be edited only while the run is Prepared; it is {run.State}.");
@@ -127,7 +127,7 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
         await policy.DemandRoleAsync(actor, UserRole.ProcessEtlTask, "outbox.discard", "PipelineRun", runId, ct);
         await scope.RunAsync(async db =>
         {
-            var run = await db.Runs.FromSqlInterpolated($"SELECT * FROM app.pipeline_runs WHERE id = {runId} FOR UPDATE").FirstOrDefaultAsync(ct)
+            var run = await db.Runs.FromSqlInterpolated($"SELECT *, xmin FROM app.pipeline_runs WHERE id = {runId} FOR UPDATE").FirstOrDefaultAsync(ct)
                       ?? throw DomainException.NotFound("Run", runId);
             if (!Discardable.Contains(run.State))
                 throw DomainException.Precondition($"Only a Prepared, Failed or Cancelled run's outbox can be discarded; this run is {run.State}.");

@@ -63,9 +63,9 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
         var protocol = DataModuleMetadata.Protocol(module.Kind, version, published).ToJsonString();
         await scope.RunAsync(async db =>
         {
-            var r = await db.Runs.FromSqlInterpolated($"SELECT * FROM app.pipeline_runs WHERE id = {run.Id} FOR UPDATE").FirstAsync(ct);
+            var r = await db.Runs.FromSqlInterpolated($"SELECT *, xmin FROM app.pipeline_runs WHERE id = {run.Id} FOR UPDATE").FirstAsync(ct);
             if (r.State == RunState.Uploaded) return;
-            var c = await db.Connections.FromSqlInterpolated($"SELECT * FROM app.connections WHERE id = {destination} FOR UPDATE").FirstAsync(ct);
+            var c = await db.Connections.FromSqlInterpolated($"SELECT *, xmin FROM app.connections WHERE id = {destination} FOR UPDATE").FirstAsync(ct);
             var changes = new AuditChanges().Field("state", r.State.ToString(), RunState.Uploaded.ToString());
             if (!await db.DatamoduleVersions.AnyAsync(v => v.ConnectionId == destination && v.RunId == r.Id, ct))
             {

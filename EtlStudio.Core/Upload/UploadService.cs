@@ -27,7 +27,7 @@ public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditT
         await policy.DemandAccessAsync(actor, destination, AccessType.Write, "upload.request", "PipelineRun", runId, ct);
         await scope.RunAsync(async db =>
         {
-            var run = await db.Runs.FromSqlInterpolated($"SELECT * FROM app.pipeline_runs WHERE id = {runId} FOR UPDATE").FirstAsync(ct);
+            var run = await db.Runs.FromSqlInterpolated($"SELECT *, xmin FROM app.pipeline_runs WHERE id = {runId} FOR UPDATE").FirstAsync(ct);
             if (run.State is not (RunState.Prepared or RunState.Uploading))
                 throw DomainException.Precondition($"Only a Prepared run can be uploaded; this run is {run.State}.");
             var changes = new AuditChanges().Field("state", run.State.ToString(), RunState.Uploading.ToString()).Note("destination", destination);
