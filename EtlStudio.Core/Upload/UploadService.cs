@@ -5,11 +5,12 @@ using EtlStudio.Core.Identity;
 using EtlStudio.Core.Outbox;
 using EtlStudio.Core.Runs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EtlStudio.Core.Upload;
 
 /// <summary>Use case Upload Prepared Data: a task manager with WRITE on the destination hands a Prepared run to the workers.</summary>
-public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, IRunQueue queue)
+public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, IServiceProvider services)
 {
     /// <summary>
     /// Moves the run from Prepared to Uploading and queues the upload. Asking again while it is Uploading (after a failure)
@@ -37,7 +38,8 @@ public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditT
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, "upload.request", "PipelineRun", runId, changes, ct);
         }, ct);
-        await queue.EnqueueUploadAsync(runId, ct);
+        // Resolved when used: the queue belongs to the workers' registration (EtlStudio.Jobs), which a host may add after the Core.
+        await services.GetRequiredService<IRunQueue>().EnqueueUploadAsync(runId, ct);
     }
 
     /// <summary>How far an upload has got, for the outbox page's progress display.</summary>
