@@ -6,6 +6,7 @@ using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Pipeline;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 
 namespace EtlStudio.Core.Outbox;
@@ -14,7 +15,7 @@ namespace EtlStudio.Core.Outbox;
 /// Prepared data awaiting review (use cases View and Manage Prepared Data): list outboxes, page through a table with
 /// sorting and typed filters, add, edit and delete rows while the run is Prepared, discard an outbox.
 /// </summary>
-public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, NpgsqlDataSource data)
+public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, NpgsqlDataSource data, IMemoryCache cache)
 {
     /// <summary>States whose outbox still exists and can be looked at.</summary>
     public static readonly IReadOnlyList<RunState> VisibleStates = [RunState.Prepared, RunState.Uploading, RunState.Uploaded];
@@ -56,16 +57,23 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
         await using var conn = await data.OpenConnectionAsync(ct);
         var t = await OutboxCatalog.FindAsync(conn, null, run.Schema, table, ct);
         var sql = OutboxSql.Build(t, query);
-        if (sql.SortColumn is { } sort) await OutboxSortIndex.EnsureAsync(conn, run.Schema, t.Name, sort.Name, ct);
+        await OutboxIndexes.EnsureAsync(conn, run.Schema, t, sql, ct);
         var paging = query.Paging;
         var columns = string.Join(", ", t.Columns.Select(c => Sql.Ident(c.Name)));
         var from = Sql.Table(run.Schema, t.Name);
+        // Counting a large filter costs more than the page itself; the count is cached until the table's next edit.
+        var countKey = $"outbox-count|{runId}|{t.Name}|{await EditsAsync(conn, runId, t.Name, ct)}|{sql.CacheKey}";
+        var cachedTotal = cache.TryGetValue(countKey, out long known) ? known : (long?)null;
         await using var batch = new NpgsqlBatch(conn);
         var rows = new NpgsqlBatchCommand($"SELECT {Sql.Ident(StagingLayout.RowId)}{(columns.Length > 0 ? ", " + columns : "")} FROM {from} {sql.Where} {sql.OrderBy} LIMIT {paging.SafeSize} OFFSET {paging.Skip}");
-        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM {from} {sql.Where}");
-        foreach (var p in sql.Parameters) { rows.Parameters.Add(p.Clone()); count.Parameters.Add(p.Clone()); }
+        foreach (var p in sql.Parameters) rows.Parameters.Add(p.Clone());
         batch.BatchCommands.Add(rows);
-        batch.BatchCommands.Add(count);
+        if (cachedTotal is null)
+        {
+            var count = new NpgsqlBatchCommand($"SELECT count(*) FROM {from} {sql.Where}");
+            foreach (var p in sql.Parameters) count.Parameters.Add(p.Clone());
+            batch.BatchCommands.Add(count);
+        }
         var items = new List<OutboxRow>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -74,9 +82,14 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             for (var i = 0; i < t.Columns.Count; i++) values[t.Columns[i].Name] = OutboxValues.Read(reader, i + 1, t.Columns[i].Type);
             items.Add(new OutboxRow(reader.GetInt64(0), values));
         }
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = reader.GetInt64(0);
+        var total = cachedTotal ?? 0;
+        if (cachedTotal is null)
+        {
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            total = reader.GetInt64(0);
+            cache.Set(countKey, total, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10), Size = 1 });
+        }
         return new OutboxPage(t, items, total, paging.SafePage, paging.SafeSize);
     }
 
@@ -109,6 +122,7 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             var t = await OutboxCatalog.FindAsync(conn, tx, run.SchemaName, table, ct);
             var plan = await RunPlanReader.ReadAsync(db, run, ct);
             var editor = new OutboxRowEditor(conn, tx, run.SchemaName, t, plan);
+            await BumpEditsAsync(conn, tx, runId, t.Name, ct);
             var added = new List<long>();
             for (var i = 0; i < changes.Count; i++)
             {
@@ -140,6 +154,26 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             await audit.RecordAsync(db, actor, "outbox.discard", "PipelineRun", runId,
                 new AuditChanges().Field("state", before.ToString(), run.State.ToString()).Note("schema", run.SchemaName), ct);
         }, ct);
+    }
+
+    private static async Task<long> EditsAsync(NpgsqlConnection conn, Guid runId, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT edits FROM app.outbox_edits WHERE run_id = @run AND table_name = @table", conn);
+        cmd.Parameters.AddWithValue("run", runId);
+        cmd.Parameters.AddWithValue("table", table);
+        return await cmd.ExecuteScalarAsync(ct) as long? ?? 0;
+    }
+
+    // In the edit's transaction: a count cached on any node is keyed by this number, so it is never used after the edit commits.
+    private static async Task BumpEditsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid runId, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO app.outbox_edits (run_id, table_name, edits) VALUES (@run, @table, 1)
+            ON CONFLICT (run_id, table_name) DO UPDATE SET edits = app.outbox_edits.edits + 1
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("run", runId);
+        cmd.Parameters.AddWithValue("table", table);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<RunRow> FindRunAsync(Guid runId, CancellationToken ct) =>

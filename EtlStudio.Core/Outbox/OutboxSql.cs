@@ -14,16 +14,21 @@ internal sealed class OutboxSql
     public string Where { get; }
     public string OrderBy { get; }
     public OutboxColumn? SortColumn { get; }
+    public IReadOnlyList<(OutboxColumn Column, OutboxFilterOp Op)> FilterColumns { get; }
     public IReadOnlyList<NpgsqlParameter> Parameters { get; }
 
-    private OutboxSql(string where, string orderBy, OutboxColumn? sortColumn, IReadOnlyList<NpgsqlParameter> parameters) =>
-        (Where, OrderBy, SortColumn, Parameters) = (where, orderBy, sortColumn, parameters);
+    /// <summary>The filter's text with its values: equal keys mean the same set of rows (used to cache counts).</summary>
+    public string CacheKey => Where + "\u0001" + string.Join("\u0001", Parameters.Select(p => OutboxValues.Format(p.Value is DBNull ? null : p.Value)));
+
+    private OutboxSql(string where, string orderBy, OutboxColumn? sortColumn, IReadOnlyList<(OutboxColumn, OutboxFilterOp)> filterColumns, IReadOnlyList<NpgsqlParameter> parameters) =>
+        (Where, OrderBy, SortColumn, FilterColumns, Parameters) = (where, orderBy, sortColumn, filterColumns, parameters);
 
     public static OutboxSql Build(OutboxTable table, OutboxQuery query)
     {
         var problems = new List<ValidationProblem>();
         var parameters = new List<NpgsqlParameter>();
         var conditions = new List<string>();
+        var filtered = new List<(OutboxColumn, OutboxFilterOp)>();
         OutboxColumn? Column(string name, string path)
         {
             var c = table.Columns.FirstOrDefault(x => x.Name == name);
@@ -63,7 +68,7 @@ internal sealed class OutboxSql
                 OutboxFilterOp.IsNotEmpty => c.Type == FieldType.String ? $"({col} IS NOT NULL AND {col} <> '')" : $"{col} IS NOT NULL",
                 _ => null,
             };
-            if (condition is not null) conditions.Add(condition);
+            if (condition is not null) { conditions.Add(condition); filtered.Add((c, f.Op)); }
             else if (!Enum.IsDefined(f.Op)) problems.Add(new(path, $"Unknown filter operation {f.Op}."));
         }
 
@@ -73,7 +78,7 @@ internal sealed class OutboxSql
 
         var dir = query.Descending ? "DESC" : "ASC";
         var order = sort is null ? $"{Sql.Ident(StagingLayout.RowId)} {dir}" : $"{Sql.Ident(sort.Name)} {dir}, {Sql.Ident(StagingLayout.RowId)} {dir}";
-        return new OutboxSql(conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions), "ORDER BY " + order, sort, parameters);
+        return new OutboxSql(conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions), "ORDER BY " + order, sort, filtered, parameters);
 
         string? Between(OutboxColumn c, string col, OutboxFilter f, string path)
         {

@@ -22,7 +22,12 @@ public static class OutboxStaging
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    public static async Task<StagedRun> StageAsync(this CoreServices core, Actor requester, Guid destinationId, ConnectionKind destinationKind,
+    public static Task<StagedRun> StageAsync(this CoreServices core, Actor requester, Guid destinationId, ConnectionKind destinationKind,
+        IReadOnlyList<StagedTable> tables, UploadDescription? upload = null) =>
+        StageAsync(core.ConnectionString, requester, destinationId, destinationKind, tables, upload);
+
+    /// <summary>Stages into any EtlStudio database (for example the one a running app process uses).</summary>
+    public static async Task<StagedRun> StageAsync(string connectionString, Actor requester, Guid destinationId, ConnectionKind destinationKind,
         IReadOnlyList<StagedTable> tables, UploadDescription? upload = null)
     {
         var now = DateTimeOffset.UtcNow;
@@ -54,7 +59,7 @@ public static class OutboxStaging
         var resolvedTask = new ResolvedTask(taskId, "task " + taskId.ToString("N")[..8], now, resolvedTables, [], configuration.Privacy,
             new ResolvedUpload(uploadScript.Id, destinationId, destinationKind, description));
 
-        await using (var db = await core.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync())
+        await using (var db = new EtlStudioDbContext(new DbContextOptionsBuilder<EtlStudioDbContext>().UseNpgsql(connectionString).Options))
         {
             db.Tasks.Add(new EtlTask
             {
@@ -71,7 +76,7 @@ public static class OutboxStaging
             await db.SaveChangesAsync();
         }
 
-        await using var conn = new NpgsqlConnection(core.ConnectionString);
+        await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await ExecAsync(conn, StagingLayout.CreateSql(schema));
         var ordinal = 0;
