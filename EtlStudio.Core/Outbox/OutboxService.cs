@@ -65,8 +65,9 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
         var countKey = $"outbox-count|{runId}|{t.Name}|{await EditsAsync(conn, runId, t.Name, ct)}|{sql.CacheKey}";
         var cachedTotal = cache.TryGetValue(countKey, out long known) ? known : (long?)null;
         await using var batch = new NpgsqlBatch(conn);
-        var rows = new NpgsqlBatchCommand($"SELECT {Sql.Ident(StagingLayout.RowId)}{(columns.Length > 0 ? ", " + columns : "")} FROM {from} {sql.Where} {sql.OrderBy} LIMIT {paging.SafeSize} OFFSET {paging.Skip}");
-        foreach (var p in sql.Parameters) rows.Parameters.Add(p.Clone());
+        var (pageSql, pageParameters) = sql.Page(from, columns, query);
+        var rows = new NpgsqlBatchCommand(pageSql);
+        foreach (var p in pageParameters) rows.Parameters.Add(p.Clone());
         batch.BatchCommands.Add(rows);
         if (cachedTotal is null)
         {

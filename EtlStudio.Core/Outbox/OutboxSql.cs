@@ -90,6 +90,42 @@ internal sealed class OutboxSql
         }
     }
 
+    /// <summary>
+    /// The page query. Without a cursor: ORDER BY … LIMIT … OFFSET. With one: a seek past the cursor on (sort column, row id),
+    /// which the (column, _row) index answers directly; nulls (last when ascending, first when descending) are a second part.
+    /// </summary>
+    public (string Sql, IReadOnlyList<NpgsqlParameter> Parameters) Page(string from, string columns, OutboxQuery query)
+    {
+        var paging = query.Paging;
+        var select = $"{Sql.Ident(StagingLayout.RowId)}{(columns.Length > 0 ? ", " + columns : "")}";
+        if (query.After is not { } after) return ($"SELECT {select} FROM {from} {Where} {OrderBy} LIMIT {paging.SafeSize} OFFSET {paging.Skip}", Parameters);
+
+        var parameters = Parameters.ToList();
+        var row = Sql.Ident(StagingLayout.RowId);
+        var dir = query.Descending ? "DESC" : "ASC";
+        var cmp = query.Descending ? "<" : ">";
+        string And(string condition) => (Where.Length == 0 ? "WHERE " : Where + " AND ") + condition;
+        parameters.Add(new NpgsqlParameter("after_row", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = after.RowId });
+        var parts = new List<(string Where, string Order)>();
+        if (SortColumn is not { } c) parts.Add((And($"{row} {cmp} @after_row"), $"{row} {dir}"));
+        else
+        {
+            var col = Sql.Ident(c.Name);
+            if (!OutboxValues.TryParse(c.Name, c.Type, after.SortValue, out var value, out var error)) throw new ValidationException("after", error!);
+            var byValue = $"{col} {dir}, {row} {dir}";
+            if (value is not null) parameters.Add(OutboxValues.Parameter("after_value", c.Type, value));
+            (string, string) Seek() => (And($"({col}, {row}) {cmp} (@after_value, @after_row)"), byValue);
+            (string, string) Nulls(string extra) => (And($"{col} IS NULL{extra}"), $"{row} {dir}");
+            if (!query.Descending && value is not null) parts.AddRange([Seek(), Nulls("")]);
+            else if (!query.Descending) parts.Add(Nulls($" AND {row} > @after_row"));
+            else if (value is not null) parts.Add(Seek());
+            else parts.AddRange([Nulls($" AND {row} < @after_row"), (And($"{col} IS NOT NULL"), byValue)]);
+        }
+        var union = string.Join(" UNION ALL ", parts.Select((p, i) => $"(SELECT {i} AS _part, {select} FROM {from} {p.Where} ORDER BY {p.Order} LIMIT {paging.SafeSize})"));
+        var order = SortColumn is { } s ? $"_part, {Sql.Ident(s.Name)} {dir}, {row} {dir}" : $"_part, {row} {dir}";
+        return ($"SELECT {select} FROM ({union}) page ORDER BY {order} LIMIT {paging.SafeSize}", parameters);
+    }
+
     private static string Text(OutboxColumn c, string col) => c.Type == FieldType.String ? col : col + "::text";
 
     // ILIKE treats % and _ as wildcards; a user searching for "50%" means the characters.

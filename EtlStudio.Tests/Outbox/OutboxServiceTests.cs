@@ -37,6 +37,31 @@ public sealed class OutboxServiceTests(OutboxCore core) : IClassFixture<OutboxCo
         Assert.IsType<DateOnly>(page.Rows[0].Values["born"]);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(null, true)]
+    [InlineData("name", false)]
+    [InlineData("name", true)]
+    [InlineData("age", true)]
+    [InlineData("born", false)]
+    public async Task Paging_forward_from_the_previous_pages_last_row_gives_the_same_pages_as_offsets(string? orderBy, bool descending)
+    {
+        var (w, run) = await StageAsync(47);
+        var filters = new List<OutboxFilter> { new("score", OutboxFilterOp.GreaterOrEqual, "3") };
+        var byOffset = new List<long>();
+        var bySeek = new List<long>();
+        OutboxCursor? after = null;
+        for (var page = 1; page <= 8; page++)
+        {
+            byOffset.AddRange((await Outbox.GetPageAsync(w.DataManager, run.RunId, "people", new OutboxQuery(page, 6, orderBy, descending, filters))).Rows.Select(r => r.RowId));
+            var seek = await Outbox.GetPageAsync(w.DataManager, run.RunId, "people", new OutboxQuery(page, 6, orderBy, descending, filters, after));
+            bySeek.AddRange(seek.Rows.Select(r => r.RowId));
+            if (seek.Rows.Count > 0) after = new OutboxCursor(seek.Rows[^1].RowId, orderBy is null ? null : OutboxValues.Format(seek.Rows[^1].Values[orderBy]));
+        }
+        Assert.Equal(46, byOffset.Count);
+        Assert.Equal(byOffset, bySeek);
+    }
+
     [Fact]
     public async Task Text_filters_match_literally_and_empty_finds_nulls()
     {

@@ -26,6 +26,7 @@ public partial class OutboxTableGrid
     private long _total;
     private bool _loading, _busy;
     private LoadDataArgs? _last;
+    private (int Skip, string Shape)? _loaded;
     private OutboxGridRow? _editing, _original;
     private List<FilterInput> _filters = [new()];
     private IReadOnlyList<Core.Common.ValidationProblem> _problems = [];
@@ -36,13 +37,20 @@ public partial class OutboxTableGrid
         _loading = true;
         var size = args.Top ?? 25;
         var sort = args.Sorts?.FirstOrDefault(s => s.SortOrder is not null);
-        var query = new OutboxQuery((args.Skip ?? 0) / size + 1, size, sort?.Property, sort?.SortOrder == SortOrder.Descending,
-            _filters.Select(f => f.ToFilter()).OfType<OutboxFilter>().ToList());
+        var filters = _filters.Select(f => f.ToFilter()).OfType<OutboxFilter>().ToList();
+        var skip = args.Skip ?? 0;
+        var shape = $"{size}|{sort?.Property}|{sort?.SortOrder}|{string.Join(";", filters)}";
+        // "Next page" seeks from the last row shown instead of skipping all rows before it (fast however deep).
+        var after = _loaded is { } l && l.Shape == shape && skip == l.Skip + size && _rows.Count == size && _rows[^1] is { IsNew: false } last
+            ? new OutboxCursor(last.RowId, sort?.Property is { } p && p != StagingLayout.RowId ? last.Texts.GetValueOrDefault(p) : null)
+            : null;
+        var query = new OutboxQuery(skip / size + 1, size, sort?.Property, sort?.SortOrder == SortOrder.Descending, filters, after);
         await Feedback.RunAsync(async () =>
         {
             var page = await Outbox.GetPageAsync(await CurrentActor.GetAsync(), RunId, Table.Name, query);
             _rows = page.Rows.Select(OutboxGridRow.From).ToList();
             _total = page.Total;
+            _loaded = (skip, shape);
         });
         _editing = null;
         _loading = false;
