@@ -62,7 +62,7 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
         var columns = string.Join(", ", t.Columns.Select(c => Sql.Ident(c.Name)));
         var from = Sql.Table(run.Schema, t.Name);
         // Counting a large filter costs more than the page itself; the count is cached until the table's next edit.
-        var countKey = $"outbox-count|{runId}|{t.Name}|{await EditsAsync(conn, runId, t.Name, ct)}|{sql.CacheKey}";
+        var countKey = CountKey(runId, t.Name, await EditsAsync(conn, runId, t.Name, ct), sql);
         var cachedTotal = cache.TryGetValue(countKey, out long known) ? known : (long?)null;
         await using var batch = new NpgsqlBatch(conn);
         var (pageSql, pageParameters) = sql.Page(from, columns, query);
@@ -89,7 +89,7 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             await reader.NextResultAsync(ct);
             await reader.ReadAsync(ct);
             total = reader.GetInt64(0);
-            cache.Set(countKey, total, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10), Size = 1 });
+            cache.Set(countKey, total, CountEntry);
         }
         return new OutboxPage(t, items, total, paging.SafePage, paging.SafeSize);
     }
@@ -157,6 +157,10 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
         }, ct);
     }
 
+    private static readonly MemoryCacheEntryOptions CountEntry = new() { SlidingExpiration = TimeSpan.FromMinutes(10), Size = 1 };
+
+    private static string CountKey(Guid runId, string table, long edits, OutboxSql sql) => $"outbox-count|{runId}|{table}|{edits}|{sql.CacheKey}";
+
     private static async Task<long> EditsAsync(NpgsqlConnection conn, Guid runId, string table, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT edits FROM app.outbox_edits WHERE run_id = @run AND table_name = @table", conn);
@@ -182,11 +186,20 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             .Join(db.Tasks, r => r.TaskId, t => t.Id, (r, t) => new RunRow(r.Id, r.TaskId, t.Name, r.Number, r.State, r.SchemaName, r.CreatedAt, r.FinishedAt, r.Error))
             .FirstOrDefaultAsync(ct), ct) ?? throw DomainException.NotFound("Run", runId);
 
-    private static async Task<OutboxSummary> SummarizeAsync(NpgsqlConnection conn, RunRow r, CancellationToken ct)
+    private async Task<OutboxSummary> SummarizeAsync(NpgsqlConnection conn, RunRow r, CancellationToken ct)
     {
         var tables = new List<OutboxTableView>();
         foreach (var t in await OutboxCatalog.ReadAsync(conn, null, r.Schema, ct))
-            tables.Add(new OutboxTableView(t, await OutboxCatalog.CountAsync(conn, null, r.Schema, t.Name, ct)));
+        {
+            // The same cached count as an unfiltered page, so listing large outboxes does not count them each time.
+            var key = CountKey(r.Id, t.Name, await EditsAsync(conn, r.Id, t.Name, ct), OutboxSql.Build(t, new OutboxQuery()));
+            if (!cache.TryGetValue(key, out long rows))
+            {
+                rows = await OutboxCatalog.CountAsync(conn, null, r.Schema, t.Name, ct);
+                cache.Set(key, rows, CountEntry);
+            }
+            tables.Add(new OutboxTableView(t, rows));
+        }
         return new OutboxSummary(r.Id, r.TaskId, r.TaskName, r.Number, r.State, r.CreatedAt, r.FinishedAt, r.Error, tables);
     }
 

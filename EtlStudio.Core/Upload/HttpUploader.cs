@@ -33,9 +33,9 @@ internal sealed class HttpUploader(NpgsqlDataSource data, IHttpClientFactory cli
             var batch = 0;
             var records = new List<string>(description.BatchSize);
             await using var conn = await data.OpenConnectionAsync(ct);
-            // One streaming read in row order: batch n is the same rows on every attempt, since a run being uploaded is not edited.
+            // One streaming read in row order (the alias is one no task column can have, so to_jsonb sees the whole row): batch n is the same rows on every attempt, since a run being uploaded is not edited.
             await using var cmd = new NpgsqlCommand(
-                $"SELECT (to_jsonb(t) - {Quote(StagingLayout.RowId)})::text FROM {Sql.Table(schema, table.Name)} t ORDER BY t.{Sql.Ident(StagingLayout.RowId)}", conn);
+                $"SELECT (to_jsonb(_outbox_row) - {Quote(StagingLayout.RowId)})::text FROM {Sql.Table(schema, table.Name)} _outbox_row ORDER BY _outbox_row.{Sql.Ident(StagingLayout.RowId)}", conn);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (true)
             {

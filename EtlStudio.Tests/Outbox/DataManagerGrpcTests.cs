@@ -1,12 +1,7 @@
-using EtlStudio.Core.Common;
-using EtlStudio.Core.Demo;
-using EtlStudio.Core.Domain;
-using EtlStudio.Core.Persistence;
 using EtlStudio.Protos.DataManager;
 using EtlStudio.Tests.Grpc;
 using EtlStudio.Tests.Infrastructure;
 using Google.Protobuf;
-using Microsoft.EntityFrameworkCore;
 
 namespace EtlStudio.Tests.Outbox;
 
@@ -15,19 +10,7 @@ public sealed class DataManagerGrpcTests(AppProcess app) : IClassFixture<AppProc
 {
     private const string Service = "/etl.data.manager.V1.DataManager/";
 
-    private async Task<StagedRun> StageAsync()
-    {
-        var alice = new Actor(DemoSeeder.AliceId, "alice", ActorSource.Ui);
-        var destination = Guid.NewGuid();
-        await using (var db = new EtlStudioDbContext(new DbContextOptionsBuilder<EtlStudioDbContext>().UseNpgsql(app.DatabaseConnectionString).Options))
-        {
-            // Never contacted here: reading and editing an outbox does not touch its destination.
-            db.Connections.Add(new Connection { Id = destination, Name = $"grpc-dm-{destination:N}", Kind = ConnectionKind.PostgreSql, SecretCipher = "-",
-                CreatedBy = DemoSeeder.AliceId, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
-            await db.SaveChangesAsync();
-        }
-        return await OutboxStaging.StageAsync(app.DatabaseConnectionString, alice, destination, ConnectionKind.PostgreSql, [OutboxWorld.People(30)]);
-    }
+    private Task<StagedRun> StageAsync() => AppOutbox.StageAsync(app);
 
     private async Task<(RawGrpcClient.Reply Reply, T? Message)> CallAsync<T>(string method, IMessage request, MessageParser<T> parser, string user = "alice") where T : IMessage<T>
     {
