@@ -10,11 +10,14 @@ public sealed class FilterInput
     public string? Value { get; set; }
     public string? Value2 { get; set; }
 
-    public static readonly IReadOnlyList<(OutboxFilterOp Op, string Label)> Ops =
+    /// <summary>A choice of the operation drop-down (a record: Radzen binds by property name, which tuples lack at run time).</summary>
+    public sealed record Choice(OutboxFilterOp Op, string Label);
+
+    public static readonly IReadOnlyList<Choice> Ops =
     [
-        (OutboxFilterOp.Contains, "contains"), (OutboxFilterOp.Equals, "="), (OutboxFilterOp.NotEquals, "≠"),
-        (OutboxFilterOp.Between, "between"), (OutboxFilterOp.GreaterOrEqual, "≥"), (OutboxFilterOp.LessOrEqual, "≤"),
-        (OutboxFilterOp.StartsWith, "starts with"), (OutboxFilterOp.IsEmpty, "is empty"), (OutboxFilterOp.IsNotEmpty, "is not empty"),
+        new(OutboxFilterOp.Contains, "contains"), new(OutboxFilterOp.Equals, "="), new(OutboxFilterOp.NotEquals, "≠"),
+        new(OutboxFilterOp.Between, "between"), new(OutboxFilterOp.GreaterOrEqual, "≥"), new(OutboxFilterOp.LessOrEqual, "≤"),
+        new(OutboxFilterOp.StartsWith, "starts with"), new(OutboxFilterOp.IsEmpty, "is empty"), new(OutboxFilterOp.IsNotEmpty, "is not empty"),
     ];
 
     public bool NeedsValue => Op is not (OutboxFilterOp.IsEmpty or OutboxFilterOp.IsNotEmpty);

@@ -22,7 +22,8 @@ public partial class OutboxTableGrid
     [Parameter] public EventCallback Changed { get; set; }
 
     private RadzenDataGrid<OutboxGridRow>? _grid;
-    private List<OutboxGridRow> _rows = [];
+    // Null until the first load: the grid calls LoadData on its own only while it has no data.
+    private List<OutboxGridRow>? _rows;
     private long _total;
     private bool _loading, _busy;
     private LoadDataArgs? _last;
@@ -41,7 +42,7 @@ public partial class OutboxTableGrid
         var skip = args.Skip ?? 0;
         var shape = $"{size}|{sort?.Property}|{sort?.SortOrder}|{string.Join(";", filters)}";
         // "Next page" seeks from the last row shown instead of skipping all rows before it (fast however deep).
-        var after = _loaded is { } l && l.Shape == shape && skip == l.Skip + size && _rows.Count == size && _rows[^1] is { IsNew: false } last
+        var after = _loaded is { } l && l.Shape == shape && skip == l.Skip + size && _rows?.Count == size && _rows[^1] is { IsNew: false } last
             ? new OutboxCursor(last.RowId, sort?.Property is { } p && p != StagingLayout.RowId ? last.Texts.GetValueOrDefault(p) : null)
             : null;
         var query = new OutboxQuery(skip / size + 1, size, sort?.Property, sort?.SortOrder == SortOrder.Descending, filters, after);
@@ -70,7 +71,7 @@ public partial class OutboxTableGrid
     private void StartAdd()
     {
         _editing = new OutboxGridRow { Texts = Table.Columns.ToDictionary(c => c.Name, _ => (string?)null) };
-        _rows.Insert(0, _editing);
+        (_rows ??= []).Insert(0, _editing);
         _problems = [];
     }
 
