@@ -23,6 +23,7 @@ public sealed class OutboxBrowserTests(AppProcess app, Browser browser) : IClass
         var run = await AppOutbox.StageAsync(app);
         var carol = await SignInAsync("carol", $"/outbox/{run.RunId}");
         await Assertions.Expect(carol.GetByTestId("outbox-state")).ToHaveTextAsync("Prepared");
+        await Assertions.Expect(carol.GetByTestId("outbox-upload")).ToHaveCountAsync(0); // uploading is a task manager's action
         await Assertions.Expect(Row(carol, "person 001")).ToHaveCountAsync(1);
 
         await Row(carol, "person 001").GetByTestId("row-edit").ClickAsync();

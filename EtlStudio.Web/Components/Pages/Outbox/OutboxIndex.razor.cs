@@ -1,5 +1,6 @@
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Identity;
 using EtlStudio.Core.Outbox;
 using EtlStudio.Core.Upload;
 using EtlStudio.Web.Auth;
@@ -17,6 +18,7 @@ public partial class OutboxIndex
     [Inject] private DialogService Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private AccessPolicy Policy { get; set; } = default!;
 
     [Parameter] public Guid? RunId { get; set; }
 
@@ -25,8 +27,12 @@ public partial class OutboxIndex
     private List<Choice> _outboxes = [];
     private OutboxSummary? _selected;
     private UploadProgress? _progress;
-    private bool _loading = true, _busy;
+    private bool _loading = true, _busy, _canProcess;
     private CancellationTokenSource? _polling;
+
+    protected override async Task OnInitializedAsync() =>
+        // Upload and discard are task-manager actions; a data manager only reviews and edits.
+        _canProcess = await Policy.HasRoleAsync(await CurrentActor.GetAsync(), UserRole.ProcessEtlTask);
 
     protected override async Task OnParametersSetAsync()
     {
