@@ -40,6 +40,12 @@ public sealed class OutboxBrowserTests(AppProcess app, Browser browser) : IClass
         await carol.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Assertions.Expect(Row(carol, "person 002")).ToHaveCountAsync(0);
         await Assertions.Expect(carol.GetByTestId("outbox-tables")).ToContainTextAsync("people (29)");
+
+        // Sorting is done by the server: descending by id puts the last row first.
+        var header = carol.Locator("[data-testid=outbox-grid] th", new() { HasText = "id (Integer)" });
+        await header.ClickAsync();
+        await header.ClickAsync();
+        await Assertions.Expect(carol.Locator("[data-testid=outbox-grid] tbody tr").First.Locator("td").First).ToHaveTextAsync("30");
     }
 
     [Fact]
