@@ -5,6 +5,7 @@ using EtlStudio.Core.Connections;
 using EtlStudio.Core.Demo;
 using EtlStudio.Core.Identity;
 using EtlStudio.Core.Notifications;
+using EtlStudio.Core.Outbox;
 using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Runs;
 using EtlStudio.Core.Secrets;
@@ -66,6 +67,7 @@ public static class EtlStudioCoreRegistration
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
         services.AddSingleton<DemoTaskSeeder>();
         services.AddSingleton<DemoSeeder>();
+        services.AddEtlStudioOutbox(configuration); // outbox, upload and data modules (issue #8)
         return services;
     }
 }

@@ -1,0 +1,28 @@
+using EtlStudio.Core.DataModules;
+using EtlStudio.Core.Runs;
+using EtlStudio.Core.Upload;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EtlStudio.Core.Outbox;
+
+/// <summary>Registers the outbox, the upload (service and executor) and the data-module services.</summary>
+public static class OutboxRegistration
+{
+    public static IServiceCollection AddEtlStudioOutbox(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section))
+            .Validate(o => o.MaxAttempts >= 1, "Upload:MaxAttempts must be at least 1.")
+            .Validate(o => o.InitialBackoff >= TimeSpan.Zero && o.MaxBackoff >= o.InitialBackoff, "Upload:InitialBackoff must be positive and at most Upload:MaxBackoff.")
+            .Validate(o => o.RequestTimeout > TimeSpan.Zero, "Upload:RequestTimeout must be positive.")
+            .ValidateOnStart();
+        services.AddHttpClient(HttpUploader.ClientName);
+        services.AddSingleton<OutboxService>();
+        services.AddSingleton<UploadService>();
+        services.AddSingleton<DataModuleService>();
+        services.AddSingleton<PostgresUploader>();
+        services.AddSingleton<HttpUploader>();
+        services.AddSingleton<IUploadExecutor, UploadExecutor>();
+        return services;
+    }
+}

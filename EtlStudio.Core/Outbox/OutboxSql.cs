@@ -1,0 +1,133 @@
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Scripts;
+using Npgsql;
+
+namespace EtlStudio.Core.Outbox;
+
+/// <summary>
+/// The WHERE and ORDER BY of an outbox page, built from the catalog: only catalog columns can be named, identifiers are
+/// quoted, values are typed parameters. Ordering always ends with the row id so pages are stable.
+/// </summary>
+internal sealed class OutboxSql
+{
+    public string Where { get; }
+    public string OrderBy { get; }
+    public OutboxColumn? SortColumn { get; }
+    public IReadOnlyList<(OutboxColumn Column, OutboxFilterOp Op)> FilterColumns { get; }
+    public IReadOnlyList<NpgsqlParameter> Parameters { get; }
+
+    /// <summary>The filter's text with its values: equal keys mean the same set of rows (used to cache counts).</summary>
+    public string CacheKey => Where + "\u0001" + string.Join("\u0001", Parameters.Select(p => OutboxValues.Format(p.Value is DBNull ? null : p.Value)));
+
+    private OutboxSql(string where, string orderBy, OutboxColumn? sortColumn, IReadOnlyList<(OutboxColumn, OutboxFilterOp)> filterColumns, IReadOnlyList<NpgsqlParameter> parameters) =>
+        (Where, OrderBy, SortColumn, FilterColumns, Parameters) = (where, orderBy, sortColumn, filterColumns, parameters);
+
+    public static OutboxSql Build(OutboxTable table, OutboxQuery query)
+    {
+        var problems = new List<ValidationProblem>();
+        var parameters = new List<NpgsqlParameter>();
+        var conditions = new List<string>();
+        var filtered = new List<(OutboxColumn, OutboxFilterOp)>();
+        OutboxColumn? Column(string name, string path)
+        {
+            var c = table.Columns.FirstOrDefault(x => x.Name == name);
+            if (c is null) problems.Add(new(path, $"Table '{table.Name}' has no column '{name}'."));
+            return c;
+        }
+        string? Param(OutboxColumn c, string? text, string path, FieldType? asType = null)
+        {
+            var type = asType ?? c.Type;
+            if (!OutboxValues.TryParse(c.Name, type, text, out var value, out var error)) { problems.Add(new(path, error!)); return null; }
+            if (value is null) { problems.Add(new(path, $"The filter on '{c.Name}' needs a value.")); return null; }
+            var name = "p" + parameters.Count;
+            parameters.Add(OutboxValues.Parameter(name, type, value));
+            return "@" + name;
+        }
+
+        var filters = query.Filters ?? [];
+        for (var i = 0; i < filters.Count; i++)
+        {
+            var f = filters[i];
+            var path = $"filters[{i}]";
+            if (Column(f.Column, path) is not { } c) continue;
+            var col = Sql.Ident(c.Name);
+            string? condition = f.Op switch
+            {
+                OutboxFilterOp.Equals => Param(c, f.Value, path) is { } p ? $"{col} = {p}" : null,
+                OutboxFilterOp.NotEquals => Param(c, f.Value, path) is { } p ? $"{col} IS DISTINCT FROM {p}" : null,
+                OutboxFilterOp.LessThan => Param(c, f.Value, path) is { } p ? $"{col} < {p}" : null,
+                OutboxFilterOp.LessOrEqual => Param(c, f.Value, path) is { } p ? $"{col} <= {p}" : null,
+                OutboxFilterOp.GreaterThan => Param(c, f.Value, path) is { } p ? $"{col} > {p}" : null,
+                OutboxFilterOp.GreaterOrEqual => Param(c, f.Value, path) is { } p ? $"{col} >= {p}" : null,
+                OutboxFilterOp.Between => Between(c, col, f, path),
+                // Text search works on any type through its text form, which is what the user sees.
+                OutboxFilterOp.Contains => Param(c, Like(f.Value), path, FieldType.String) is { } p ? $"{Text(c, col)} ILIKE '%' || {p} || '%'" : null,
+                OutboxFilterOp.StartsWith => Param(c, Like(f.Value), path, FieldType.String) is { } p ? $"{Text(c, col)} ILIKE {p} || '%'" : null,
+                OutboxFilterOp.IsEmpty => c.Type == FieldType.String ? $"({col} IS NULL OR {col} = '')" : $"{col} IS NULL",
+                OutboxFilterOp.IsNotEmpty => c.Type == FieldType.String ? $"({col} IS NOT NULL AND {col} <> '')" : $"{col} IS NOT NULL",
+                _ => null,
+            };
+            if (condition is not null) { conditions.Add(condition); filtered.Add((c, f.Op)); }
+            else if (!Enum.IsDefined(f.Op)) problems.Add(new(path, $"Unknown filter operation {f.Op}."));
+        }
+
+        OutboxColumn? sort = null;
+        if (!string.IsNullOrEmpty(query.OrderBy) && query.OrderBy != StagingLayout.RowId) sort = Column(query.OrderBy, "orderBy");
+        ValidationException.ThrowIfAny(problems);
+
+        var dir = query.Descending ? "DESC" : "ASC";
+        var order = sort is null ? $"{Sql.Ident(StagingLayout.RowId)} {dir}" : $"{Sql.Ident(sort.Name)} {dir}, {Sql.Ident(StagingLayout.RowId)} {dir}";
+        return new OutboxSql(conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions), "ORDER BY " + order, sort, filtered, parameters);
+
+        string? Between(OutboxColumn c, string col, OutboxFilter f, string path)
+        {
+            if (string.IsNullOrWhiteSpace(f.Value) && string.IsNullOrWhiteSpace(f.Value2)) { problems.Add(new(path, $"The range on '{c.Name}' needs a lower or an upper bound.")); return null; }
+            var parts = new List<string>();
+            if (!string.IsNullOrWhiteSpace(f.Value) && Param(c, f.Value, path) is { } lo) parts.Add($"{col} >= {lo}");
+            if (!string.IsNullOrWhiteSpace(f.Value2) && Param(c, f.Value2, path) is { } hi) parts.Add($"{col} <= {hi}");
+            return parts.Count == 0 ? null : "(" + string.Join(" AND ", parts) + ")";
+        }
+    }
+
+    /// <summary>
+    /// The page query. Without a cursor: ORDER BY … LIMIT … OFFSET. With one: a seek past the cursor on (sort column, row id),
+    /// which the (column, _row) index answers directly; nulls (last when ascending, first when descending) are a second part.
+    /// </summary>
+    public (string Sql, IReadOnlyList<NpgsqlParameter> Parameters) Page(string from, string columns, OutboxQuery query)
+    {
+        var paging = query.Paging;
+        var select = $"{Sql.Ident(StagingLayout.RowId)}{(columns.Length > 0 ? ", " + columns : "")}";
+        if (query.After is not { } after) return ($"SELECT {select} FROM {from} {Where} {OrderBy} LIMIT {paging.SafeSize} OFFSET {paging.Skip}", Parameters);
+
+        var parameters = Parameters.ToList();
+        var row = Sql.Ident(StagingLayout.RowId);
+        var dir = query.Descending ? "DESC" : "ASC";
+        var cmp = query.Descending ? "<" : ">";
+        string And(string condition) => (Where.Length == 0 ? "WHERE " : Where + " AND ") + condition;
+        parameters.Add(new NpgsqlParameter("after_row", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = after.RowId });
+        var parts = new List<(string Where, string Order)>();
+        if (SortColumn is not { } c) parts.Add((And($"{row} {cmp} @after_row"), $"{row} {dir}"));
+        else
+        {
+            var col = Sql.Ident(c.Name);
+            if (!OutboxValues.TryParse(c.Name, c.Type, after.SortValue, out var value, out var error)) throw new ValidationException("after", error!);
+            var byValue = $"{col} {dir}, {row} {dir}";
+            if (value is not null) parameters.Add(OutboxValues.Parameter("after_value", c.Type, value));
+            (string, string) Seek() => (And($"({col}, {row}) {cmp} (@after_value, @after_row)"), byValue);
+            (string, string) Nulls(string extra) => (And($"{col} IS NULL{extra}"), $"{row} {dir}");
+            if (!query.Descending && value is not null) parts.AddRange([Seek(), Nulls("")]);
+            else if (!query.Descending) parts.Add(Nulls($" AND {row} > @after_row"));
+            else if (value is not null) parts.Add(Seek());
+            else parts.AddRange([Nulls($" AND {row} < @after_row"), (And($"{col} IS NOT NULL"), byValue)]);
+        }
+        var union = string.Join(" UNION ALL ", parts.Select((p, i) => $"(SELECT {i} AS _part, {select} FROM {from} {p.Where} ORDER BY {p.Order} LIMIT {paging.SafeSize})"));
+        var order = SortColumn is { } s ? $"_part, {Sql.Ident(s.Name)} {dir}, {row} {dir}" : $"_part, {row} {dir}";
+        return ($"SELECT {select} FROM ({union}) page ORDER BY {order} LIMIT {paging.SafeSize}", parameters);
+    }
+
+    private static string Text(OutboxColumn c, string col) => c.Type == FieldType.String ? col : col + "::text";
+
+    // ILIKE treats % and _ as wildcards; a user searching for "50%" means the characters.
+    private static string? Like(string? value) => value?.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

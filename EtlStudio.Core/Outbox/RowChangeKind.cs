@@ -1,0 +1,8 @@
+namespace EtlStudio.Core.Outbox;
+
+public enum RowChangeKind
+{
+    Add,
+    Edit,
+    Delete,
+}

@@ -1,0 +1,18 @@
+namespace EtlStudio.Core.Upload;
+
+/// <summary>How hard an HTTP upload tries before giving up (section <c>Upload</c>).</summary>
+public sealed class UploadOptions
+{
+    public const string Section = "Upload";
+
+    /// <summary>Attempts per batch, the first included.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Wait before the second attempt; doubled for each further one, up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one HTTP attempt may take before it counts as a timeout and is retried.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}

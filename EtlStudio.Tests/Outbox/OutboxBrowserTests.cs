@@ -1,0 +1,59 @@
+using EtlStudio.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace EtlStudio.Tests.Outbox;
+
+/// <summary>The outbox page in Chromium, as carol (data manager) uses it: browse, a refused edit with its message, a saved edit, a confirmed delete.</summary>
+public sealed class OutboxBrowserTests(AppProcess app, Browser browser) : IClassFixture<AppProcess>, IClassFixture<Browser>
+{
+    private async Task<IPage> SignInAsync(string login, string path)
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
+        await page.GetByTestId($"signin-{login}").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login);
+        return page;
+    }
+
+    private static ILocator Row(IPage page, string text) => page.Locator("[data-testid=outbox-grid] tbody tr", new() { HasText = text });
+
+    [Fact]
+    public async Task A_data_manager_edits_a_row_sees_a_refused_value_named_and_deletes_a_row_after_confirming()
+    {
+        var run = await AppOutbox.StageAsync(app);
+        var carol = await SignInAsync("carol", $"/outbox/{run.RunId}");
+        await Assertions.Expect(carol.GetByTestId("outbox-state")).ToHaveTextAsync("Prepared");
+        await Assertions.Expect(carol.GetByTestId("outbox-upload")).ToHaveCountAsync(0); // uploading is a task manager's action
+        await Assertions.Expect(Row(carol, "person 001")).ToHaveCountAsync(1);
+
+        await Row(carol, "person 001").GetByTestId("row-edit").ClickAsync();
+        await carol.GetByTestId("edit-age").FillAsync("old");
+        await carol.GetByTestId("row-save").ClickAsync();
+        await Assertions.Expect(carol.GetByTestId("row-problems")).ToContainTextAsync("Column 'age' expects an integer");
+        await carol.GetByTestId("edit-age").FillAsync("44");
+        await carol.GetByTestId("row-save").ClickAsync();
+        await Assertions.Expect(carol.GetByTestId("row-problems")).ToHaveCountAsync(0);
+        await Assertions.Expect(Row(carol, "person 001")).ToContainTextAsync("44");
+        await Browser.ScreenshotAsync(carol, "outbox-01-edited");
+
+        await Row(carol, "person 002").GetByTestId("row-delete").ClickAsync();
+        await carol.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Assertions.Expect(Row(carol, "person 002")).ToHaveCountAsync(0);
+        await Assertions.Expect(carol.GetByTestId("outbox-tables")).ToContainTextAsync("people (29)");
+
+        // Sorting is done by the server: descending by id puts the last row first.
+        var header = carol.Locator("[data-testid=outbox-grid] th", new() { HasText = "id (Integer)" });
+        await header.ClickAsync();
+        await header.ClickAsync();
+        await Assertions.Expect(carol.Locator("[data-testid=outbox-grid] tbody tr").First.Locator("td").First).ToHaveTextAsync("30");
+    }
+
+    [Fact]
+    public async Task The_data_modules_page_lists_destinations()
+    {
+        await AppOutbox.StageAsync(app, 2);
+        var alice = await SignInAsync("alice", "/datamodules");
+        await Assertions.Expect(alice.GetByTestId("modules-grid")).ToContainTextAsync("app-dm-");
+        await Browser.ScreenshotAsync(alice, "datamodules-01-list");
+    }
+}

@@ -1,0 +1,28 @@
+using EtlStudio.Core.Runs;
+using EtlStudio.Core.Upload;
+using EtlStudio.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EtlStudio.Tests.Outbox;
+
+/// <summary>
+/// The Core over a fresh database, with a run queue that only records what was queued (the tests run the executor
+/// themselves) and a fault switch the upload tests use to crash an upload at a chosen point. Backoff is short.
+/// </summary>
+public sealed class OutboxCore : CoreServices
+{
+    public RecordingRunQueue Queue { get; } = new();
+    public UploadFaultSwitch Faults { get; } = new();
+
+    protected override void Configure(IServiceCollection services)
+    {
+        services.AddSingleton<IRunQueue>(Queue);
+        services.AddSingleton<IUploadFaults>(Faults);
+        services.Configure<UploadOptions>(o =>
+        {
+            o.InitialBackoff = TimeSpan.FromMilliseconds(5);
+            o.MaxBackoff = TimeSpan.FromMilliseconds(40);
+            o.RequestTimeout = TimeSpan.FromSeconds(5);
+        });
+    }
+}
