@@ -15,7 +15,7 @@ namespace EtlStudio.Core.Runs;
 /// their steps and their rejected records. The work itself happens on a worker (<see cref="IRunQueue"/>).
 /// </summary>
 public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, TaskService tasks, IRunQueue queue,
-    NpgsqlDataSource dataSource, TimeProvider time)
+    Upload.UploadService uploads, NpgsqlDataSource dataSource, TimeProvider time)
 {
     private static readonly RunState[] Active = [RunState.Queued, RunState.Running, RunState.Paused, RunState.Uploading];
 
@@ -74,14 +74,22 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             return false;
         }, ct);
 
-    /// <summary>Resume: a paused or failed run goes on after its last finished step. (A prepared run is uploaded from the outbox.)</summary>
-    public Task ResumeAsync(Actor actor, Guid runId, CancellationToken ct = default) =>
-        ChangeAsync(actor, runId, "run.resume", (run, changes) =>
+    /// <summary>
+    /// Resume: a paused or failed run goes on after its last finished step; a prepared run (its outbox awaiting upload),
+    /// or an upload that stopped half-way, is uploaded — resuming where it stopped.
+    /// </summary>
+    public async Task ResumeAsync(Actor actor, Guid runId, CancellationToken ct = default)
+    {
+        var state = await scope.ReadAsync(db => db.Runs.Where(r => r.Id == runId).Select(r => (RunState?)r.State).FirstOrDefaultAsync(ct), ct);
+        if (state is RunState.Prepared or RunState.Uploading)
+        {
+            await uploads.RequestAsync(actor, runId, ct);
+            return;
+        }
+        await ChangeAsync(actor, runId, "run.resume", (run, changes) =>
         {
             if (run.State is not (RunState.Paused or RunState.Failed))
-                throw DomainException.Precondition(run.State == RunState.Prepared
-                    ? "This run is prepared: its outbox awaits review; upload it from the outbox."
-                    : $"Only a paused or failed run can be resumed; this one is {Describe(run.State)}.");
+                throw DomainException.Precondition($"Only a paused, failed or prepared run can be resumed; this one is {Describe(run.State)}.");
             changes.Field("state", run.State.ToString(), nameof(RunState.Queued));
             run.State = RunState.Queued;
             run.PauseRequested = false;
@@ -89,6 +97,7 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             run.FinishedAt = null;
             return true;
         }, ct);
+    }
 
     /// <summary>Stop: cancels the run (a running one at its next check, within a second or two); optionally deletes its staged data.</summary>
     public async Task StopAsync(Actor actor, Guid runId, bool deleteOutbox, CancellationToken ct = default)

@@ -15,7 +15,8 @@ public sealed class GrpcRunTests(GrpcRunTests.Run run) : IClassFixture<GrpcRunTe
         {
             await base.InitializeAsync();
             var crm = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString) { Database = DemoPrefix + "_crm" }.ConnectionString;
-            Results = await PythonGrpcClient.RunAsync("run_scenarios.py", BaseUrl, GrpcTarget, crm);
+            var warehouse = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString) { Database = DemoPrefix + "_warehouse" }.ConnectionString;
+            Results = await PythonGrpcClient.RunAsync("run_scenarios.py", BaseUrl, GrpcTarget, crm, warehouse);
         }
     }
 
@@ -31,7 +32,8 @@ public sealed class GrpcRunTests(GrpcRunTests.Run run) : IClassFixture<GrpcRunTe
     [InlineData("pause", "OK")]
     [InlineData("pause_twice", "FAILED_PRECONDITION")]
     [InlineData("resume", "OK")]
-    [InlineData("resume_prepared", "FAILED_PRECONDITION")]
+    [InlineData("resume_prepared", "OK")]
+    [InlineData("stop_uploaded", "FAILED_PRECONDITION")]
     [InlineData("get_run_missing", "NOT_FOUND")]
     [InlineData("get_run_denied", "PERMISSION_DENIED")]
     [InlineData("stop_delete_outbox", "OK")]
@@ -51,7 +53,9 @@ public sealed class GrpcRunTests(GrpcRunTests.Run run) : IClassFixture<GrpcRunTe
         Assert.Equal(["Extract", "FieldRules", "Merge", "ForeignKeys", "Transform", "Anonymize", "Outbox"], steps);
         Assert.All(prepared.GetProperty("steps").EnumerateArray(), s => Assert.Equal("Succeeded", s[1].GetString()));
         Assert.Equal(500, prepared.GetProperty("steps")[0][2].GetInt64());  // the 500 demo customers extracted
-        Assert.Equal("Discarded", Scenario("stop_delete_outbox").GetProperty("state").GetString());
+        // Resuming the prepared run uploaded its outbox to the destination.
+        Assert.Equal("Uploading", Scenario("resume_prepared").GetProperty("state").GetString());
+        Assert.Equal("Uploaded", Scenario("uploaded").GetProperty("state").GetString());
     }
 
     [Fact]
@@ -63,5 +67,6 @@ public sealed class GrpcRunTests(GrpcRunTests.Run run) : IClassFixture<GrpcRunTe
         Assert.StartsWith("Source 'down-", failed.GetProperty("error").GetString());
         Assert.Contains("could not be reached", failed.GetProperty("error").GetString());
         Assert.Equal("Queued", Scenario("resume_failed").GetProperty("state").GetString());
+        Assert.Equal("Discarded", Scenario("stop_delete_outbox").GetProperty("state").GetString());
     }
 }

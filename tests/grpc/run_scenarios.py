@@ -1,6 +1,6 @@
 """Runs the EtlTaskManager run lifecycle (Start, Pause, Resume, Stop, GetRun) with a real client and prints JSON.
 
-usage: run_scenarios.py BASE_URL GRPC_TARGET CRM_CONNECTION_STRING
+usage: run_scenarios.py BASE_URL GRPC_TARGET CRM_CONNECTION_STRING WAREHOUSE_CONNECTION_STRING
 """
 import json
 import sys
@@ -11,7 +11,7 @@ from google.protobuf import empty_pb2, wrappers_pb2
 
 from etl_grpc import PB, Client, dev_token
 
-base, target, crm_cs = sys.argv[1], sys.argv[2], sys.argv[3]
+base, target, crm_cs, warehouse_cs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 sm, tm, ext = PB["script_manager"], PB["task_manager"], PB["ext_datamodule_manager"]
 SM, TM, EXT = "etl.script.manager.V1.ScriptManager", "etl.task.manager.V1.EtlTaskManager", "etl.ext.datamodule.manager.V1.ExtDatamoduleManager"
 alice, dave = Client(target, dev_token(base, "alice")), Client(target, dev_token(base, "dave"))
@@ -63,7 +63,7 @@ def wait(run_id, states, seconds=90):
 
 
 crm = connection("alice-crm", crm_cs)
-warehouse = connection("alice-dw", crm_cs)
+warehouse = connection("alice-dw", warehouse_cs)
 # A transformation that takes a few seconds, so the run is still going when it is paused and started again.
 slow = released(sm.Script(name="slow counts", transformer=sm.TransformationScript(
     transformation_script=wrappers_pb2.StringValue(value="SELECT c.city, count(*) AS n FROM customers c CROSS JOIN pg_sleep(3) GROUP BY c.city"),
@@ -86,11 +86,13 @@ record("resume", alice.result(TM, "Resume", tm.RunRequest(run_id=run_id), tm.Run
 done = wait(run_id, {"Prepared", "Failed"})
 out["prepared"] = {"code": "OK", "state": done.state, "error": done.error,
                    "steps": [[s.name, s.status, s.rows_in, s.rows_out, s.rows_rejected] for s in done.steps]}
-record("resume_prepared", alice.result(TM, "Resume", tm.RunRequest(run_id=run_id), tm.RunResponse))
 record("get_run_missing", alice.result(TM, "GetRun", tm.RunRequest(run_id=str(uuid.uuid4())), tm.RunResponse))
 record("get_run_denied", dave.result(TM, "GetRun", tm.RunRequest(run_id=run_id), tm.RunResponse))
-record("stop_delete_outbox", alice.result(TM, "Stop", tm.StopRequest(run_id=run_id, delete_outbox=True), tm.RunResponse))
-record("stop_again", alice.result(TM, "Stop", tm.StopRequest(run_id=run_id), tm.RunResponse))
+# Resuming a prepared run uploads its outbox.
+record("resume_prepared", alice.result(TM, "Resume", tm.RunRequest(run_id=run_id), tm.RunResponse))
+uploaded = wait(run_id, {"Uploaded", "Failed"})
+out["uploaded"] = {"code": "OK", "state": uploaded.state, "error": uploaded.error}
+record("stop_uploaded", alice.result(TM, "Stop", tm.StopRequest(run_id=run_id), tm.RunResponse))
 
 # A running run stopped: cancelled within seconds.
 second = alice.call(TM, "Start", tm.StartRequest(task_id=t), tm.RunResponse).run.id
@@ -105,4 +107,7 @@ failed_id = alice.call(TM, "Start", tm.StartRequest(task_id=broken), tm.RunRespo
 failed = wait(failed_id, {"Failed", "Prepared"})
 out["failed"] = {"code": "OK", "state": failed.state, "error": failed.error}
 record("resume_failed", alice.result(TM, "Resume", tm.RunRequest(run_id=failed_id), tm.RunResponse))
+wait(failed_id, {"Failed"})
+record("stop_delete_outbox", alice.result(TM, "Stop", tm.StopRequest(run_id=failed_id, delete_outbox=True), tm.RunResponse))
+record("stop_again", alice.result(TM, "Stop", tm.StopRequest(run_id=failed_id), tm.RunResponse))
 print(json.dumps(out))
