@@ -15,9 +15,10 @@ internal sealed class BearerTokenValidator(DevTokenKeyStore devKeys, IOptions<Au
     private readonly JsonWebTokenHandler _handler = new();
     private TimeSpan ClockSkew => TimeSpan.FromSeconds(oidc.Value.ClockSkewSeconds);
 
-    public sealed record Identity(string Issuer, string Subject);
+    /// <summary>Who the token names, and the last moment it is still accepted (its expiry plus the tolerated clock skew).</summary>
+    public sealed record Identity(string Issuer, string Subject, DateTimeOffset NotAfter);
 
-    /// <summary>The token's issuer and subject, or null when it is not a valid token for us.</summary>
+    /// <summary>The token's issuer, subject and end of validity, or null when it is not a valid token for us.</summary>
     public async Task<Identity?> ValidateAsync(string token, CancellationToken ct)
     {
         string issuer;
@@ -59,6 +60,8 @@ internal sealed class BearerTokenValidator(DevTokenKeyStore devKeys, IOptions<Au
         var result = await _handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid) return null;
         var subject = result.ClaimsIdentity.FindFirst("sub")?.Value;
-        return string.IsNullOrEmpty(subject) ? null : new Identity(issuer, subject);
+        if (string.IsNullOrEmpty(subject)) return null;
+        var expires = new DateTimeOffset(DateTime.SpecifyKind(result.SecurityToken.ValidTo, DateTimeKind.Utc));
+        return new Identity(issuer, subject, expires + ClockSkew);
     }
 }
