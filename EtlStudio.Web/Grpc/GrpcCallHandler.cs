@@ -23,6 +23,8 @@ internal sealed partial class GrpcCallHandler(
     private readonly int _maxSendMessageSize = options.Value.MaxSendMessageSize;
     private readonly IGrpcCallObserver[] _observers = observers.ToArray();
 
+    private static readonly TimeSpan LongestDeadline = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     public async Task HandleAsync(HttpContext http)
     {
         var started = Stopwatch.GetTimestamp();
@@ -79,13 +81,15 @@ internal sealed partial class GrpcCallHandler(
         {
             if (!GrpcDeadline.TryParse(timeoutHeader, out var parsed))
                 return WriteTrailersOnly(http, GrpcStatusCode.Internal, $"Invalid grpc-timeout '{timeoutHeader}'.");
-            timeout = parsed;
+            // Timers reach about 49 days (CancelAfter throws beyond); a longer deadline is as good as none.
+            timeout = parsed <= LongestDeadline ? parsed : null;
         }
         // Only a call with a deadline needs a token source of its own; the others end with the request.
         using var cts = timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted) : null;
         cts?.CancelAfter(timeout!.Value);
         var ct = cts?.Token ?? http.RequestAborted;
         DateTimeOffset? deadline = timeout is { } d ? DateTimeOffset.UtcNow + d : null;
+        var deadlineAt = timeout is { } w ? Stopwatch.GetTimestamp() + (long)(w.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
 
         try
         {
@@ -96,6 +100,8 @@ internal sealed partial class GrpcCallHandler(
             var pending = method.Invoke(message, context);
             // A method that ignores its token is still cut off at the deadline or when the client leaves.
             var response = pending.IsCompleted ? await pending : await pending.WaitAsync(ct);
+            // Cached answers come back before the deadline's timer can fire: past the deadline the caller gets no answer.
+            if (Stopwatch.GetTimestamp() >= deadlineAt) return DeadlineExceeded(http);
             return WriteResponse(http, response);
         }
         catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
@@ -107,7 +113,7 @@ internal sealed partial class GrpcCallHandler(
         {
             // Whatever the method threw once its token fired, the caller's deadline is the cause.
             _ = ex;
-            return WriteTrailersOnly(http, GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.");
+            return DeadlineExceeded(http);
         }
         catch (Exception ex)
         {
@@ -136,6 +142,8 @@ internal sealed partial class GrpcCallHandler(
         http.Response.AppendTrailer(GrpcHeaders.Status, GrpcHeaders.StatusOk);
         return GrpcStatusCode.OK;
     }
+
+    private static GrpcStatusCode DeadlineExceeded(HttpContext http) => WriteTrailersOnly(http, GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.");
 
     /// <summary>An error before any message: status and message travel in the response headers alone.</summary>
     internal static GrpcStatusCode WriteTrailersOnly(HttpContext http, GrpcStatusCode code, string message)

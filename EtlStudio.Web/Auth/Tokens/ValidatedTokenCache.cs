@@ -35,6 +35,9 @@ internal sealed class ValidatedTokenCache(TimeProvider time) : IDisposable
         _cache.Set(Key(token), entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = remaining < MaxAge ? remaining : MaxAge });
     }
 
+    /// <summary>What the cache is keyed by (for tests: hashes, never tokens).</summary>
+    internal IEnumerable<object> Keys => _cache.Keys;
+
     public void Dispose() => _cache.Dispose();
 
     private static string Key(ReadOnlySpan<char> token)

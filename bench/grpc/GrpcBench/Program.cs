@@ -1,7 +1,6 @@
-// Measures unary gRPC throughput and latency of one EtlStudio method against a bare Kestrel
-// HTTP/2 handler that returns the same response bytes, with the same client, in the same run.
-// usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out>
-using System.Buffers.Binary;
+// Measures unary gRPC throughput and latency of EtlStudio methods against a bare Kestrel HTTP/2
+// handler that returns the same response bytes, with the same client, in the same run.
+// usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out> [rounds]
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -11,12 +10,14 @@ var target = args[0];
 var token = args[1];
 var seconds = int.Parse(args[2]);
 var markdown = args[3];
-const string path = "/etl.user.manager.V1.UserManager/GetUser";
-byte[] request = [0, 0, 0, 0, 0]; // GetUserRequest{} (the caller)
+var rounds = args.Length > 4 ? int.Parse(args[4]) : 3;
+const string getUser = "/etl.user.manager.V1.UserManager/GetUser";
+const string health = "/grpc.health.v1.Health/Check";
+byte[] request = [0, 0, 0, 0, 0]; // GetUserRequest{} (the caller) and HealthCheckRequest{} (the server) are both empty
 
 using var client = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
 
-async Task<(byte[] Body, bool Ok)> CallAsync(string host)
+async Task<(byte[] Body, bool Ok)> CallAsync(string host, string path)
 {
     using var message = new HttpRequestMessage(HttpMethod.Post, $"http://{host}{path}")
     {
@@ -24,67 +25,98 @@ async Task<(byte[] Body, bool Ok)> CallAsync(string host)
     };
     message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
     message.Headers.TryAddWithoutValidation("te", "trailers");
-    message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    if (path == getUser) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
     using var response = await client.SendAsync(message);
     var body = await response.Content.ReadAsByteArrayAsync();
     var ok = response.TrailingHeaders.TryGetValues("grpc-status", out var s) && s.First() == "0";
     return (body, ok);
 }
 
-// The bare handler answers with exactly the bytes the real method returned.
-var (sample, sampleOk) = await CallAsync(target);
-if (!sampleOk) throw new InvalidOperationException("The gRPC method did not answer OK; is the token valid?");
+// The bare handler answers each path with exactly the bytes the real method returned.
+var samples = new Dictionary<string, byte[]>();
+foreach (var path in new[] { getUser, health })
+{
+    var (sample, sampleOk) = await CallAsync(target, path);
+    if (!sampleOk) throw new InvalidOperationException($"{path} did not answer OK; is the token valid?");
+    samples[path] = sample;
+}
 var bare = WebApplication.CreateSlimBuilder();
 bare.Logging.ClearProviders();
 bare.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
 var bareApp = bare.Build();
-bareApp.MapPost(path, async (HttpContext http) =>
-{
-    await http.Request.Body.CopyToAsync(Stream.Null);
-    http.Response.ContentType = "application/grpc";
-    await http.Response.Body.WriteAsync(sample);
-    http.Response.AppendTrailer("grpc-status", "0");
-});
+foreach (var (path, sample) in samples)
+    bareApp.MapPost(path, async (HttpContext http) =>
+    {
+        await http.Request.Body.CopyToAsync(Stream.Null);
+        http.Response.ContentType = "application/grpc";
+        await http.Response.Body.WriteAsync(sample);
+        http.Response.AppendTrailer("grpc-status", "0");
+    });
 await bareApp.StartAsync();
 var bareHost = new Uri(bareApp.Urls.First()).Authority;
 
-async Task<(double Rps, double P50, double P99, long Errors)> RunAsync(string host, int concurrency)
+async Task<Sample> RunAsync(string host, string path, int concurrency, int runSeconds)
 {
     var latencies = new List<double>[concurrency];
     long errors = 0;
     var stop = Stopwatch.StartNew();
-    var until = TimeSpan.FromSeconds(seconds);
+    var until = TimeSpan.FromSeconds(runSeconds);
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
     {
         var mine = latencies[w] = new List<double>(100_000);
         while (stop.Elapsed < until)
         {
             var t = Stopwatch.GetTimestamp();
-            var (_, ok) = await CallAsync(host);
+            var (_, ok) = await CallAsync(host, path);
             mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             if (!ok) Interlocked.Increment(ref errors);
         }
     }));
-    var all = latencies.SelectMany(l => l).Order().ToArray();
-    return (all.Length / stop.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)], errors);
+    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors);
 }
 
+// The machine is shared and its load changes by the second: each level runs the targets in
+// alternating rounds, so all of them see the same background, and sums the rounds.
+var targets = new (string Name, string Host, string Path)[]
+{
+    ("GetUser", target, getUser), ("bare GetUser", bareHost, getUser),
+    ("Health", target, health), ("bare Health", bareHost, health),
+};
+var perRound = Math.Max(1, seconds / rounds);
 var lines = new List<string>
 {
-    $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {seconds} s per level, loopback, client and servers on the same machine.",
+    $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared), {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
     "",
-    "| concurrency | EtlStudio GetUser (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
 };
 foreach (var c in new[] { 1, 16, 64 })
 {
-    await RunAsync(target, c); // warm-up at this level is part of the first second; results below are a fresh run
-    var real = await RunAsync(target, c);
-    var baseline = await RunAsync(bareHost, c);
-    var line = $"| {c} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} |";
-    if (real.Errors + baseline.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}";
-    Console.WriteLine(line);
-    lines.Add(line);
+    foreach (var t in targets) await RunAsync(t.Host, t.Path, c, 1); // warm-up: connections, JIT, caches
+    var results = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
+    for (var r = 0; r < rounds; r++)
+        foreach (var t in targets) results[t.Name].Add(await RunAsync(t.Host, t.Path, c, perRound));
+    foreach (var (name, label) in new[] { ("GetUser", "GetUser (authenticated, user view)"), ("Health", "Health/Check (anonymous, no database)") })
+    {
+        var real = Figures.Of(results[name]);
+        var baseline = Figures.Of(results["bare " + name]);
+        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} |";
+        if (real.Errors + baseline.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}";
+        Console.WriteLine(line);
+        lines.Add(line);
+    }
 }
 await bareApp.StopAsync();
 await File.WriteAllLinesAsync(markdown, lines);
+
+internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors);
+
+internal sealed record Figures(double Rps, double P50, double P99, long Errors)
+{
+    public static Figures Of(List<Sample> rounds)
+    {
+        var all = rounds.SelectMany(r => r.Latencies).Order().ToArray();
+        var elapsed = rounds.Sum(r => r.Elapsed.TotalSeconds);
+        return new Figures(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)], rounds.Sum(r => r.Errors));
+    }
+}
