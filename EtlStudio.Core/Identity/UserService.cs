@@ -26,10 +26,9 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
         // Read the permissions first: a change committed after this point replaces them, which retires the view read below.
         var permissions = await policy.GetAsync(userId, ct);
         var now = time.GetUtcNow();
-        if (_views.Find(userId, permissions, now) is { } cached) return cached;
-        var view = await ReadViewAsync(userId, now, ct);
-        _views.Store(view, permissions, now);
-        return view;
+        // The read is shared by concurrent callers, so no single caller's token may cancel it; each caller still stops waiting on its own.
+        var view = _views.GetAsync(userId, permissions, now, () => ReadViewAsync(userId, now, CancellationToken.None));
+        return view.IsCompletedSuccessfully ? view.Result : await view.WaitAsync(ct);
     }
 
     /// <summary>The user, their roles and their grants (with the connections' names) in one database round trip.</summary>

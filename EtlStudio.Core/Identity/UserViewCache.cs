@@ -6,33 +6,67 @@ namespace EtlStudio.Core.Identity;
 /// Recently read user views, so a client asking for the same user again and again (gRPC GetUser)
 /// costs no database work. An entry is used only while the user's permissions in
 /// <see cref="AccessPolicy"/> are the very instance it was read beside: every role or grant change
-/// calls <see cref="AccessPolicy.Invalidate"/>, so it drops the view as well.
+/// calls <see cref="AccessPolicy.Invalidate"/>, so it drops the view as well. Concurrent misses for
+/// one user share a single read, so an expiry under load is one query, not one per caller.
 /// </summary>
 internal sealed class UserViewCache(IMemoryCache cache)
 {
     // A few seconds, like the permission cache: changes made on another node show up soon.
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
-    private sealed record Entry(UserPermissions ReadWith, UserView View, DateTimeOffset ValidUntil);
+    private readonly Lock _gate = new();
 
-    public UserView? Find(Guid userId, UserPermissions current, DateTimeOffset now) =>
-        cache.TryGetValue(Key(userId), out Entry? entry) && entry is not null
-        && ReferenceEquals(entry.ReadWith, current) && now < entry.ValidUntil
-            ? entry.View
-            : null;
-
-    /// <summary>
-    /// Keeps the view until <see cref="CacheFor"/> has passed or one of its roles or grants expires,
-    /// whichever comes first, so its IsActive flags are never stale.
-    /// </summary>
-    public void Store(UserView view, UserPermissions readWith, DateTimeOffset now)
+    private sealed class Entry(UserPermissions readWith, Lazy<Task<UserView>> view, DateTimeOffset validUntil)
     {
-        var until = now + CacheFor;
+        // UTC ticks in a long: shortened by the reader while others check it, and a long is written atomically.
+        private long _validUntil = validUntil.UtcTicks;
+
+        public UserPermissions ReadWith { get; } = readWith;
+        public Lazy<Task<UserView>> View { get; } = view;
+
+        public bool Serves(UserPermissions current, DateTimeOffset now) => ReferenceEquals(ReadWith, current) && now.UtcTicks < Volatile.Read(ref _validUntil);
+
+        public void EndNoLaterThan(DateTimeOffset moment)
+        {
+            if (moment.UtcTicks < Volatile.Read(ref _validUntil)) Volatile.Write(ref _validUntil, moment.UtcTicks);
+        }
+    }
+
+    /// <summary>The cached view, or the one <paramref name="read"/> returns (shared with concurrent callers).</summary>
+    public Task<UserView> GetAsync(Guid userId, UserPermissions current, DateTimeOffset now, Func<Task<UserView>> read)
+    {
+        var key = Key(userId);
+        if (cache.TryGetValue(key, out Entry? hit) && hit!.Serves(current, now)) return hit.View.Value;
+        Entry entry;
+        lock (_gate)
+        {
+            if (cache.TryGetValue(key, out Entry? raced) && raced!.Serves(current, now)) return raced.View.Value;
+            entry = new Entry(current, new Lazy<Task<UserView>>(read), now + CacheFor);
+            cache.Set(key, entry, CacheFor);
+        }
+        return CompleteAsync(key, entry, now);
+    }
+
+    private async Task<UserView> CompleteAsync(string key, Entry entry, DateTimeOffset now)
+    {
+        UserView view;
+        try
+        {
+            view = await entry.View.Value;
+        }
+        catch
+        {
+            // A failed read (not found, database down) is not kept: the next call tries again.
+            lock (_gate)
+                if (cache.TryGetValue(key, out Entry? current) && current == entry) cache.Remove(key);
+            throw;
+        }
+        // Never past the next expiry of one of its roles or grants, so its IsActive flags are never stale.
         foreach (var r in view.Roles)
-            if (r.ExpiresAt is { } e && e > now && e < until) until = e;
+            if (r.ExpiresAt is { } e && e > now) entry.EndNoLaterThan(e);
         foreach (var g in view.Grants)
-            if (g.ExpiresAt is { } e && e > now && e < until) until = e;
-        cache.Set(Key(view.Id), new Entry(readWith, view, until), until - now);
+            if (g.ExpiresAt is { } e && e > now) entry.EndNoLaterThan(e);
+        return view;
     }
 
     private static string Key(Guid userId) => "userview:" + userId.ToString("N");

@@ -99,7 +99,7 @@ internal sealed partial class GrpcCallHandler(
             var context = new GrpcCallContext(http, actor, deadline, ct);
             var pending = method.Invoke(message, context);
             // A method that ignores its token is still cut off at the deadline or when the client leaves.
-            var response = pending.IsCompleted ? await pending : await pending.WaitAsync(ct);
+            var response = pending.IsCompletedSuccessfully ? pending.Result : await pending.AsTask().WaitAsync(ct);
             // Cached answers come back before the deadline's timer can fire: past the deadline the caller gets no answer.
             if (Stopwatch.GetTimestamp() >= deadlineAt) return DeadlineExceeded(http);
             return WriteResponse(http, response);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EtlStudio.Core.Access;
 using EtlStudio.Core.Identity;
 using EtlStudio.Protos.UserManager;
@@ -11,6 +12,10 @@ namespace EtlStudio.Web.Grpc.Services;
 [GrpcService(typeof(UserManagerReflection), "UserManager")]
 internal sealed class UserManagerGrpcService(UserService users, AccessRequestService access) : IGrpcService
 {
+    // Core hands out the same immutable view for a few seconds: build its message once per view, not
+    // once per call. Responses only read the shared message (serializing it), never change it.
+    private readonly ConditionalWeakTable<UserView, User> _users = new();
+
     public void Register(GrpcServiceBinder binder) => binder
         .Unary<CreateUserRequest, CreateUserResponse>("CreateUser", CreateUserAsync)
         .Unary<GetUserRequest, GetUserResponse>("GetUser", GetUserAsync)
@@ -30,7 +35,7 @@ internal sealed class UserManagerGrpcService(UserService users, AccessRequestSer
     private async Task<GetUserResponse> GetUserAsync(GetUserRequest r, GrpcCallContext call)
     {
         var id = ProtoIds.ParseOptional(r.Id, "id") ?? call.Actor.UserId;
-        return new GetUserResponse { User = ToProto(await users.GetAsync(call.Actor, id, call.CancellationToken)) };
+        return new GetUserResponse { User = _users.GetValue(await users.GetAsync(call.Actor, id, call.CancellationToken), ToProto) };
     }
 
     /// <summary>Plain loops rather than LINQ: this runs on every GetUser, the most frequent call.</summary>

@@ -1,16 +1,31 @@
 // Measures unary gRPC throughput and latency of EtlStudio methods against a bare Kestrel HTTP/2
 // handler that returns the same response bytes, with the same client, in the same run.
-// usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out> [rounds]
+// usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out> [rounds] [levels, e.g. 1,16,64]
+// The bare handler runs twice: inside this (client) process, and alone in a process of its own like
+// the app, so the cost of being a separate process can be told apart from the cost of the layer.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+if (args is ["--serve-bare", var samplesFile])
+{
+    // Child mode: the same bare handler, alone in its own process; prints its address, serves until stdin closes.
+    var served = File.ReadAllLines(samplesFile).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => Convert.FromBase64String(p[1]));
+    var alone = BareHandler.Build(served);
+    await alone.StartAsync();
+    Console.WriteLine(new Uri(alone.Urls.First()).Authority);
+    await Console.In.ReadToEndAsync();
+    await alone.StopAsync();
+    return;
+}
 
 var target = args[0];
 var token = args[1];
 var seconds = int.Parse(args[2]);
 var markdown = args[3];
 var rounds = args.Length > 4 ? int.Parse(args[4]) : 3;
+var levels = args.Length > 5 ? args[5].Split(',').Select(int.Parse).ToArray() : [1, 16, 64];
 const string getUser = "/etl.user.manager.V1.UserManager/GetUser";
 const string health = "/grpc.health.v1.Health/Check";
 byte[] request = [0, 0, 0, 0, 0]; // GetUserRequest{} (the caller) and HealthCheckRequest{} (the server) are both empty
@@ -40,20 +55,17 @@ foreach (var path in new[] { getUser, health })
     if (!sampleOk) throw new InvalidOperationException($"{path} did not answer OK; is the token valid?");
     samples[path] = sample;
 }
-var bare = WebApplication.CreateSlimBuilder();
-bare.Logging.ClearProviders();
-bare.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-var bareApp = bare.Build();
-foreach (var (path, sample) in samples)
-    bareApp.MapPost(path, async (HttpContext http) =>
-    {
-        await http.Request.Body.CopyToAsync(Stream.Null);
-        http.Response.ContentType = "application/grpc";
-        await http.Response.Body.WriteAsync(sample);
-        http.Response.AppendTrailer("grpc-status", "0");
-    });
+var bareApp = BareHandler.Build(samples);
 await bareApp.StartAsync();
 var bareHost = new Uri(bareApp.Urls.First()).Authority;
+
+var samplesPath = Path.GetTempFileName();
+await File.WriteAllLinesAsync(samplesPath, samples.Select(p => $"{p.Key} {Convert.ToBase64String(p.Value)}"));
+using var ownProcess = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(BareHandler).Assembly.Location, "--serve-bare", samplesPath])
+{
+    RedirectStandardInput = true, RedirectStandardOutput = true,
+})!;
+var ownHost = await ownProcess.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The bare handler process did not start.");
 
 async Task<Sample> RunAsync(string host, string path, int concurrency, int runSeconds)
 {
@@ -79,18 +91,18 @@ async Task<Sample> RunAsync(string host, string path, int concurrency, int runSe
 // alternating rounds, so all of them see the same background, and sums the rounds.
 var targets = new (string Name, string Host, string Path)[]
 {
-    ("GetUser", target, getUser), ("bare GetUser", bareHost, getUser),
-    ("Health", target, health), ("bare Health", bareHost, health),
+    ("GetUser", target, getUser), ("bare GetUser", bareHost, getUser), ("own GetUser", ownHost, getUser),
+    ("Health", target, health), ("bare Health", bareHost, health), ("own Health", ownHost, health),
 };
 var perRound = Math.Max(1, seconds / rounds);
 var lines = new List<string>
 {
     $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared), {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
     "",
-    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio | bare, own process (calls/s) | ratio |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 };
-foreach (var c in new[] { 1, 16, 64 })
+foreach (var c in levels)
 {
     foreach (var t in targets) await RunAsync(t.Host, t.Path, c, 1); // warm-up: connections, JIT, caches
     var results = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
@@ -100,13 +112,17 @@ foreach (var c in new[] { 1, 16, 64 })
     {
         var real = Figures.Of(results[name]);
         var baseline = Figures.Of(results["bare " + name]);
-        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} |";
-        if (real.Errors + baseline.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}";
+        var own = Figures.Of(results["own " + name]);
+        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} | {own.Rps:F0} | {real.Rps / own.Rps:P0} |";
+        if (real.Errors + baseline.Errors + own.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}/{own.Errors}";
         Console.WriteLine(line);
         lines.Add(line);
     }
 }
 await bareApp.StopAsync();
+ownProcess.StandardInput.Close();
+await ownProcess.WaitForExitAsync();
+File.Delete(samplesPath);
 await File.WriteAllLinesAsync(markdown, lines);
 
 internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors);
