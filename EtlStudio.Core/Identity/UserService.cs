@@ -14,6 +14,7 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
     public const string DevelopmentIssuer = "etlstudio-dev";
 
     private readonly UserViewCache _views = new(cache);
+    private readonly SharedPermissionReads _permissions = new(policy);
 
     /// <summary>
     /// A user reads their own record; administrators read anyone's. Served from a view a few seconds
@@ -24,7 +25,7 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
         if (actor.UserId != userId && !await policy.IsAdminAsync(actor, ct))
             await policy.DenyAsync(actor, "user.read", "User", userId, "Only administrators can look at other users.", ct);
         // Read the permissions first: a change committed after this point replaces them, which retires the view read below.
-        var permissions = await policy.GetAsync(userId, ct);
+        var permissions = await _permissions.GetAsync(userId, ct);
         var now = time.GetUtcNow();
         // The read is shared by concurrent callers, so no single caller's token may cancel it; each caller still stops waiting on its own.
         var view = _views.GetAsync(userId, permissions, now, () => ReadViewAsync(userId, now, CancellationToken.None));
@@ -54,7 +55,7 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
     /// within its short window, everywhere a cached token would otherwise still let them in.
     /// </summary>
     public async Task<bool> IsActiveAsync(Guid userId, CancellationToken ct = default) =>
-        (await policy.GetAsync(userId, ct)).IsActive;
+        (await _permissions.GetAsync(userId, ct)).IsActive;
 
     public async Task<Paged<UserSummary>> ListAsync(Actor actor, PageRequest page, string? search = null, CancellationToken ct = default)
     {

@@ -5,9 +5,9 @@ namespace EtlStudio.Core.Identity;
 /// <summary>
 /// Recently read user views, so a client asking for the same user again and again (gRPC GetUser)
 /// costs no database work. An entry is used only while the user's permissions in
-/// <see cref="AccessPolicy"/> are the very instance it was read beside: every role or grant change
-/// calls <see cref="AccessPolicy.Invalidate"/>, so it drops the view as well. Concurrent misses for
-/// one user share a single read, so an expiry under load is one query, not one per caller.
+/// <see cref="AccessPolicy"/> still hold what they held when it was read: every role or grant
+/// change calls <see cref="AccessPolicy.Invalidate"/>, and the permissions read next differ.
+/// Concurrent misses for one user share a single read, so an expiry under load is one query.
 /// </summary>
 internal sealed class UserViewCache(IMemoryCache cache)
 {
@@ -24,7 +24,7 @@ internal sealed class UserViewCache(IMemoryCache cache)
         public UserPermissions ReadWith { get; } = readWith;
         public Lazy<Task<UserView>> View { get; } = view;
 
-        public bool Serves(UserPermissions current, DateTimeOffset now) => ReferenceEquals(ReadWith, current) && now.UtcTicks < Volatile.Read(ref _validUntil);
+        public bool Serves(UserPermissions current, DateTimeOffset now) => now.UtcTicks < Volatile.Read(ref _validUntil) && Same(ReadWith, current);
 
         public void EndNoLaterThan(DateTimeOffset moment)
         {
@@ -67,6 +67,28 @@ internal sealed class UserViewCache(IMemoryCache cache)
         foreach (var g in view.Grants)
             if (g.ExpiresAt is { } e && e > now) entry.EndNoLaterThan(e);
         return view;
+    }
+
+    /// <summary>
+    /// Same instance, or equal content: a re-read that found nothing changed (the permission cache's
+    /// own expiry) must not throw the view away. Lists are short; their order is not significant.
+    /// </summary>
+    private static bool Same(UserPermissions a, UserPermissions b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.IsActive != b.IsActive || a.Roles.Count != b.Roles.Count || a.Grants.Count != b.Grants.Count) return false;
+        foreach (var r in a.Roles)
+            if (!Contains(b.Roles, r)) return false;
+        foreach (var g in a.Grants)
+            if (!Contains(b.Grants, g)) return false;
+        return true;
+    }
+
+    private static bool Contains<T>(IReadOnlyList<T> list, T item)
+    {
+        for (var i = 0; i < list.Count; i++)
+            if (EqualityComparer<T>.Default.Equals(list[i], item)) return true;
+        return false;
     }
 
     private static string Key(Guid userId) => "userview:" + userId.ToString("N");

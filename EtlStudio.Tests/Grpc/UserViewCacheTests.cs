@@ -56,4 +56,29 @@ public sealed class UserViewCacheTests(TokenServices core) : IClassFixture<Token
 
         Assert.Equal([UserRole.EditTask, UserRole.ManageData, UserRole.Admin], roles);
     }
+
+    [Fact]
+    public async Task A_permission_reread_that_finds_nothing_changed_keeps_the_view()
+    {
+        var user = await core.CreateAsync("view", UserRole.EditTask);
+        var first = await Users.GetAsync(user, user.UserId);
+
+        core.Get<AccessPolicy>().Invalidate(user.UserId); // e.g. the permission cache's own expiry
+
+        Assert.Same(first, await Users.GetAsync(user, user.UserId));
+    }
+
+    [Fact]
+    public async Task Concurrent_reads_after_the_permission_cache_expired_share_one_database_read()
+    {
+        var user = await core.CreateAsync("view", UserRole.EditTask);
+        var shared = new SharedPermissionReads(core.Get<AccessPolicy>());
+        core.Get<AccessPolicy>().Invalidate(user.UserId);
+
+        var reads = Enumerable.Range(0, 10).Select(_ => shared.GetAsync(user.UserId, CancellationToken.None)).ToList();
+        var results = await Task.WhenAll(reads);
+
+        // Separate reads would each have built their own instance.
+        Assert.All(results, r => Assert.Same(results[0], r));
+    }
 }

@@ -7,11 +7,13 @@ namespace EtlStudio.Web.Grpc.Services;
 [GrpcService(typeof(HealthReflection), "Health")]
 internal sealed class HealthGrpcService(HealthCheckService health, TimeProvider time) : IGrpcService
 {
-    // Balancers and probes poll this often: one database probe per interval answers them all.
+    // Balancers and probes poll this often: one database probe per interval answers them all,
+    // concurrent callers included (they share the probe in flight).
     private static readonly TimeSpan ReportFor = TimeSpan.FromSeconds(1);
 
-    private sealed record Report(HealthCheckResponse.Types.ServingStatus Status, DateTimeOffset Until);
+    private sealed record Report(Task<HealthCheckResponse.Types.ServingStatus> Status, DateTimeOffset Until);
 
+    private readonly Lock _gate = new();
     private Report? _last;
 
     public void Register(GrpcServiceBinder binder) =>
@@ -22,12 +24,22 @@ internal sealed class HealthGrpcService(HealthCheckService health, TimeProvider 
         if (request.Service.Length > 0 && !request.Service.StartsWith("etl.", StringComparison.Ordinal) && request.Service != "grpc.health.v1.Health")
             throw new Protocol.GrpcStatusException(Protocol.GrpcStatusCode.NotFound, $"Unknown service '{request.Service}'.");
         var now = time.GetUtcNow();
-        if (_last is not { } last || now >= last.Until)
-        {
-            var report = await health.CheckHealthAsync(c => c.Tags.Contains(Health.HealthEndpoints.ReadyTag), call.CancellationToken);
-            _last = last = new Report(report.Status == HealthStatus.Healthy ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing,
-                now + ReportFor);
-        }
-        return new HealthCheckResponse { Status = last.Status };
+        var last = _last;
+        if (last is null || now >= last.Until)
+            lock (_gate)
+            {
+                last = _last;
+                if (last is null || now >= last.Until) _last = last = new Report(ProbeAsync(), now + ReportFor);
+            }
+        var status = last.Status.IsCompletedSuccessfully ? last.Status.Result : await last.Status.WaitAsync(call.CancellationToken);
+        return new HealthCheckResponse { Status = status };
+    }
+
+    /// <summary>Shared by every caller of this interval, so no caller's token cancels it.</summary>
+    private async Task<HealthCheckResponse.Types.ServingStatus> ProbeAsync()
+    {
+        await Task.Yield(); // run the probe outside the lock
+        var report = await health.CheckHealthAsync(c => c.Tags.Contains(Health.HealthEndpoints.ReadyTag), CancellationToken.None);
+        return report.Status == HealthStatus.Healthy ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
     }
 }

@@ -25,6 +25,7 @@ var token = args[1];
 var seconds = int.Parse(args[2]);
 var markdown = args[3];
 var rounds = args.Length > 4 ? int.Parse(args[4]) : 3;
+var warmUp = int.Parse(Environment.GetEnvironmentVariable("BENCH_WARMUP") ?? "3");
 var levels = args.Length > 5 ? args[5].Split(',').Select(int.Parse).ToArray() : [1, 16, 64];
 const string getUser = "/etl.user.manager.V1.UserManager/GetUser";
 const string health = "/grpc.health.v1.Health/Check";
@@ -97,14 +98,15 @@ var targets = new (string Name, string Host, string Path)[]
 var perRound = Math.Max(1, seconds / rounds);
 var lines = new List<string>
 {
-    $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared), {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
+    $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other work; load average {LoadAverage()}), {warmUp} s warm-up then {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
     "",
     "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio | bare, own process (calls/s) | ratio |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 };
 foreach (var c in levels)
 {
-    foreach (var t in targets) await RunAsync(t.Host, t.Path, c, 1); // warm-up: connections, JIT, caches
+    // Warm-up: connections, caches, and tiered JIT, which on a busy machine takes seconds to reach optimized code.
+    foreach (var t in targets) await RunAsync(t.Host, t.Path, c, warmUp);
     var results = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
     for (var r = 0; r < rounds; r++)
         foreach (var t in targets) results[t.Name].Add(await RunAsync(t.Host, t.Path, c, perRound));
@@ -119,11 +121,15 @@ foreach (var c in levels)
         lines.Add(line);
     }
 }
+lines.Add("");
+lines.Add($"Load average at the end: {LoadAverage()}.");
 await bareApp.StopAsync();
 ownProcess.StandardInput.Close();
 await ownProcess.WaitForExitAsync();
 File.Delete(samplesPath);
 await File.WriteAllLinesAsync(markdown, lines);
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
 internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors);
 
