@@ -3,33 +3,60 @@ using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace EtlStudio.Core.Identity;
 
 /// <summary>Users and their time-limited roles (use cases Login and Manage Users; seed 004).</summary>
-public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, TimeProvider time, IOptions<IdentityOptions> options)
+public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, TimeProvider time, IOptions<IdentityOptions> options, IMemoryCache cache)
 {
     public const string DevelopmentIssuer = "etlstudio-dev";
 
-    /// <summary>A user reads their own record; administrators read anyone's.</summary>
+    private readonly UserViewCache _views = new(cache);
+    private readonly SharedPermissionReads _permissions = new(policy);
+
+    /// <summary>
+    /// A user reads their own record; administrators read anyone's. Served from a view a few seconds
+    /// old at most, dropped at once when the user's roles or grants change on this node.
+    /// </summary>
     public async Task<UserView> GetAsync(Actor actor, Guid userId, CancellationToken ct = default)
     {
         if (actor.UserId != userId && !await policy.IsAdminAsync(actor, ct))
             await policy.DenyAsync(actor, "user.read", "User", userId, "Only administrators can look at other users.", ct);
+        // Read the permissions first: a change committed after this point replaces them, which retires the view read below.
+        var permissions = await _permissions.GetAsync(userId, ct);
         var now = time.GetUtcNow();
-        return await scope.ReadAsync(async db =>
-        {
-            var user = await db.Users.Include(u => u.Roles).FirstOrDefaultAsync(u => u.Id == userId, ct)
-                       ?? throw DomainException.NotFound("User", userId);
-            var grants = await db.ConnectionGrants.Where(g => g.UserId == userId)
-                .Join(db.Connections, g => g.ConnectionId, c => c.Id, (g, c) => new { g, c.Name })
-                .OrderBy(x => x.Name).ToListAsync(ct);
-            return new UserView(user.Id, user.Login, user.DisplayName, user.Email, user.IsActive, user.CreatedAt, user.LastSignInAt,
-                user.Roles.OrderBy(r => r.Role).Select(r => new RoleView(r.Id, r.Role, r.AssignedAt, r.ExpiresAt, r.IsActiveAt(now))).ToList(),
-                grants.Select(x => new GrantView(x.g.Id, x.g.ConnectionId, x.Name, x.g.Access, x.g.GrantedAt, x.g.ExpiresAt, x.g.IsActiveAt(now))).ToList());
-        }, ct);
+        // The read is shared by concurrent callers, so no single caller's token may cancel it; each caller still stops waiting on its own.
+        var view = _views.GetAsync(userId, permissions, now, () => ReadViewAsync(userId, now, CancellationToken.None));
+        return view.IsCompletedSuccessfully ? view.Result : await view.WaitAsync(ct);
     }
+
+    /// <summary>The user, their roles and their grants (with the connections' names) in one database round trip.</summary>
+    private Task<UserView> ReadViewAsync(Guid userId, DateTimeOffset now, CancellationToken ct) =>
+        scope.ReadAsync(async db =>
+        {
+            // Deliberately one query (AsSingleQuery): a user has a handful of roles and grants, so joining both costs less than a second round trip.
+            var row = await db.Users.AsNoTracking().AsSingleQuery().Where(u => u.Id == userId).Select(u => new
+            {
+                u.Id, u.Login, u.DisplayName, u.Email, u.IsActive, u.CreatedAt, u.LastSignInAt,
+                Roles = u.Roles.Select(r => new { r.Id, r.Role, r.AssignedAt, r.ExpiresAt }).ToList(),
+                Grants = db.ConnectionGrants.Where(g => g.UserId == u.Id)
+                    .Join(db.Connections, g => g.ConnectionId, c => c.Id, (g, c) => new { g.Id, g.ConnectionId, c.Name, g.Access, g.GrantedAt, g.ExpiresAt })
+                    .OrderBy(x => x.Name).ToList(),
+            }).FirstOrDefaultAsync(ct) ?? throw DomainException.NotFound("User", userId);
+            return new UserView(row.Id, row.Login, row.DisplayName, row.Email, row.IsActive, row.CreatedAt, row.LastSignInAt,
+                // Roles are stored by name: order them by the enum in memory, as every other view does.
+                row.Roles.OrderBy(r => r.Role).Select(r => new RoleView(r.Id, r.Role, r.AssignedAt, r.ExpiresAt, r.ExpiresAt is null || r.ExpiresAt > now)).ToList(),
+                row.Grants.Select(g => new GrantView(g.Id, g.ConnectionId, g.Name, g.Access, g.GrantedAt, g.ExpiresAt, g.ExpiresAt is null || g.ExpiresAt > now)).ToList());
+        }, ct);
+
+    /// <summary>
+    /// Whether the user may still act, from the permission cache: a deactivated user is refused
+    /// within its short window, everywhere a cached token would otherwise still let them in.
+    /// </summary>
+    public async Task<bool> IsActiveAsync(Guid userId, CancellationToken ct = default) =>
+        (await _permissions.GetAsync(userId, ct)).IsActive;
 
     public async Task<Paged<UserSummary>> ListAsync(Actor actor, PageRequest page, string? search = null, CancellationToken ct = default)
     {

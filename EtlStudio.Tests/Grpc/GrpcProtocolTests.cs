@@ -79,6 +79,14 @@ public sealed class GrpcProtocolTests(AppProcess app) : IClassFixture<AppProcess
     }
 
     [Fact]
+    public async Task A_deadline_beyond_what_timers_reach_is_as_good_as_none()
+    {
+        using var client = new RawGrpcClient(app.GrpcTarget);
+        var reply = await client.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest()), headers: new Dictionary<string, string> { ["grpc-timeout"] = "99999999H" }, token: await TokenAsync());
+        Assert.Equal("0", reply.GrpcStatus);
+    }
+
+    [Fact]
     public async Task Thousands_of_random_and_mutated_frames_each_get_a_status_and_the_server_keeps_serving()
     {
         var random = new Random(20261122); // fixed seed: a failure can be replayed

@@ -18,13 +18,22 @@ internal sealed partial class GrpcCallHandler(
     IEnumerable<IGrpcCallObserver> observers,
     ILogger<GrpcCallHandler> logger)
 {
+    // Read once: this runs for every call, and the limits are validated at start.
+    private readonly int _maxReceiveMessageSize = options.Value.MaxReceiveMessageSize;
+    private readonly int _maxSendMessageSize = options.Value.MaxSendMessageSize;
+    private readonly IGrpcCallObserver[] _observers = observers.ToArray();
+
+    private static readonly TimeSpan LongestDeadline = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     public async Task HandleAsync(HttpContext http)
     {
         var started = Stopwatch.GetTimestamp();
         var path = http.Request.Path.Value ?? "";
         var code = await HandleCoreAsync(http, path);
+        if (_observers.Length == 0) return;
         var elapsed = Stopwatch.GetElapsedTime(started);
-        foreach (var observer in observers) observer.OnCallCompleted(registry.FindUnary(path) is null && registry.FindStreaming(path) is null ? "unknown" : path, code, elapsed);
+        var method = registry.FindUnary(path) is null && registry.FindStreaming(path) is null ? "unknown" : path;
+        foreach (var observer in _observers) observer.OnCallCompleted(method, code, elapsed);
     }
 
     private async Task<GrpcStatusCode> HandleCoreAsync(HttpContext http, string path)
@@ -72,31 +81,39 @@ internal sealed partial class GrpcCallHandler(
         {
             if (!GrpcDeadline.TryParse(timeoutHeader, out var parsed))
                 return WriteTrailersOnly(http, GrpcStatusCode.Internal, $"Invalid grpc-timeout '{timeoutHeader}'.");
-            timeout = parsed;
+            // Timers reach about 49 days (CancelAfter throws beyond); a longer deadline is as good as none.
+            timeout = parsed <= LongestDeadline ? parsed : null;
         }
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        if (timeout is { } t) cts.CancelAfter(t);
+        // Only a call with a deadline needs a token source of its own; the others end with the request.
+        using var cts = timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted) : null;
+        cts?.CancelAfter(timeout!.Value);
+        var ct = cts?.Token ?? http.RequestAborted;
         DateTimeOffset? deadline = timeout is { } d ? DateTimeOffset.UtcNow + d : null;
+        var deadlineAt = timeout is { } w ? Stopwatch.GetTimestamp() + (long)(w.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
 
         try
         {
-            var actor = method.AllowAnonymous ? null : await authenticator.AuthenticateAsync(http, cts.Token);
-            var payload = await GrpcFraming.ReadSingleMessageAsync(request.BodyReader, options.Value.MaxReceiveMessageSize, encoding, cts.Token);
+            var actor = method.AllowAnonymous ? null : await authenticator.AuthenticateAsync(http, ct);
+            var payload = await GrpcFraming.ReadSingleMessageAsync(request.BodyReader, _maxReceiveMessageSize, encoding, ct);
             var message = method.RequestParser.ParseFrom(payload);
-            var context = new GrpcCallContext(http, actor, deadline, cts.Token);
-            var response = await method.Invoke(message, context).WaitAsync(cts.Token);
-            return await WriteResponseAsync(http, response);
+            var context = new GrpcCallContext(http, actor, deadline, ct);
+            var pending = method.Invoke(message, context);
+            // A method that ignores its token is still cut off at the deadline or when the client leaves.
+            var response = pending.IsCompletedSuccessfully ? pending.Result : await pending.AsTask().WaitAsync(ct);
+            // Cached answers come back before the deadline's timer can fire: past the deadline the caller gets no answer.
+            if (Stopwatch.GetTimestamp() >= deadlineAt) return DeadlineExceeded(http);
+            return WriteResponse(http, response);
         }
         catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
         {
             LogClientCancelled(path, ex.GetType().Name);
             return GrpcStatusCode.Cancelled;
         }
-        catch (Exception ex) when (cts.IsCancellationRequested && timeout is not null)
+        catch (Exception ex) when (cts is { IsCancellationRequested: true })
         {
             // Whatever the method threw once its token fired, the caller's deadline is the cause.
             _ = ex;
-            return WriteTrailersOnly(http, GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.");
+            return DeadlineExceeded(http);
         }
         catch (Exception ex)
         {
@@ -109,19 +126,24 @@ internal sealed partial class GrpcCallHandler(
         }
     }
 
-    private async Task<GrpcStatusCode> WriteResponseAsync(HttpContext http, IMessage response)
+    /// <summary>
+    /// Serializes straight into the response pipe. No flush here: Kestrel sends the message and the
+    /// trailers together when the call returns, one write instead of two.
+    /// </summary>
+    private GrpcStatusCode WriteResponse(HttpContext http, IMessage response)
     {
         var size = response.CalculateSize();
-        if (size > options.Value.MaxSendMessageSize)
-            return WriteTrailersOnly(http, GrpcStatusCode.ResourceExhausted, $"Sending message larger than max ({size} vs. {options.Value.MaxSendMessageSize}).");
+        if (size > _maxSendMessageSize)
+            return WriteTrailersOnly(http, GrpcStatusCode.ResourceExhausted, $"Sending message larger than max ({size} vs. {_maxSendMessageSize}).");
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = GrpcHeaders.ContentType;
         http.Response.Headers[GrpcHeaders.AcceptEncoding] = GrpcHeaders.SupportedEncodings;
-        GrpcFraming.WriteFrame(http.Response.BodyWriter, response.ToByteArray());
-        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
-        http.Response.AppendTrailer(GrpcHeaders.Status, "0");
+        GrpcFraming.WriteFrame(http.Response.BodyWriter, response, size);
+        http.Response.AppendTrailer(GrpcHeaders.Status, GrpcHeaders.StatusOk);
         return GrpcStatusCode.OK;
     }
+
+    private static GrpcStatusCode DeadlineExceeded(HttpContext http) => WriteTrailersOnly(http, GrpcStatusCode.DeadlineExceeded, "Deadline exceeded.");
 
     /// <summary>An error before any message: status and message travel in the response headers alone.</summary>
     internal static GrpcStatusCode WriteTrailersOnly(HttpContext http, GrpcStatusCode code, string message)

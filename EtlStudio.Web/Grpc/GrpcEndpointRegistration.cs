@@ -18,6 +18,7 @@ public static class GrpcEndpointRegistration
         services.AddSingleton<DevTokenKeyStore>();
         services.AddSingleton<DevTokenIssuer>();
         services.AddSingleton<BearerTokenValidator>();
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<GrpcAuthenticator>();
         services.AddSingleton<GrpcCallHandler>();
         services.AddSingleton<IGrpcService, HealthGrpcService>();

@@ -6,5 +6,5 @@ namespace EtlStudio.Web.Grpc;
 internal sealed record GrpcMethod(
     string Path,
     MessageParser RequestParser,
-    Func<IMessage, GrpcCallContext, Task<IMessage>> Invoke,
+    Func<IMessage, GrpcCallContext, ValueTask<IMessage>> Invoke,
     bool AllowAnonymous);

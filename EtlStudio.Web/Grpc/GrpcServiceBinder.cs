@@ -33,7 +33,13 @@ public sealed class GrpcServiceBinder
             throw new InvalidOperationException($"{_service.FullName}/{methodName} is streaming; bind it as a streaming method.");
         var path = $"/{_service.FullName}/{methodName}";
         var parser = new MessageParser<TRequest>(() => new TRequest());
-        _methods[path] = new GrpcMethod(path, parser, async (request, call) => await handler((TRequest)request, call), allowAnonymous);
+        _methods[path] = new GrpcMethod(path, parser, (request, call) => Invoke(handler((TRequest)request, call)), allowAnonymous);
         return this;
     }
+
+    /// <summary>A method that answered synchronously (from a cache) costs no extra state machine.</summary>
+    private static ValueTask<IMessage> Invoke<TResponse>(Task<TResponse> pending) where TResponse : IMessage<TResponse> =>
+        pending.IsCompletedSuccessfully ? new ValueTask<IMessage>(pending.Result) : AwaitAsync(pending);
+
+    private static async ValueTask<IMessage> AwaitAsync<TResponse>(Task<TResponse> pending) where TResponse : IMessage<TResponse> => await pending;
 }

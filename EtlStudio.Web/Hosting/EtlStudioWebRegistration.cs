@@ -40,6 +40,7 @@ public static class EtlStudioWebRegistration
             return app;
         }
         app.UseEtlStudioGrpc();
+        app.UseRouting(); // here, not implicitly first: gRPC calls branch off before endpoint matching
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStaticFiles();
         app.UseAuthentication();

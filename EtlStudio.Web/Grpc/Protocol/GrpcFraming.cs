@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Pipelines;
+using Google.Protobuf;
 
 namespace EtlStudio.Web.Grpc.Protocol;
 
@@ -85,6 +86,16 @@ public static class GrpcFraming
         BinaryPrimitives.WriteUInt32BigEndian(span[1..HeaderSize], (uint)message.Length);
         message.CopyTo(span[HeaderSize..]);
         writer.Advance(HeaderSize + message.Length);
+    }
+
+    /// <summary>Writes one uncompressed frame, serializing <paramref name="message"/> (of <paramref name="size"/> bytes) in place.</summary>
+    public static void WriteFrame(IBufferWriter<byte> writer, IMessage message, int size)
+    {
+        var span = writer.GetSpan(HeaderSize + size);
+        span[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(span[1..HeaderSize], (uint)size);
+        message.WriteTo(span.Slice(HeaderSize, size));
+        writer.Advance(HeaderSize + size);
     }
 
     private static byte[] Decompress(ReadOnlySequence<byte> payload, string? encoding, int maxMessageSize)

@@ -5,6 +5,7 @@ internal static class GrpcHeaders
 {
     public const string ContentType = "application/grpc";
     public const string Status = "grpc-status";
+    public const string StatusOk = "0";
     public const string Message = "grpc-message";
     public const string Timeout = "grpc-timeout";
     public const string Encoding = "grpc-encoding";

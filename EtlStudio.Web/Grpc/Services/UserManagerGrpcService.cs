@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EtlStudio.Core.Access;
 using EtlStudio.Core.Identity;
 using EtlStudio.Protos.UserManager;
@@ -11,6 +12,10 @@ namespace EtlStudio.Web.Grpc.Services;
 [GrpcService(typeof(UserManagerReflection), "UserManager")]
 internal sealed class UserManagerGrpcService(UserService users, AccessRequestService access) : IGrpcService
 {
+    // Core hands out the same immutable view for a few seconds: build its message once per view, not
+    // once per call. Responses only read the shared message (serializing it), never change it.
+    private readonly ConditionalWeakTable<UserView, User> _users = new();
+
     public void Register(GrpcServiceBinder binder) => binder
         .Unary<CreateUserRequest, CreateUserResponse>("CreateUser", CreateUserAsync)
         .Unary<GetUserRequest, GetUserResponse>("GetUser", GetUserAsync)
@@ -30,17 +35,45 @@ internal sealed class UserManagerGrpcService(UserService users, AccessRequestSer
     private async Task<GetUserResponse> GetUserAsync(GetUserRequest r, GrpcCallContext call)
     {
         var id = ProtoIds.ParseOptional(r.Id, "id") ?? call.Actor.UserId;
-        var u = await users.GetAsync(call.Actor, id, call.CancellationToken);
+        return new GetUserResponse { User = _users.GetValue(await users.GetAsync(call.Actor, id, call.CancellationToken), ToProto) };
+    }
+
+    /// <summary>Plain loops rather than LINQ: this runs on every GetUser, the most frequent call.</summary>
+    private static User ToProto(UserView u)
+    {
         var user = new User { Id = u.Id.ToString(), Name = u.Login, DisplayName = u.DisplayName };
-        user.Roles.AddRange(u.Roles.Where(x => x.IsActive).Select(x => ToProto(x.Role)));
-        user.RoleAssignments.AddRange(u.Roles.Select(x => new RoleAssignment { Role = ToProto(x.Role), AssignedAt = x.AssignedAt.ToProto(), ExpiresAt = x.ExpiresAt.ToProto() }));
-        foreach (var g in u.Grants.Where(g => g.IsActive).GroupBy(g => g.ConnectionId))
+        foreach (var x in u.Roles)
         {
-            var a = new ExtDatamoduleAccess { Id = g.First().GrantId.ToString(), ExtDatamoduleId = g.Key.ToString(), ExpiresAt = g.Min(x => x.ExpiresAt).ToProto() };
-            a.AccessTypes.AddRange(g.Select(x => ToProto(x.Access)).Distinct());
-            user.ExtDatamoduleAccesses.Add(a);
+            if (x.IsActive) user.Roles.Add(ToProto(x.Role));
+            user.RoleAssignments.Add(new RoleAssignment { Role = ToProto(x.Role), AssignedAt = x.AssignedAt.ToProto(), ExpiresAt = x.ExpiresAt.ToProto() });
         }
-        return new GetUserResponse { User = user };
+        // One entry per data module: the first grant's id, every access type once, the earliest expiry.
+        for (var i = 0; i < u.Grants.Count; i++)
+        {
+            var g = u.Grants[i];
+            if (!g.IsActive || IndexOfConnection(u.Grants, i, g.ConnectionId) < i) continue;
+            var access = new ExtDatamoduleAccess { Id = g.GrantId.ToString(), ExtDatamoduleId = g.ConnectionId.ToString() };
+            DateTimeOffset? expires = null;
+            for (var j = i; j < u.Grants.Count; j++)
+            {
+                var other = u.Grants[j];
+                if (!other.IsActive || other.ConnectionId != g.ConnectionId) continue;
+                if (other.ExpiresAt is { } e && (expires is null || e < expires)) expires = e;
+                var type = ToProto(other.Access);
+                if (!access.AccessTypes.Contains(type)) access.AccessTypes.Add(type);
+            }
+            access.ExpiresAt = expires.ToProto();
+            user.ExtDatamoduleAccesses.Add(access);
+        }
+        return user;
+    }
+
+    /// <summary>The first active grant on <paramref name="connectionId"/> up to <paramref name="limit"/>.</summary>
+    private static int IndexOfConnection(IReadOnlyList<GrantView> grants, int limit, Guid connectionId)
+    {
+        for (var i = 0; i < limit; i++)
+            if (grants[i].IsActive && grants[i].ConnectionId == connectionId) return i;
+        return limit;
     }
 
     /// <summary>Seed AddAccess: asks the owners for access; user_id must be the caller.</summary>

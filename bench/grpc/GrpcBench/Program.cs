@@ -1,22 +1,39 @@
-// Measures unary gRPC throughput and latency of one EtlStudio method against a bare Kestrel
-// HTTP/2 handler that returns the same response bytes, with the same client, in the same run.
-// usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out>
-using System.Buffers.Binary;
+// Measures unary gRPC throughput and latency of EtlStudio methods against a bare Kestrel HTTP/2
+// handler that returns the same response bytes, with the same client, in the same run.
+// usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out> [rounds] [levels, e.g. 1,16,64]
+// The bare handler runs twice: inside this (client) process, and alone in a process of its own like
+// the app, so the cost of being a separate process can be told apart from the cost of the layer.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
+if (args is ["--serve-bare", var samplesFile])
+{
+    // Child mode: the same bare handler, alone in its own process; prints its address, serves until stdin closes.
+    var served = File.ReadAllLines(samplesFile).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => Convert.FromBase64String(p[1]));
+    var alone = BareHandler.Build(served);
+    await alone.StartAsync();
+    Console.WriteLine(new Uri(alone.Urls.First()).Authority);
+    await Console.In.ReadToEndAsync();
+    await alone.StopAsync();
+    return;
+}
+
 var target = args[0];
 var token = args[1];
 var seconds = int.Parse(args[2]);
 var markdown = args[3];
-const string path = "/etl.user.manager.V1.UserManager/GetUser";
-byte[] request = [0, 0, 0, 0, 0]; // GetUserRequest{} (the caller)
+var rounds = args.Length > 4 ? int.Parse(args[4]) : 3;
+var warmUp = int.Parse(Environment.GetEnvironmentVariable("BENCH_WARMUP") ?? "3");
+var levels = args.Length > 5 ? args[5].Split(',').Select(int.Parse).ToArray() : [1, 16, 64];
+const string getUser = "/etl.user.manager.V1.UserManager/GetUser";
+const string health = "/grpc.health.v1.Health/Check";
+byte[] request = [0, 0, 0, 0, 0]; // GetUserRequest{} (the caller) and HealthCheckRequest{} (the server) are both empty
 
 using var client = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
 
-async Task<(byte[] Body, bool Ok)> CallAsync(string host)
+async Task<(byte[] Body, bool Ok)> CallAsync(string host, string path)
 {
     using var message = new HttpRequestMessage(HttpMethod.Post, $"http://{host}{path}")
     {
@@ -24,67 +41,104 @@ async Task<(byte[] Body, bool Ok)> CallAsync(string host)
     };
     message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
     message.Headers.TryAddWithoutValidation("te", "trailers");
-    message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    if (path == getUser) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
     using var response = await client.SendAsync(message);
     var body = await response.Content.ReadAsByteArrayAsync();
     var ok = response.TrailingHeaders.TryGetValues("grpc-status", out var s) && s.First() == "0";
     return (body, ok);
 }
 
-// The bare handler answers with exactly the bytes the real method returned.
-var (sample, sampleOk) = await CallAsync(target);
-if (!sampleOk) throw new InvalidOperationException("The gRPC method did not answer OK; is the token valid?");
-var bare = WebApplication.CreateSlimBuilder();
-bare.Logging.ClearProviders();
-bare.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-var bareApp = bare.Build();
-bareApp.MapPost(path, async (HttpContext http) =>
+// The bare handler answers each path with exactly the bytes the real method returned.
+var samples = new Dictionary<string, byte[]>();
+foreach (var path in new[] { getUser, health })
 {
-    await http.Request.Body.CopyToAsync(Stream.Null);
-    http.Response.ContentType = "application/grpc";
-    await http.Response.Body.WriteAsync(sample);
-    http.Response.AppendTrailer("grpc-status", "0");
-});
+    var (sample, sampleOk) = await CallAsync(target, path);
+    if (!sampleOk) throw new InvalidOperationException($"{path} did not answer OK; is the token valid?");
+    samples[path] = sample;
+}
+var bareApp = BareHandler.Build(samples);
 await bareApp.StartAsync();
 var bareHost = new Uri(bareApp.Urls.First()).Authority;
 
-async Task<(double Rps, double P50, double P99, long Errors)> RunAsync(string host, int concurrency)
+var samplesPath = Path.GetTempFileName();
+await File.WriteAllLinesAsync(samplesPath, samples.Select(p => $"{p.Key} {Convert.ToBase64String(p.Value)}"));
+using var ownProcess = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(BareHandler).Assembly.Location, "--serve-bare", samplesPath])
+{
+    RedirectStandardInput = true, RedirectStandardOutput = true,
+})!;
+var ownHost = await ownProcess.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The bare handler process did not start.");
+
+async Task<Sample> RunAsync(string host, string path, int concurrency, int runSeconds)
 {
     var latencies = new List<double>[concurrency];
     long errors = 0;
     var stop = Stopwatch.StartNew();
-    var until = TimeSpan.FromSeconds(seconds);
+    var until = TimeSpan.FromSeconds(runSeconds);
     await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
     {
         var mine = latencies[w] = new List<double>(100_000);
         while (stop.Elapsed < until)
         {
             var t = Stopwatch.GetTimestamp();
-            var (_, ok) = await CallAsync(host);
+            var (_, ok) = await CallAsync(host, path);
             mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             if (!ok) Interlocked.Increment(ref errors);
         }
     }));
-    var all = latencies.SelectMany(l => l).Order().ToArray();
-    return (all.Length / stop.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)], errors);
+    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors);
 }
 
+// The machine is shared and its load changes by the second: each level runs the targets in
+// alternating rounds, so all of them see the same background, and sums the rounds.
+var targets = new (string Name, string Host, string Path)[]
+{
+    ("GetUser", target, getUser), ("bare GetUser", bareHost, getUser), ("own GetUser", ownHost, getUser),
+    ("Health", target, health), ("bare Health", bareHost, health), ("own Health", ownHost, health),
+};
+var perRound = Math.Max(1, seconds / rounds);
 var lines = new List<string>
 {
-    $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {seconds} s per level, loopback, client and servers on the same machine.",
+    $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other work; load average {LoadAverage()}), {warmUp} s warm-up then {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
     "",
-    "| concurrency | EtlStudio GetUser (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio | bare, own process (calls/s) | ratio |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 };
-foreach (var c in new[] { 1, 16, 64 })
+foreach (var c in levels)
 {
-    await RunAsync(target, c); // warm-up at this level is part of the first second; results below are a fresh run
-    var real = await RunAsync(target, c);
-    var baseline = await RunAsync(bareHost, c);
-    var line = $"| {c} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} |";
-    if (real.Errors + baseline.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}";
-    Console.WriteLine(line);
-    lines.Add(line);
+    // Warm-up: connections, caches, and tiered JIT, which on a busy machine takes seconds to reach optimized code.
+    foreach (var t in targets) await RunAsync(t.Host, t.Path, c, warmUp);
+    var results = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
+    for (var r = 0; r < rounds; r++)
+        foreach (var t in targets) results[t.Name].Add(await RunAsync(t.Host, t.Path, c, perRound));
+    foreach (var (name, label) in new[] { ("GetUser", "GetUser (authenticated, user view)"), ("Health", "Health/Check (anonymous, no database)") })
+    {
+        var real = Figures.Of(results[name]);
+        var baseline = Figures.Of(results["bare " + name]);
+        var own = Figures.Of(results["own " + name]);
+        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} | {own.Rps:F0} | {real.Rps / own.Rps:P0} |";
+        if (real.Errors + baseline.Errors + own.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}/{own.Errors}";
+        Console.WriteLine(line);
+        lines.Add(line);
+    }
 }
+lines.Add("");
+lines.Add($"Load average at the end: {LoadAverage()}.");
 await bareApp.StopAsync();
+ownProcess.StandardInput.Close();
+await ownProcess.WaitForExitAsync();
+File.Delete(samplesPath);
 await File.WriteAllLinesAsync(markdown, lines);
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors);
+
+internal sealed record Figures(double Rps, double P50, double P99, long Errors)
+{
+    public static Figures Of(List<Sample> rounds)
+    {
+        var all = rounds.SelectMany(r => r.Latencies).Order().ToArray();
+        var elapsed = rounds.Sum(r => r.Elapsed.TotalSeconds);
+        return new Figures(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)], rounds.Sum(r => r.Errors));
+    }
+}
