@@ -67,11 +67,15 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
             if (r.State == RunState.Uploaded) return;
             var c = await db.Connections.FromSqlInterpolated($"SELECT *, xmin FROM app.connections WHERE id = {destination} FOR UPDATE").FirstAsync(ct);
             var changes = new AuditChanges().Field("state", r.State.ToString(), RunState.Uploaded.ToString());
+            // The version is credited to whoever asked for the upload (the run has no column for it; its audit entry does).
+            var runKey = r.Id.ToString();
+            var uploader = await db.AuditEntries.Where(e => e.Action == "upload.request" && e.EntityType == "PipelineRun" && e.EntityId == runKey && e.Outcome == AuditOutcome.Success)
+                .OrderByDescending(e => e.Id).Select(e => (Guid?)e.ActorId).FirstOrDefaultAsync(ct) ?? r.RequestedBy;
             if (!await db.DatamoduleVersions.AnyAsync(v => v.ConnectionId == destination && v.RunId == r.Id, ct))
             {
                 db.DatamoduleVersions.Add(new DatamoduleVersion
                 {
-                    Id = Guid.NewGuid(), ConnectionId = destination, Version = version, RunId = r.Id, CreatedBy = r.RequestedBy, CreatedAt = time.GetUtcNow(),
+                    Id = Guid.NewGuid(), ConnectionId = destination, Version = version, RunId = r.Id, CreatedBy = uploader, CreatedAt = time.GetUtcNow(),
                     TablesJson = System.Text.Json.JsonSerializer.Serialize(published.Tables, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)),
                     PrivacyReportJson = r.PrivacyReportJson, MetadataJson = metadata ?? "{}",
                 });

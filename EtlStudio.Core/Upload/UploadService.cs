@@ -5,12 +5,11 @@ using EtlStudio.Core.Identity;
 using EtlStudio.Core.Outbox;
 using EtlStudio.Core.Runs;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EtlStudio.Core.Upload;
 
 /// <summary>Use case Upload Prepared Data: a task manager with WRITE on the destination hands a Prepared run to the workers.</summary>
-public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, IServiceProvider services)
+public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, IRunQueue queue)
 {
     /// <summary>
     /// Moves the run from Prepared to Uploading and queues the upload. Asking again while it is Uploading (after a failure)
@@ -38,8 +37,7 @@ public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditT
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, "upload.request", "PipelineRun", runId, changes, ct);
         }, ct);
-        // Resolved when used: the queue belongs to the workers' registration (EtlStudio.Jobs), which a host may add after the Core.
-        await services.GetRequiredService<IRunQueue>().EnqueueUploadAsync(runId, ct);
+        await queue.EnqueueUploadAsync(runId, ct);
     }
 
     /// <summary>How far an upload has got, for the outbox page's progress display.</summary>

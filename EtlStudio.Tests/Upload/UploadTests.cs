@@ -28,9 +28,11 @@ public sealed class UploadTests(OutboxCore core) : IClassFixture<OutboxCore>, IA
         "order_id",
         Enumerable.Range(1, count).Select(i => new object?[] { (long)i, (long)(1 + i % 5), i * 10.25, new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddHours(i) }).ToList());
 
-    private async Task<Guid> UploadAsync(OutboxWorld w, params StagedTable[] tables)
+    private async Task<Guid> UploadAsync(OutboxWorld w, params StagedTable[] tables) => await UploadAsync(w, w.Manager, tables);
+
+    private async Task<Guid> UploadAsync(OutboxWorld w, Core.Common.Actor runRequester, params StagedTable[] tables)
     {
-        var run = await core.StageAsync(w.Manager, w.Destination, ConnectionKind.PostgreSql, tables);
+        var run = await core.StageAsync(runRequester, w.Destination, ConnectionKind.PostgreSql, tables);
         await Uploads.RequestAsync(w.Manager, run.RunId);
         Assert.Contains(run.RunId, core.Queue.Uploads);
         await Executor.ExecuteAsync(run.RunId, default);
@@ -42,7 +44,7 @@ public sealed class UploadTests(OutboxCore core) : IClassFixture<OutboxCore>, IA
     {
         var w = await OutboxWorld.CreateAsync(core, _destination.ConnectionString);
         var first = await UploadAsync(w, OutboxWorld.People(5), Orders(3));
-        var second = await UploadAsync(w, OutboxWorld.People(8));
+        var second = await UploadAsync(w, w.DataManager, OutboxWorld.People(8)); // started by one person, uploaded by another
 
         Assert.Equal(5L, await CountAsync("people_v1"));
         Assert.Equal(3L, await CountAsync("orders_v1"));
@@ -56,7 +58,7 @@ public sealed class UploadTests(OutboxCore core) : IClassFixture<OutboxCore>, IA
         var modules = core.Get<DataModuleService>();
         var versions = await modules.VersionsAsync(w.DataManager, w.Destination);
         Assert.Equal([(2, true, 8L), (1, false, 8L)], versions.Select(v => (v.Version, v.IsCurrent, v.TotalRows)));
-        Assert.Equal(w.Manager.Login, versions[1].CreatedByLogin);
+        Assert.Equal((w.Manager.Login, w.Manager.Login), (versions[0].CreatedByLogin, versions[1].CreatedByLogin)); // who asked for the upload
         Assert.Equal(first, versions[1].RunId);
 
         await modules.MakeCurrentAsync(w.Manager, w.Destination, 1);
