@@ -11,7 +11,7 @@ dotnet test EtlStudio.Tests -c Release --no-build --nologo \
   | tee artifacts/test-output.txt
 status=${PIPESTATUS[0]}
 # One closing line that any reader of CI output understands.
-python3 - "$PWD/artifacts/tests.trx" <<'PY' || true
+/usr/bin/python3 - "$PWD/artifacts/tests.trx" <<'PY' || true
 import sys, xml.etree.ElementTree as ET
 c = ET.parse(sys.argv[1]).getroot().find('{*}ResultSummary/{*}Counters').attrib
 print(f"tests: {c['passed']} passed, {c['failed']} failed, {int(c['total'])-int(c['executed'])} skipped")

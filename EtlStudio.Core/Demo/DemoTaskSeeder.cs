@@ -12,7 +12,7 @@ namespace EtlStudio.Core.Demo;
 /// she writes and releases the scripts and configures and releases "Customer churn (demo)" — customers from CRM and
 /// billing merged by key, their orders checked against them, cleaned, totalled, anonymized, uploaded to the warehouse.
 /// </summary>
-public sealed class DemoTaskSeeder(ChangeScope scope, AccessRequestService access, ScriptService scripts, TaskService tasks)
+public sealed class DemoTaskSeeder(ChangeScope scope, AccessRequestService access, ScriptService scripts, TaskService tasks, Notifications.NotificationService notifications)
 {
     public const string TaskName = "Customer churn (demo)";
 
@@ -26,6 +26,9 @@ public sealed class DemoTaskSeeder(ChangeScope scope, AccessRequestService acces
             var request = await access.RequestAsync(alice, source, AccessType.Read, "Building the churn model's training data.", null, ct);
             await access.DecideAsync(bob, request, approve: true, "For the churn model.", null, ct);
         }
+        // The demo's history happened before anyone signs in: its notifications are already read.
+        await notifications.MarkReadAsync(alice, null, ct);
+        await notifications.MarkReadAsync(bob, null, ct);
 
         async Task<Guid> Released(ScriptInput input)
         {

@@ -20,8 +20,8 @@ public sealed class SignInBrowserTests(AppProcess app, Browser browser) : IClass
         await page.GetByTestId("signin-alice").ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith("/audit"));
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("alice");
-        // The audit trail shows the demo seed's entries, and a row opens its before/after details.
-        await Assertions.Expect(page.Locator("[data-testid=audit-grid] tbody tr").First).ToContainTextAsync("connection.create");
+        // The audit trail shows the demo seed's entries (the demo task's release last), and a row opens its before/after details.
+        await Assertions.Expect(page.Locator("[data-testid=audit-grid] tbody tr").First).ToContainTextAsync("task.release");
         await page.Locator("[data-testid=audit-grid] tbody tr").First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("audit-details")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "02-audit");
