@@ -43,16 +43,16 @@ var customers = """
     SELECT g AS id, 'Name ' || g AS name, CASE WHEN g % 50 = 0 THEN '' ELSE 'c' || g || '@example.org' END AS email,
            CASE WHEN g % 97 = 0 THEN 150 ELSE 18 + (g * 7919) % 70 END AS age,
            CASE WHEN g % 41 = 0 THEN NULL ELSE 15000 + (g * 104729) % 120000 END AS income,
-           (ARRAY['Berlin','Prague','Vienna','Lisbon','Warsaw','Madrid'])[1 + g % 6] AS city,
-           lpad(((g * 31) % 100000)::text, 5, '0') AS zip, date '1950-01-01' + (g * 13) % 20000 AS birth_date,
-           (g * 17) % 1000 AS score, (ARRAY['flu','asthma','diabetes','none','migraine'])[1 + (g * 3) % 5] AS diagnosis
+           (ARRAY['Berlin','Prague','Vienna','Lisbon','Warsaw','Madrid'])[(1 + g % 6)::int] AS city,
+           lpad(((g * 31) % 100000)::text, 5, '0') AS zip, date '1950-01-01' + ((g * 13) % 20000)::int AS birth_date,
+           (g * 17) % 1000 AS score, (ARRAY['flu','asthma','diabetes','none','migraine'])[(1 + (g * 3) % 5)::int] AS diagnosis
     """;
-await ExecAsync(Db("a"), $"CREATE TABLE customers AS {customers} FROM generate_series(1, {a}) g");
-await ExecAsync(Db("b"), $"CREATE TABLE customers AS {customers.Replace("'Name '", "'Other '")} FROM generate_series({a - b / 2 + 1}, {a + b / 2}) g");
+await ExecAsync(Db("a"), $"CREATE TABLE customers AS {customers} FROM generate_series(1::bigint, {a}) g");
+await ExecAsync(Db("b"), $"CREATE TABLE customers AS {customers.Replace("'Name '", "'Other '")} FROM generate_series({a - b / 2 + 1}::bigint, {a + b / 2}) g");
 await ExecAsync(Db("b"), $"""
     CREATE TABLE orders AS SELECT g AS order_id, CASE WHEN g % 50 = 0 THEN {a + b} + g ELSE 1 + (g * 7) % {a + b / 2} END AS customer_id,
-           CASE WHEN g % 101 = 0 THEN -5 ELSE (g * 37) % 1000 + 0.5 END AS amount, timestamptz '2024-01-01' + (g % 600) * interval '1 day' AS ordered_at
-    FROM generate_series(1, {orders}) g
+           CASE WHEN g % 101 = 0 THEN -5 ELSE (g * 37) % 1000 + 0.5 END AS amount, timestamptz '2024-01-01' + (g % 600)::int * interval '1 day' AS ordered_at
+    FROM generate_series(1::bigint, {orders}) g
     """);
 
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
