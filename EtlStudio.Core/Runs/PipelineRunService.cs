@@ -228,11 +228,17 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
         if (enqueue) await queue.EnqueueRunAsync(runId, ct);
     }
 
-    private async Task DemandReadAsync(Actor actor, Guid? runId, CancellationToken ct)
+    /// <summary>Whether the actor may see runs at all (pages ask before showing run panels, so nobody is refused for looking at a dashboard).</summary>
+    public async Task<bool> CanReadAsync(Actor actor, CancellationToken ct = default)
     {
         var p = await policy.GetAsync(actor.UserId, ct);
         var now = policy.Now;
-        if (p.HasRole(UserRole.ProcessEtlTask, now) || p.HasRole(UserRole.EditTask, now) || p.HasRole(UserRole.ManageData, now) || p.IsAdmin(now)) return;
+        return p.HasRole(UserRole.ProcessEtlTask, now) || p.HasRole(UserRole.EditTask, now) || p.HasRole(UserRole.ManageData, now) || p.IsAdmin(now);
+    }
+
+    private async Task DemandReadAsync(Actor actor, Guid? runId, CancellationToken ct)
+    {
+        if (await CanReadAsync(actor, ct)) return;
         await policy.DenyAsync(actor, "run.read", "PipelineRun", runId, "Reading runs needs the PROCESS_ETL_TASK, EDIT_TASK or MANAGE_DATA role.", ct);
     }
 

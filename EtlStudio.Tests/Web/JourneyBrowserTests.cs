@@ -107,6 +107,10 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await Assertions.Expect(alice.GetByTestId("run-state")).ToHaveTextAsync("Prepared", new() { Timeout = 90_000 });
         await Assertions.Expect(alice.GetByTestId("step-Outbox")).ToBeVisibleAsync();
         await ShotAsync(alice, "run");
+        // The dashboard says an outbox awaits review.
+        await alice.GotoAsync(app.BaseUrl + "/");
+        await Assertions.Expect(alice.GetByTestId("dash-outboxes")).ToContainTextAsync("Support desk churn #1");
+        await ShotAsync(alice, "dashboard");
 
         // carol, the data manager, reviews the outbox and corrects a city.
         var carol = await SignInAsync("carol", $"/outbox/{runId}");
