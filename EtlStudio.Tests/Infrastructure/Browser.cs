@@ -33,6 +33,16 @@ public sealed class Browser : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>A new page signed in to the app as one of the seeded users (Development sign-in), opened at <paramref name="path"/>.</summary>
+    public async Task<IPage> SignInAsync(AppProcess app, string login, string path = "/")
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
+        await page.GetByTestId($"signin-{login}").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login);
+        return page;
+    }
+
     /// <summary>Saves a full-page screenshot under artifacts/screenshots, named for the step.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

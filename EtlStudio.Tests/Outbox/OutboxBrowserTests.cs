@@ -6,14 +6,7 @@ namespace EtlStudio.Tests.Outbox;
 /// <summary>The outbox page in Chromium, as carol (data manager) uses it: browse, a refused edit with its message, a saved edit, a confirmed delete.</summary>
 public sealed class OutboxBrowserTests(AppProcess app, Browser browser) : IClassFixture<AppProcess>, IClassFixture<Browser>
 {
-    private async Task<IPage> SignInAsync(string login, string path)
-    {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
-        await page.GetByTestId($"signin-{login}").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login);
-        return page;
-    }
+    private Task<IPage> SignInAsync(string login, string path) => browser.SignInAsync(app, login, path);
 
     private static ILocator Row(IPage page, string text) => page.Locator("[data-testid=outbox-grid] tbody tr", new() { HasText = text });
 

@@ -9,14 +9,7 @@ namespace EtlStudio.Tests.Web;
 /// </summary>
 public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IClassFixture<AppProcess>, IClassFixture<Browser>
 {
-    private async Task<IPage> SignInAsync(string login, string path = "/")
-    {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
-        await page.GetByTestId($"signin-{login}").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login);
-        return page;
-    }
+    private Task<IPage> SignInAsync(string login, string path = "/") => browser.SignInAsync(app, login, path);
 
     private static ILocator Row(IPage page, string grid, string text) => page.Locator($"[data-testid={grid}] tbody tr", new() { HasText = text });
 

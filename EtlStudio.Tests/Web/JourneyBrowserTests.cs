@@ -15,14 +15,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
     private const string Source = "Support desk (journey)";
     private int _shot;
 
-    private async Task<IPage> SignInAsync(string login, string path)
-    {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
-        await page.GetByTestId($"signin-{login}").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login);
-        return page;
-    }
+    private Task<IPage> SignInAsync(string login, string path) => browser.SignInAsync(app, login, path);
 
     private Task ShotAsync(IPage page, string name) => Browser.ScreenshotAsync(page, $"journey-{++_shot:00}-{name}");
 
