@@ -52,8 +52,11 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
             var outcome = await engine.RunAsync(job, checkpoint, stop.Token);
             await FinishAsync(run, outcome.Completed ? RunState.Prepared : RunState.Paused, null, ct);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested && stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            // The worker's own token also fires when the job is cancelled from the job monitor; only a stop the
+            // run asked for ends it here — a node shutting down leaves it Running, for another worker to recover.
+            if (!await StopRequestedAsync(runId)) throw;
             await checkpoint.StepFailedAsync("Stopped by a person.", CancellationToken.None);
             await FinishAsync(run, RunState.Cancelled, null, CancellationToken.None);
         }
@@ -131,6 +134,13 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
             }
             catch (NpgsqlException) { /* a blip; the next tick asks again */ }
         }
+    }
+
+    private async Task<bool> StopRequestedAsync(Guid runId)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT stop_requested FROM app.pipeline_runs WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", runId);
+        return (bool?)await cmd.ExecuteScalarAsync(CancellationToken.None) == true;
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection conn, Guid runId, CancellationToken ct)
