@@ -51,15 +51,7 @@ public static class OutboxValues
     /// <summary>Compares two non-null values of one type (for range rules).</summary>
     public static int Compare(object a, object b) => ((IComparable)a).CompareTo(b);
 
-    public static NpgsqlDbType DbType(FieldType type) => type switch
-    {
-        FieldType.Integer => NpgsqlDbType.Bigint,
-        FieldType.Double => NpgsqlDbType.Double,
-        FieldType.Boolean => NpgsqlDbType.Boolean,
-        FieldType.Date => NpgsqlDbType.Date,
-        FieldType.DateTime => NpgsqlDbType.TimestampTz,
-        _ => NpgsqlDbType.Text,
-    };
+    public static NpgsqlDbType DbType(FieldType type) => Pipeline.Sql.DbTypeOf(type);
 
     public static NpgsqlParameter Parameter(string name, FieldType type, object? value) =>
         new(name, DbType(type)) { Value = value ?? DBNull.Value };

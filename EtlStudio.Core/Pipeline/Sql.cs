@@ -1,4 +1,5 @@
 using EtlStudio.Core.Scripts;
+using NpgsqlTypes;
 
 namespace EtlStudio.Core.Pipeline;
 
@@ -21,5 +22,16 @@ public static class Sql
         FieldType.Date => "date",
         FieldType.DateTime => "timestamptz",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown field type."),
+    };
+
+    /// <summary>The Npgsql type that reads and writes a column of <paramref name="type"/> (parameters, binary COPY).</summary>
+    public static NpgsqlDbType DbTypeOf(FieldType type) => type switch
+    {
+        FieldType.Integer => NpgsqlDbType.Bigint,
+        FieldType.Double => NpgsqlDbType.Double,
+        FieldType.Boolean => NpgsqlDbType.Boolean,
+        FieldType.Date => NpgsqlDbType.Date,
+        FieldType.DateTime => NpgsqlDbType.TimestampTz,
+        _ => NpgsqlDbType.Text,
     };
 }

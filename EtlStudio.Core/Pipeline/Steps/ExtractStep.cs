@@ -29,7 +29,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
             await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(work)}; CREATE TABLE {ctx.T(work)} (_row bigint NOT NULL, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text)", ct);
             var copy = $"COPY {ctx.T(work)} (_row, _src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
             await using var importer = await ctx.Connection.BeginBinaryImportAsync(copy, ct);
-            var types = table.Columns.Select(c => DbType(c.Type)).ToArray();
+            var types = table.Columns.Select(c => Sql.DbTypeOf(c.Type)).ToArray();
             var values = new object?[table.Columns.Count];
             for (var s = 0; s < table.Extractions.Count; s++)
             {
@@ -66,14 +66,4 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
         }
         return new StepResult(PipelineStep.Extract, rows, rows, 0, DateTimeOffset.UtcNow - started);
     }
-
-    private static NpgsqlDbType DbType(FieldType type) => type switch
-    {
-        FieldType.Integer => NpgsqlDbType.Bigint,
-        FieldType.Double => NpgsqlDbType.Double,
-        FieldType.Boolean => NpgsqlDbType.Boolean,
-        FieldType.Date => NpgsqlDbType.Date,
-        FieldType.DateTime => NpgsqlDbType.TimestampTz,
-        _ => NpgsqlDbType.Text,
-    };
 }
