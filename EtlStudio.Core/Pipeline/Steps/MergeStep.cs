@@ -38,7 +38,6 @@ internal static class MergeStep
             var pk = Sql.Ident(key);
             var keyType = table.Columns.First(c => c.Name == key).Type;
             var empty = keyType == FieldType.String ? $"({pk} IS NULL OR {pk} = '')" : $"{pk} IS NULL";
-            var record = FieldRuleStep.RecordJson("s") + " - ARRAY['_rn', '_n', '_first']";
             var ranked = $"""
                 SELECT s.*, row_number() OVER w AS _rn, count(*) OVER (PARTITION BY {pk}) AS _n, first_value(_row) OVER w AS _first
                 FROM {source} s WHERE NOT {empty} WINDOW w AS (PARTITION BY {pk} ORDER BY _row)
@@ -49,30 +48,45 @@ internal static class MergeStep
                 SELECT 'Merge', @table, 'PrimaryKey', @key, @key || ' is empty', _row, {FieldRuleStep.RecordJson("s")} FROM {source} s WHERE {empty}
                 """, ct, p, ("key", key));
             var columns = string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)));
+            // Keys that occur more than once, found by hashing rather than sorting the table: usually few.
+            var dups = ctx.T(StepContext.Work("d", i));
+            if (table.MergeStrategy != MergeStrategy.Regenerate)
+                await ctx.ExecAsync($"""
+                    DROP TABLE IF EXISTS {dups};
+                    CREATE UNLOGGED TABLE {dups} AS SELECT {pk} AS _key, min(_row) AS _first, count(*) AS _n FROM {source}
+                    WHERE NOT {empty} GROUP BY {pk} HAVING count(*) > 1;
+                    ANALYZE {dups};
+                    """, ct);
             switch (table.MergeStrategy)
             {
                 case MergeStrategy.SourcePriority:
                     rejected += await ctx.ExecAsync($"""
                         INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
                         SELECT 'Merge', @table, 'SourcePriority', @key,
-                               @key || ' ' || {pk}::text || ' also came from a source of higher priority (record ' || _first || ' kept)', _row, {record}
-                        FROM ({ranked}) s WHERE _rn > 1
+                               @key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)', s._row, {FieldRuleStep.RecordJson("s")}
+                        FROM {source} s JOIN {dups} d ON d._key = s.{pk} WHERE s._row <> d._first
                         """, ct, p, ("key", key));
-                    await ctx.ExecAsync($"CREATE TABLE {target} AS SELECT _row, _src, {columns} FROM ({ranked}) s WHERE _rn = 1", ct);
+                    await ctx.ExecAsync($"""
+                        CREATE TABLE {target} AS SELECT _row, _src, {columns} FROM {source} s
+                        WHERE NOT {empty} AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d._key = s.{pk} AND s._row <> d._first)
+                        """, ct);
                     break;
                 case MergeStrategy.RemoveConflicting:
                     rejected += await ctx.ExecAsync($"""
                         INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                        SELECT 'Merge', @table, 'RemoveConflicting', @key, @key || ' ' || {pk}::text || ' occurs ' || _n || ' times', _row, {record}
-                        FROM ({ranked}) s WHERE _n > 1
+                        SELECT 'Merge', @table, 'RemoveConflicting', @key, @key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times', s._row, {FieldRuleStep.RecordJson("s")}
+                        FROM {source} s JOIN {dups} d ON d._key = s.{pk}
                         """, ct, p, ("key", key));
-                    await ctx.ExecAsync($"CREATE TABLE {target} AS SELECT _row, _src, {columns} FROM ({ranked}) s WHERE _n = 1", ct);
+                    await ctx.ExecAsync($"""
+                        CREATE TABLE {target} AS SELECT _row, _src, {columns} FROM {source} s
+                        WHERE NOT {empty} AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d._key = s.{pk})
+                        """, ct);
                     break;
                 case MergeStrategy.Regenerate:
                     await RegenerateAsync(ctx, table, key, keyType, ranked, source, target, ct);
                     break;
             }
-            await ctx.ExecAsync($"DROP TABLE IF EXISTS {source}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
+            await ctx.ExecAsync($"DROP TABLE IF EXISTS {source}; DROP TABLE IF EXISTS {dups}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
             rowsOut += await ctx.CountAsync(StepContext.Work("m", i), ct);
         }
         return new StepResult(PipelineStep.Merge, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
