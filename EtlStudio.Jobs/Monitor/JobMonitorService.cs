@@ -139,11 +139,12 @@ public sealed class JobMonitorService(ISchedulerFactory schedulers, IRunQueue qu
                         finished_at = CASE WHEN state IN ('Queued', 'Paused') THEN now() ELSE finished_at END
                     WHERE id = {run} AND state IN ('Queued', 'Running', 'Paused')
                     """, ct);
-            if (job.State == JobState.Running) await scheduler.Interrupt(key, ct);
-            else await RecordCancelledBeforeStartAsync(key, actor, ct);
+            if (job.State != JobState.Running) await RecordCancelledBeforeStartAsync(key, actor, ct);
             await audit.RecordAsync(db, actor, "job.cancel", EntityType, Id(group, name), new AuditChanges()
                 .Field("state", job.State.ToString(), nameof(JobState.Cancelled)).Note("run", job.RunId), ct);
         }, ct);
+        // Only once the run's stop is committed: the interrupted executor reads it to tell a cancel from a shutdown.
+        if (job.State == JobState.Running) await scheduler.Interrupt(key, ct);
     }
 
     /// <summary>Fires a recurring maintenance job now, besides its schedule.</summary>

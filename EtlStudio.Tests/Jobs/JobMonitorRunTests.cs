@@ -1,3 +1,4 @@
+using EtlStudio.Core.Common;
 using EtlStudio.Core.Runs;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
@@ -22,7 +23,10 @@ public sealed class JobMonitorRunTests(RunRecoveryTests.World world) : IClassFix
         var broken = await world.TaskAsync([new TableConfig("customers", [new ColumnConfig("id", FieldType.Integer, [])], null, MergeStrategy.SourcePriority, [],
             [new ExtractionConfig(await world.ExtractorAsync("SELECT id FROM nowhere"), world.Crm, 1)])]);
         var failed = await runs.StartAsync(world.Owner, broken);
-        await Eventually.TrueAsync(async () => await StateAsync(failed) is "Failed", "the broken run to fail");
+        // The run fails first; its job is settled a moment later, when the executor has returned.
+        await Eventually.TrueAsync(async () => (await monitor.ListJobsAsync(world.Owner, JobState.Failed, new PageRequest(1, 50))).Items
+            .Any(j => j.Name == RunJobKeys.Run(failed).Name), "the broken run's job to fail");
+        Assert.Equal("Failed", await StateAsync(failed));
         await monitor.RetryAsync(world.Owner, JobGroups.Runs, RunJobKeys.Run(failed).Name);
         await Eventually.TrueAsync(async () => await world.ScalarAsync($"SELECT count(*) FROM app.audit_entries WHERE entity_id = '{failed}' AND action = 'run.failed'") is 2L,
             "the retried run to be executed again (and fail again)");
