@@ -45,7 +45,7 @@ public sealed partial class OutboxRetention(ChangeScope scope, AuditTrail audit,
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.State, RunState.Discarded), ct);
                 if (claimed == 0) return false;
                 // DDL takes no parameters; the name is quoted and was checked against the layout above.
-                var drop = "DROP SCHEMA IF EXISTS " + Sql.Ident(run.SchemaName) + " CASCADE";
+                var drop = StagingLayout.DropSql(run.SchemaName);
                 await db.Database.ExecuteSqlRawAsync(drop, ct);
                 notifications.Add(db, run.RequestedBy, "Outbox deleted",
                     $"The outbox of a run was not uploaded within {options.Value.RetentionDays} days and has been deleted.", $"/runs/{run.Id}");

@@ -148,7 +148,7 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
                 throw DomainException.Precondition($"Only a Prepared, Failed or Cancelled run's outbox can be discarded; this run is {run.State}.");
             var before = run.State;
             // The schema name is quoted as an identifier; it cannot be a parameter.
-            var drop = "DROP SCHEMA IF EXISTS " + Sql.Ident(run.SchemaName) + " CASCADE";
+            var drop = StagingLayout.DropSql(run.SchemaName);
             await db.Database.ExecuteSqlRawAsync(drop, ct);
             run.State = RunState.Discarded;
             await db.SaveChangesAsync(ct);

@@ -22,6 +22,9 @@ public static class StagingLayout
 
     public static string SchemaFor(Guid runId) => "run_" + runId.ToString("N");
 
+    /// <summary>Drops a run's staging schema with everything in it (discard, stop with delete, retention, previews).</summary>
+    public static string DropSql(string schema) => $"DROP SCHEMA IF EXISTS {Sql.Ident(schema)} CASCADE";
+
     /// <summary>Creates the schema with its rejects table and catalog; safe to run again.</summary>
     public static string CreateSql(string schema) => $$"""
         CREATE SCHEMA IF NOT EXISTS {{Sql.Ident(schema)}};

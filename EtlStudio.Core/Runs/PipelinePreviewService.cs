@@ -45,7 +45,7 @@ public sealed class PipelinePreviewService(AccessPolicy policy, TaskService task
         }
         finally
         {
-            await using var cmd = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {Sql.Ident(schema)} CASCADE");
+            await using var cmd = dataSource.CreateCommand(StagingLayout.DropSql(schema));
             await cmd.ExecuteNonQueryAsync(CancellationToken.None);
             await Sandbox.DropAsync(dataSource, Sandbox.RoleFor(id), CancellationToken.None);
         }

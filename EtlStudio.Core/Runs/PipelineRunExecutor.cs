@@ -117,7 +117,7 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
 
     internal async Task DropSchemaAsync(string schema, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {Sql.Ident(schema)} CASCADE");
+        await using var cmd = dataSource.CreateCommand(StagingLayout.DropSql(schema));
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

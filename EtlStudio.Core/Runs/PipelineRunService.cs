@@ -130,7 +130,7 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
         }, ct);
         if (drop && schema is not null)
         {
-            await using var cmd = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {Sql.Ident(schema)} CASCADE");
+            await using var cmd = dataSource.CreateCommand(StagingLayout.DropSql(schema));
             await cmd.ExecuteNonQueryAsync(ct);
         }
     }

@@ -6,7 +6,6 @@ using EtlStudio.Core.Runs;
 using EtlStudio.Jobs.Hosting;
 using EtlStudio.Jobs.History;
 using EtlStudio.Jobs.Runs;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -107,8 +106,7 @@ public sealed class JobMonitorService(ISchedulerFactory schedulers, IRunQueue qu
         {
             var changes = new AuditChanges().Field("state", job.State.ToString(), nameof(JobState.Queued)).Note("run", runId);
             // A failed run is queued again with its job, so the worker resumes it after its last finished step.
-            if (!job.IsUpload && await db.Database.ExecuteSqlInterpolatedAsync(
-                    $"UPDATE app.pipeline_runs SET state = 'Queued', error = NULL, finished_at = NULL, pause_requested = false WHERE id = {runId} AND state = 'Failed'", ct) > 0)
+            if (!job.IsUpload && await RunTransitions.RequeueFailedAsync(db, runId, ct) > 0)
                 changes.Note("runState", "Failed → Queued");
             if (job.IsUpload) await queue.EnqueueUploadAsync(runId, ct);
             else await queue.EnqueueRunAsync(runId, ct);
@@ -133,12 +131,7 @@ public sealed class JobMonitorService(ISchedulerFactory schedulers, IRunQueue qu
             await scheduler.UnscheduleJobs(triggers.Select(t => t.Key).ToList(), ct);
             // Cancelling a run's job stops the run itself: a waiting run is cancelled at once, a running one at its next check.
             if (!job.IsUpload && job.RunId is { } run)
-                await db.Database.ExecuteSqlInterpolatedAsync($"""
-                    UPDATE app.pipeline_runs SET stop_requested = true,
-                        state = CASE WHEN state IN ('Queued', 'Paused') THEN 'Cancelled' ELSE state END,
-                        finished_at = CASE WHEN state IN ('Queued', 'Paused') THEN now() ELSE finished_at END
-                    WHERE id = {run} AND state IN ('Queued', 'Running', 'Paused')
-                    """, ct);
+                await RunTransitions.RequestStopAsync(db, run, ct);
             if (job.State != JobState.Running) await RecordCancelledBeforeStartAsync(key, actor, ct);
             await audit.RecordAsync(db, actor, "job.cancel", EntityType, Id(group, name), new AuditChanges()
                 .Field("state", job.State.ToString(), nameof(JobState.Cancelled)).Note("run", job.RunId), ct);

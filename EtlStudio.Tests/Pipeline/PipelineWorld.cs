@@ -124,7 +124,7 @@ public class PipelineWorld : CoreServices
     {
         await using var conn = new NpgsqlConnection(ConnectionString);
         await conn.OpenAsync();
-        return await Core.Pipeline.Steps.OutboxCatalog.ReadAsync(conn, StagingLayout.SchemaFor(runId), CancellationToken.None);
+        return await Core.Outbox.OutboxCatalog.ReadAsync(conn, null, StagingLayout.SchemaFor(runId), CancellationToken.None);
     }
 
     public async Task<object?> ScalarAsync(string sql)

@@ -34,7 +34,7 @@ internal static class AnonymizeStep
                 (rowsIn, rowsOut) = (rowsIn + n, rowsOut + n);
                 tables = [new OutboxTable(table.Name, i, table.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList(), table.PrimaryKey, table.Name)];
             }
-            foreach (var t in tables) await OutboxCatalog.AddAsync(ctx, t, ct);
+            foreach (var t in tables) await OutboxCatalogWriter.AddAsync(ctx, t, ct);
         }
         return (new StepResult(PipelineStep.Anonymize, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started), new PrivacyReport(reports));
     }
