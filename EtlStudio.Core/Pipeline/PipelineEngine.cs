@@ -21,6 +21,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using (var create = new NpgsqlCommand(StagingLayout.CreateSql(job.Schema), conn)) await create.ExecuteNonQueryAsync(ct);
         var finished = await checkpoint.FinishedStepsAsync(ct);
+        if (!await WorkingTablesIntactAsync(conn, job.Schema, ct)) finished = new HashSet<PipelineStep>();
         foreach (var step in Steps)
         {
             if (finished.Contains(step)) continue;
@@ -37,6 +38,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         async Task InTransaction(Func<StepContext, Task> work)
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
+            await RaiseMemoryAsync(conn, tx, ct);
             await work(new StepContext(conn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint));
             await tx.CommitAsync(ct);
         }
@@ -65,6 +67,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
                         async Task Prepare(Func<StepContext, Task> work)
                         {
                             await using var tx = await prepConn.BeginTransactionAsync(ct);
+                            await RaiseMemoryAsync(prepConn, tx, ct);
                             await work(new StepContext(prepConn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint));
                             await tx.CommitAsync(ct);
                         }
@@ -81,6 +84,29 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
             }
             await checkpoint.StepFinishedAsync(ctx.Connection, ctx.Transaction, result, ct);
         });
+    }
+
+    /// <summary>
+    /// False when finished steps' unlogged working tables were emptied by a server crash since they were written
+    /// (<see cref="StagingLayout.Alive"/>); the run then starts again from extraction. Marks the tables as intact.
+    /// </summary>
+    private static async Task<bool> WorkingTablesIntactAsync(NpgsqlConnection conn, string schema, CancellationToken ct)
+    {
+        var alive = Sql.Table(schema, StagingLayout.Alive);
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT EXISTS (SELECT 1 FROM {alive});
+            INSERT INTO {alive} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM {alive});
+            """, conn);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The step's sorts, hashes and index builds get the configured memory, for this transaction only.</summary>
+    private async Task RaiseMemoryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT set_config('work_mem', @work, true), set_config('maintenance_work_mem', @maintenance, true)", conn, tx);
+        cmd.Parameters.AddWithValue("work", options.Value.WorkMemory);
+        cmd.Parameters.AddWithValue("maintenance", options.Value.MaintenanceMemory);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<(string Name, ConnectionSecret Secret)> SourceAsync(Guid id, CancellationToken ct)

@@ -14,6 +14,15 @@ public sealed class PipelineOptions
     /// <summary>The largest HTTP response read when records sit inside a document (a top-level array streams without limit).</summary>
     public long MaxDocumentBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Memory PostgreSQL may use per sort or hash in a step (<c>work_mem</c>); the steps sort and group whole tables,
+    /// which spill to disk many times over at the server's default of 4 MB. A few such operations run at once per run.
+    /// </summary>
+    public string WorkMemory { get; set; } = "256MB";
+
+    /// <summary>Memory for building an outbox table's index (<c>maintenance_work_mem</c>).</summary>
+    public string MaintenanceMemory { get; set; } = "512MB";
+
     /// <summary>Records of the preview (dry run) taken from each source.</summary>
     public int PreviewSampleRows { get; set; } = 200;
 }

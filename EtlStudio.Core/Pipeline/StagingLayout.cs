@@ -10,6 +10,8 @@ namespace EtlStudio.Core.Pipeline;
 /// <item><see cref="Catalog"/> lists the outbox tables (the run's result) with their typed columns, once the
 /// outbox step has finished; anonymization may change a column's type (generalized numbers become text) or
 /// split a table in two (anatomization), so readers take types from here, never from the task.</item>
+/// <item>Working tables between steps are unlogged (no WAL); the outbox step makes the result logged.
+/// <see cref="Alive"/> tells a resumed run whether a server crash has emptied them since.</item>
 /// </list>
 /// </summary>
 public static class StagingLayout
@@ -19,6 +21,12 @@ public static class StagingLayout
     public const string Catalog = "_outbox";
     /// <summary>Keys the Regenerate merge strategy replaced (references to them cannot be remapped, so they are kept on record).</summary>
     public const string KeyChanges = "_key_changes";
+    /// <summary>
+    /// An unlogged table holding one row while the run's unlogged working tables are intact: crash recovery empties
+    /// every unlogged table of the server at once, this one included, so an empty <c>_alive</c> means earlier
+    /// steps' working tables are gone and the run starts again from extraction.
+    /// </summary>
+    public const string Alive = "_alive";
 
     public static string SchemaFor(Guid runId) => "run_" + runId.ToString("N");
 
@@ -39,6 +47,7 @@ public static class StagingLayout
             record      jsonb NOT NULL
         );
         CREATE INDEX IF NOT EXISTS _rejects_step_idx ON {{Sql.Table(schema, Rejects)}} (step, table_name);
+        CREATE UNLOGGED TABLE IF NOT EXISTS {{Sql.Table(schema, Alive)}} (since timestamptz NOT NULL);
         CREATE TABLE IF NOT EXISTS {{Sql.Table(schema, Catalog)}} (
             table_name   text PRIMARY KEY,
             ordinal      integer NOT NULL,

@@ -27,7 +27,7 @@ internal static class Anatomy
 
         // The value histogram, each value numbered (vid) so the big sort below is on numbers, not on values.
         var histogram = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
-        await TableRebuild.CreateAsync(conn, histogram, [sensitiveColumn with { Name = "v" }, new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct, unlogged: true);
+        await TableRebuild.CreateAsync(conn, histogram, [sensitiveColumn with { Name = "v" }, new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct);
         await new SqlParameters().ExecuteAsync(conn,
             $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT {s} AS v, count(*) AS f FROM {source} GROUP BY {s}) x; ANALYZE {histogram}", ct);
         var groups = await GroupCountAsync(conn, histogram, l, ct);
@@ -36,7 +36,7 @@ internal static class Anatomy
         // the capped counts of the values before it, and positions are dealt round-robin to the G groups.
         var work = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
         await TableRebuild.CreateAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer),
-            new("grp", FieldType.Integer)], ct, unlogged: true);
+            new("grp", FieldType.Integer)], ct);
         var p = new SqlParameters();
         var g = p.Add(groups, NpgsqlDbType.Bigint);
         var blocks = $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
@@ -76,8 +76,6 @@ internal static class Anatomy
             INSERT INTO {Sql.Table(r.Schema, qitName)} SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) WHERE w.grp IS NOT NULL;
             INSERT INTO {Sql.Table(r.Schema, stName)} SELECT row_number() OVER (ORDER BY grp, vid), grp, h.v, n
                 FROM (SELECT grp, vid, count(*) AS n FROM {work} WHERE grp IS NOT NULL GROUP BY grp, vid) x JOIN {histogram} h USING (vid);
-            ALTER TABLE {Sql.Table(r.Schema, qitName)} ADD PRIMARY KEY ({rowId});
-            ALTER TABLE {Sql.Table(r.Schema, stName)} ADD PRIMARY KEY ({rowId});
             DROP TABLE {work}, {histogram};
             DROP TABLE {source};
             """, ct);

@@ -1,3 +1,4 @@
+using EtlStudio.Core.Scripts;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,22 +11,46 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 internal static class KAnonymityFilter
 {
     /// <summary>Removes the records of small classes and returns how many there were.</summary>
-    public static async Task<long> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, IReadOnlyList<string> qi, int k, CancellationToken ct)
+    /// <param name="columns">The table's columns with their types after generalization.</param>
+    public static async Task<long> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, IReadOnlyList<string> qi, int k,
+        IReadOnlyList<OutboxColumn> columns, CancellationToken ct)
     {
         var table = Sql.Table(r.Schema, r.Table);
-        var rowId = Sql.Ident(StagingLayout.RowId);
+        var small = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
+        var q = string.Join(", ", qi.Select(Sql.Ident));
+        // The classes are counted by hashing (GROUP BY puts NULLs together), in one pass that writes only the few
+        // small ones; usually there are none and nothing else is read.
         var p = new SqlParameters();
         var kp = p.Add(k, NpgsqlDbType.Bigint);
-        // A window count groups NULLs together, which a join on the classes would not; it sorts only the key and the
-        // quasi-identifiers, and the whole record is fetched just for the few that go.
-        var moved = await p.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, p)
-            + $"{p.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || c.n || ' < k=' || {kp}, t.{rowId}, to_jsonb(t) "
-            + $"FROM (SELECT {rowId}, count(*) OVER (PARTITION BY {string.Join(", ", qi.Select(Sql.Ident))}) AS n FROM {table}) c "
-            + $"JOIN {table} t USING ({rowId}) WHERE c.n < {kp}", ct);
-        if (moved == 0) return 0;
+        await p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {small} AS SELECT {q}, count(*) AS _n FROM {table} GROUP BY {q} HAVING count(*) < {kp}; ANALYZE {small}", ct);
+        if (!await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {small})", ct))
+        {
+            await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {small}", ct);
+            return 0;
+        }
+        // NULL-safe equality that a hash join can use: equal nullness, and equal values with NULL read as any fixed value.
+        var types = columns.ToDictionary(c => c.Name, c => c.Type);
+        var match = string.Join(" AND ", qi.Select(name =>
+        {
+            var col = Sql.Ident(name);
+            var zero = $"CAST({Zero(types[name])} AS {Sql.TypeOf(types[name])})";
+            return $"(t.{col} IS NULL) = (c.{col} IS NULL) AND coalesce(t.{col}, {zero}) = coalesce(c.{col}, {zero})";
+        }));
         var d = new SqlParameters();
-        await d.ExecuteAsync(conn, $"DELETE FROM {table} WHERE {rowId} IN (SELECT row_id FROM {Sql.Table(r.Schema, StagingLayout.Rejects)} "
-            + $"WHERE step = {d.Add(AnonymizationRejects.Step, NpgsqlDbType.Text)} AND table_name = {d.Add(r.Table, NpgsqlDbType.Text)} AND rule = {d.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)})", ct);
+        var dk = d.Add(k, NpgsqlDbType.Bigint);
+        var moved = await d.ExecuteAsync(conn,
+            $"WITH gone AS (DELETE FROM {table} t USING {small} c WHERE {match} RETURNING t AS _record, t.{Sql.Ident(StagingLayout.RowId)} AS _id, c._n) "
+            + AnonymizationRejects.InsertInto(r, d)
+            + $"{d.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || _n || ' < k=' || {dk}, _id, to_jsonb(_record) FROM gone", ct);
+        await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {small}", ct);
         return moved;
     }
+
+    private static string Zero(FieldType type) => type switch
+    {
+        FieldType.String => "''",
+        FieldType.Boolean => "false",
+        FieldType.Date or FieldType.DateTime => "'2000-01-01'",
+        _ => "0",
+    };
 }

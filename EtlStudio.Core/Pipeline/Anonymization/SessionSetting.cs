@@ -12,14 +12,23 @@ internal sealed class SessionSetting : IAsyncDisposable
 {
     private readonly NpgsqlConnection _conn;
     private readonly string _name;
-    private readonly string _previous;
+    private readonly string? _previous;
 
-    private SessionSetting(NpgsqlConnection conn, string name, string previous) => (_conn, _name, _previous) = (conn, name, previous);
+    private SessionSetting(NpgsqlConnection conn, string name, string? previous) => (_conn, _name, _previous) = (conn, name, previous);
 
+    /// <summary>Raises a memory setting to <paramref name="value"/> unless it is already at least that (say, raised by the engine for its step).</summary>
     public static async Task<SessionSetting> RaiseAsync(NpgsqlConnection conn, string name, string value, CancellationToken ct)
     {
         var p = new SqlParameters();
-        var previous = await p.ScalarAsync<string>(conn, $"SELECT current_setting({p.Add(name, NpgsqlDbType.Text)})", ct) ?? "";
+        var n = p.Add(name, NpgsqlDbType.Text);
+        await using var cmd = p.Command(conn, $"SELECT current_setting({n}), pg_size_bytes(current_setting({n})) >= pg_size_bytes({p.Add(value, NpgsqlDbType.Text)})");
+        string previous;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            if (reader.GetBoolean(1)) return new(conn, name, null);
+            previous = reader.GetString(0);
+        }
         var set = new SqlParameters();
         await set.ExecuteAsync(conn, $"SELECT set_config({set.Add(name, NpgsqlDbType.Text)}, {set.Add(value, NpgsqlDbType.Text)}, false)", ct);
         return new(conn, name, previous);
@@ -27,6 +36,7 @@ internal sealed class SessionSetting : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_previous is null) return;
         try
         {
             var p = new SqlParameters();

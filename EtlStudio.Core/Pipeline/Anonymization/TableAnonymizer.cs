@@ -24,7 +24,7 @@ public sealed class TableAnonymizer
         if (plan.RowLocal.Count > 0) await RowLocalPhase.ApplyAsync(conn, request, plan, columns, ct);
         long suppressed = 0;
         if (plan.K is { } k && plan.QuasiIdentifiers.Count > 0)
-            suppressed = await KAnonymityFilter.ApplyAsync(conn, request, plan.QuasiIdentifiers, k, ct);
+            suppressed = await KAnonymityFilter.ApplyAsync(conn, request, plan.QuasiIdentifiers, k, columns, ct);
         if (plan.Permuted.Count > 0) await ColumnPermutation.ApplyAsync(conn, request, plan, columns, ct);
 
         if (plan.Anatomized is { } sensitive)

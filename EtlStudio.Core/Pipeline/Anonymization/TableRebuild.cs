@@ -4,9 +4,10 @@ using Npgsql;
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
-/// Replaces a staged table by the result of a SELECT in one pass: a new table is filled (key added afterwards, which
-/// is faster than maintaining it row by row), the old one dropped and the new one renamed. Writing a new table is
-/// cheaper than updating every row in place and lets a column change type (generalized numbers become text).
+/// Replaces a staged table by the result of a SELECT in one pass: a new table is filled, the old one dropped and the
+/// new one renamed. Writing a new table is cheaper than updating every row in place and lets a column change type
+/// (generalized numbers become text). Like every working table it is unlogged and has no index; the outbox step makes
+/// the final tables logged and gives them their key.
 /// </summary>
 internal static class TableRebuild
 {
@@ -22,15 +23,14 @@ internal static class TableRebuild
         await new SqlParameters().ExecuteAsync(conn, $"""
             DROP TABLE {Sql.Table(schema, table)};
             ALTER TABLE {Sql.Table(schema, scratch)} RENAME TO {Sql.Ident(table)};
-            ALTER TABLE {Sql.Table(schema, table)} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)});
             """, ct);
     }
 
     /// <summary>
-    /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns, no key: callers
-    /// add it after filling. Scratch tables are unlogged: they never outlive the step, so their writes need no WAL.
+    /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns, unlogged and
+    /// without a key.
     /// </summary>
-    public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct, bool unlogged = false) =>
+    public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct) =>
         new SqlParameters().ExecuteAsync(conn,
-            $"CREATE {(unlogged ? "UNLOGGED " : "")}TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
+            $"CREATE UNLOGGED TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
 }

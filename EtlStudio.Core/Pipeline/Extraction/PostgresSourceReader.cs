@@ -26,7 +26,7 @@ internal static class PostgresSourceReader
         if (source.Limit is { } limit) sql = $"SELECT * FROM ({sql}) AS _sample LIMIT {limit}";
         await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
         NpgsqlDataReader reader;
-        try { reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct); }
+        try { reader = await cmd.ExecuteReaderAsync(ct); }
         catch (PostgresException pg) { throw Failed(source, pg); }
         await using (reader)
         {
@@ -38,9 +38,10 @@ internal static class PostgresSourceReader
                 try { more = await reader.ReadAsync(ct); }
                 catch (PostgresException pg) { throw Failed(source, pg); }
                 if (!more) break;
+                // Not sequential access: ReadAsync buffers the whole row, so reading its values does no I/O.
                 var row = new object?[source.Columns.Count];
                 for (var i = 0; i < map.Length; i++)
-                    if (map[i] >= 0) row[map[i]] = await reader.IsDBNullAsync(i, ct) ? null : reader.GetValue(i);
+                    if (map[i] >= 0) row[map[i]] = reader.IsDBNull(i) ? null : reader.GetValue(i);
                 yield return row;
             }
         }

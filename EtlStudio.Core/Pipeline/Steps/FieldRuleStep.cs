@@ -45,14 +45,19 @@ internal static class FieldRuleStep
                 {
                     var min = Bound(c.Type, range.MinValue) is { } lo ? $"{P(lo)}::{Sql.TypeOf(c.Type)}" : null;
                     var max = Bound(c.Type, range.MaxValue) is { } hi ? $"{P(hi)}::{Sql.TypeOf(c.Type)}" : null;
-                    var outside = string.Join(" OR ", new[] { min is null ? null : $"{value} < {min}", max is null ? null : $"{value} > {max}" }.Where(x => x is not null));
-                    var interval = $"'[' || coalesce({min}::text, '') || ', ' || coalesce({max}::text, '') || ']'";
-                    if (range.Type == FieldRuleType.RemoveOutOfRange)
-                        checks.Add(($"({outside})", "RemoveOutOfRange", c.Name, $"{P(c.Name + " ")} || ({value})::text || ' is outside ' || {interval}"));
-                    else if (range.Type == FieldRuleType.FillOutOfRange)
+                    if (min is not null || max is not null)
                     {
-                        if (min is not null) value = $"GREATEST({value}, {min})";
-                        if (max is not null) value = $"LEAST({value}, {max})";
+                        // An empty value is no range's business (the empty rules see to it): false, not NULL, so that the
+                        // record is neither rejected nor lost between "rejected" and "NOT rejected".
+                        var outside = "coalesce(" + string.Join(" OR ", new[] { min is null ? null : $"{value} < {min}", max is null ? null : $"{value} > {max}" }.Where(x => x is not null)) + ", false)";
+                        var interval = $"'[' || {(min is null ? "''" : min + "::text")} || ', ' || {(max is null ? "''" : max + "::text")} || ']'";
+                        if (range.Type == FieldRuleType.RemoveOutOfRange)
+                            checks.Add(($"({outside})", "RemoveOutOfRange", c.Name, $"{P(c.Name + " ")} || ({value})::text || ' is outside ' || {interval}"));
+                        else if (range.Type == FieldRuleType.FillOutOfRange)
+                        {
+                            if (min is not null) value = $"GREATEST({value}, {min})";
+                            if (max is not null) value = $"LEAST({value}, {max})";
+                        }
                     }
                 }
                 outputs.Add($"{value} AS {col}");
@@ -70,13 +75,14 @@ internal static class FieldRuleStep
                 INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
                 SELECT 'FieldRules', @table, {rule}, {column}, {reason}, _row, {record} FROM {source} AS s WHERE {rejectedWhen}
                 """, ct, parameters.ToArray());
-            await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}; CREATE TABLE {target} (_row bigint NOT NULL, _src integer NOT NULL, {dataColumns})", ct);
+            await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}; CREATE UNLOGGED TABLE {target} (_row bigint NOT NULL, _src integer NOT NULL, {dataColumns})", ct);
             rowsOut += await ctx.ExecAsync($"""
                 INSERT INTO {target} SELECT _row, _src, {string.Join(", ", outputs)} FROM {source} WHERE NOT ({rejectedWhen})
                 """, ct, parameters.ToArray());
-            rowsIn += await ctx.CountAsync(StepContext.Work("x", i), ct);
             await ctx.ExecAsync($"DROP TABLE {source}", ct);
         }
+        // Every record is either rejected or kept (the conditions are never NULL).
+        rowsIn = rowsOut + rejected;
         return new StepResult(PipelineStep.FieldRules, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
     }
 

@@ -26,76 +26,67 @@ internal static class MergeStep
             var table = ctx.Task.Tables[i];
             var sourceName = StepContext.Work("c", i);
             var source = ctx.T(sourceName);
-            var target = ctx.T(StepContext.Work("m", i));
-            rowsIn += await ctx.CountAsync(sourceName, ct);
+            var targetName = StepContext.Work("m", i);
+            var target = ctx.T(targetName);
+            var tableIn = await ctx.CountAsync(sourceName, ct);
+            rowsIn += tableIn;
             await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}", ct);
             if (table.PrimaryKey is not { } key)
             {
-                await ctx.ExecAsync($"ALTER TABLE {source} RENAME TO {Sql.Ident(StepContext.Work("m", i))}", ct);
-                rowsOut += await ctx.CountAsync(StepContext.Work("m", i), ct);
+                await ctx.ExecAsync($"ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
+                rowsOut += tableIn;
                 continue;
             }
             var pk = Sql.Ident(key);
             var keyType = table.Columns.First(c => c.Name == key).Type;
-            var empty = keyType == FieldType.String ? $"({pk} IS NULL OR {pk} = '')" : $"{pk} IS NULL";
-            var ranked = $"""
-                SELECT s.*, row_number() OVER w AS _rn, count(*) OVER (PARTITION BY {pk}) AS _n, first_value(_row) OVER w AS _first
-                FROM {source} s WHERE NOT {empty} WINDOW w AS (PARTITION BY {pk} ORDER BY _row)
-                """;
+            var empty = keyType == FieldType.String ? $"(s.{pk} IS NULL OR s.{pk} = '')" : $"s.{pk} IS NULL";
             var p = ("table", (object?)table.Name);
-            rejected += await ctx.ExecAsync($"""
-                INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                SELECT 'Merge', @table, 'PrimaryKey', @key, @key || ' is empty', _row, {FieldRuleStep.RecordJson("s")} FROM {source} s WHERE {empty}
-                """, ct, p, ("key", key));
-            var columns = string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)));
-            // Keys that occur more than once, found by hashing rather than sorting the table: usually few.
-            var dups = ctx.T(StepContext.Work("d", i));
-            if (table.MergeStrategy != MergeStrategy.Regenerate)
-                await ctx.ExecAsync($"""
-                    DROP TABLE IF EXISTS {dups};
-                    CREATE UNLOGGED TABLE {dups} AS SELECT {pk} AS _key, min(_row) AS _first, count(*) AS _n FROM {source}
-                    WHERE NOT {empty} GROUP BY {pk} HAVING count(*) > 1;
-                    ANALYZE {dups};
-                    """, ct);
-            switch (table.MergeStrategy)
+            var k = ("key", (object?)key);
+            if (table.MergeStrategy == MergeStrategy.Regenerate)
             {
-                case MergeStrategy.SourcePriority:
-                    rejected += await ctx.ExecAsync($"""
-                        INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                        SELECT 'Merge', @table, 'SourcePriority', @key,
-                               @key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)', s._row, {FieldRuleStep.RecordJson("s")}
-                        FROM {source} s JOIN {dups} d ON d._key = s.{pk} WHERE s._row <> d._first
-                        """, ct, p, ("key", key));
-                    await ctx.ExecAsync($"""
-                        CREATE TABLE {target} AS SELECT _row, _src, {columns} FROM {source} s
-                        WHERE NOT {empty} AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d._key = s.{pk} AND s._row <> d._first)
-                        """, ct);
-                    break;
-                case MergeStrategy.RemoveConflicting:
-                    rejected += await ctx.ExecAsync($"""
-                        INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                        SELECT 'Merge', @table, 'RemoveConflicting', @key, @key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times', s._row, {FieldRuleStep.RecordJson("s")}
-                        FROM {source} s JOIN {dups} d ON d._key = s.{pk}
-                        """, ct, p, ("key", key));
-                    await ctx.ExecAsync($"""
-                        CREATE TABLE {target} AS SELECT _row, _src, {columns} FROM {source} s
-                        WHERE NOT {empty} AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d._key = s.{pk})
-                        """, ct);
-                    break;
-                case MergeStrategy.Regenerate:
-                    await RegenerateAsync(ctx, table, key, keyType, ranked, source, target, ct);
-                    break;
+                var tableRejected = await RejectAsync(ctx, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
+                await RegenerateAsync(ctx, table, key, keyType, source, target, ct);
+                await ctx.ExecAsync($"DROP TABLE {source}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
+                (rejected, rowsOut) = (rejected + tableRejected, rowsOut + tableIn - tableRejected);
+                continue;
             }
-            await ctx.ExecAsync($"DROP TABLE IF EXISTS {source}; DROP TABLE IF EXISTS {dups}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
-            rowsOut += await ctx.CountAsync(StepContext.Work("m", i), ct);
+
+            // The records that go are deleted from the cleaned table, which then becomes the merged one: usually few
+            // go, and deleting them costs far less than writing every record that stays into a new table. Keys that
+            // occur more than once are found by hashing rather than sorting the table.
+            var emptyKeys = await RejectAsync(ctx, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
+            var dups = ctx.T(StepContext.Work("d", i));
+            await ctx.ExecAsync($"""
+                DROP TABLE IF EXISTS {dups};
+                CREATE UNLOGGED TABLE {dups} AS SELECT s.{pk} AS _key, min(_row) AS _first, count(*) AS _n FROM {source} s
+                GROUP BY s.{pk} HAVING count(*) > 1;
+                ANALYZE {dups};
+                """, ct);
+            var merged = table.MergeStrategy == MergeStrategy.SourcePriority
+                ? await RejectAsync(ctx, source, $"USING {dups} d WHERE d._key = s.{pk} AND s._row <> d._first", "'SourcePriority'",
+                    $"@key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)'", ct, p, k)
+                : await RejectAsync(ctx, source, $"USING {dups} d WHERE d._key = s.{pk}", "'RemoveConflicting'",
+                    $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, p, k);
+            await ctx.ExecAsync($"DROP TABLE {dups}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
+            (rejected, rowsOut) = (rejected + merged + emptyKeys, rowsOut + tableIn - merged - emptyKeys);
         }
         return new StepResult(PipelineStep.Merge, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
     }
 
-    private static async Task RegenerateAsync(StepContext ctx, ResolvedTable table, string key, FieldType keyType, string ranked,
+    /// <summary>Deletes the records <paramref name="where"/> picks (alias <c>s</c>) and files each in the rejects table with its rule and reason.</summary>
+    private static Task<long> RejectAsync(StepContext ctx, string source, string where, string rule, string reason, CancellationToken ct,
+        params (string, object?)[] parameters) =>
+        ctx.ExecAsync($"""
+            WITH gone AS (DELETE FROM {source} s {where} RETURNING s._row, {rule} AS _rule, {reason} AS _reason, {FieldRuleStep.RecordJson("s")} AS _record)
+            INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
+            SELECT 'Merge', @table, _rule, @key, _reason, _row, _record FROM gone
+            """, ct, parameters);
+
+    private static async Task RegenerateAsync(StepContext ctx, ResolvedTable table, string key, FieldType keyType,
         string source, string target, CancellationToken ct)
     {
         var pk = Sql.Ident(key);
+        var ranked = $"SELECT s.*, row_number() OVER (PARTITION BY {pk} ORDER BY _row) AS _rn FROM {source} s";
         // Integers continue after the table's largest key; strings get the record's number as a suffix (a clash fails the primary key).
         var newKey = keyType switch
         {
@@ -104,7 +95,7 @@ internal static class MergeStep
             _ => throw new PipelineFailure(PipelineStep.Merge, $"Regenerate needs an Integer or String key; '{table.Name}.{key}' is {keyType}."),
         };
         await ctx.ExecAsync($"""
-            CREATE TABLE {target} AS
+            CREATE UNLOGGED TABLE {target} AS
             WITH r AS ({ranked}),
                  renamed AS (SELECT _row, {newKey} AS _new FROM r WHERE _rn > 1)
             SELECT r._row, r._src, {string.Join(", ", table.Columns.Select(c => c.Name == key ? $"coalesce(renamed._new, r.{pk}) AS {pk}" : "r." + Sql.Ident(c.Name)))},

@@ -5,8 +5,9 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// Step 7: the result becomes the outbox. Tables the transformations made are typed (types outside ours become text)
-/// and numbered (<c>_row</c>) and join the catalog; leftovers of earlier steps go; statistics are refreshed so the
-/// outbox grid pages quickly.
+/// and numbered (<c>_row</c>) and join the catalog; every outbox table becomes logged (it must outlive a server
+/// crash, unlike the working tables) and gets its <c>_row</c> key; leftovers of earlier steps go; statistics are
+/// refreshed so the outbox grid pages quickly.
 /// </summary>
 internal static class OutboxStep
 {
@@ -37,6 +38,9 @@ internal static class OutboxStep
         foreach (var t in await Outbox.OutboxCatalog.ReadAsync(ctx.Connection, ctx.Transaction, ctx.Schema, ct))
         {
             rows += await ctx.CountAsync(t.Name, ct);
+            // Logged first: SET LOGGED rewrites the table, and would rebuild an index made before it.
+            await ctx.ExecAsync($"ALTER TABLE {ctx.T(t.Name)} SET LOGGED", ct);
+            if (!await HasPrimaryKeyAsync(ctx, t.Name, ct)) await ctx.ExecAsync($"ALTER TABLE {ctx.T(t.Name)} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", ct);
             await ctx.ExecAsync($"ANALYZE {ctx.T(t.Name)}", ct);
         }
         await using (var cmd = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = @s AND tablename LIKE '\\_\\_%'", ctx.Connection, ctx.Transaction))
@@ -47,6 +51,13 @@ internal static class OutboxStep
             foreach (var l in leftovers) await ctx.ExecAsync($"DROP TABLE {ctx.T(l)}", ct);
         }
         return new StepResult(PipelineStep.Outbox, rows, rows, 0, DateTimeOffset.UtcNow - started);
+    }
+
+    private static async Task<bool> HasPrimaryKeyAsync(StepContext ctx, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass(@t) AND indisprimary)", ctx.Connection, ctx.Transaction);
+        cmd.Parameters.AddWithValue("t", ctx.T(table));
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private static async Task<List<(string Name, string Type)>> ColumnsAsync(StepContext ctx, string table, CancellationToken ct)

@@ -4,14 +4,14 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// The per-run role transformation scripts log in as. It has no membership in any role, only USAGE and CREATE on the
-/// run's schema and DML on the task's tables there; the application role is made a member of it so it can take
+/// run's schema and SELECT (DML too when Update scripts run) on the task's tables there; the application role is made a member of it so it can take
 /// over what the scripts created. A login of its own (not SET ROLE) means a script cannot RESET ROLE its way out.
 /// </summary>
 internal static class Sandbox
 {
     public static string RoleFor(Guid runId) => "etl_sbx_" + runId.ToString("N");
 
-    public static async Task CreateAsync(StepContext ctx, string role, string password, IEnumerable<string> tables, CancellationToken ct)
+    public static async Task CreateAsync(StepContext ctx, string role, string password, IEnumerable<string> tables, bool readOnly, CancellationToken ct)
     {
         var r = Sql.Ident(role);
         // The role may survive a crashed attempt; a new password makes the old one useless.
@@ -25,7 +25,7 @@ internal static class Sandbox
             GRANT {r} TO CURRENT_USER;
             GRANT USAGE, CREATE ON SCHEMA {Sql.Ident(ctx.Schema)} TO {r};
             """, ct);
-        foreach (var t in tables) await ctx.ExecAsync($"GRANT SELECT, INSERT, UPDATE, DELETE ON {ctx.T(t)} TO {r}", ct);
+        foreach (var t in tables) await ctx.ExecAsync($"GRANT {(readOnly ? "SELECT" : "SELECT, INSERT, UPDATE, DELETE")} ON {ctx.T(t)} TO {r}", ct);
     }
 
     /// <summary>The scripts' tables become the application's, and the role goes.</summary>
@@ -33,7 +33,7 @@ internal static class Sandbox
     {
         foreach (var t in targets)
         {
-            if (await ExistsAsync(ctx, t, ct)) await ctx.ExecAsync($"ALTER TABLE {ctx.T(t)} OWNER TO CURRENT_USER", ct);
+            if (await ctx.ExistsAsync(t, ct)) await ctx.ExecAsync($"ALTER TABLE {ctx.T(t)} OWNER TO CURRENT_USER", ct);
             else throw new PipelineFailure(PipelineStep.Transform, $"The Merge transformation into '{t}' did not create it.");
         }
         await ctx.ExecAsync($"DROP OWNED BY {Sql.Ident(role)}; DROP ROLE {Sql.Ident(role)}", ct);
@@ -53,10 +53,4 @@ internal static class Sandbox
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<bool> ExistsAsync(StepContext ctx, string table, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", ctx.Connection, ctx.Transaction);
-        cmd.Parameters.AddWithValue("t", ctx.T(table));
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
-    }
 }

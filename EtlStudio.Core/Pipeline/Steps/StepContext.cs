@@ -30,6 +30,13 @@ internal sealed class StepContext(NpgsqlConnection conn, NpgsqlTransaction tx, s
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    public async Task<bool> ExistsAsync(string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", Connection, Transaction);
+        cmd.Parameters.AddWithValue("t", T(table));
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>Working-table names between steps: <c>__x1</c> extracted, <c>__c1</c> cleaned, <c>__m1</c> merged, <c>__f1</c> checked keys.</summary>
     public static string Work(string stage, int table) => $"__{stage}{table}";
 }

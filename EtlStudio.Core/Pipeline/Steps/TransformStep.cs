@@ -16,23 +16,36 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
     {
         var started = DateTimeOffset.UtcNow;
         var task = final.Task;
-        long rowsIn = 0;
-        for (var i = 0; i < task.Tables.Count; i++) rowsIn += await final.CountAsync(StepContext.Work("f", i), ct);
         if (task.Transformations.Count == 0)
         {
+            long rows = 0;
             for (var i = 0; i < task.Tables.Count; i++)
+            {
                 await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(task.Tables[i].Name)}; ALTER TABLE {final.T(StepContext.Work("f", i))} RENAME TO {Sql.Ident(task.Tables[i].Name)}", ct);
-            return new StepResult(PipelineStep.Transform, rowsIn, rowsIn, 0, DateTimeOffset.UtcNow - started);
+                rows += await final.CountAsync(task.Tables[i].Name, ct);
+            }
+            return new StepResult(PipelineStep.Transform, rows, rows, 0, DateTimeOffset.UtcNow - started);
         }
 
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var targets = task.Transformations.Where(t => t.Type == TransformationType.Merge && t.TargetTable is not null).Select(t => t.TargetTable!).Distinct().ToList();
+        // Scripts that only read the task's tables (Merge) get them as they are, read-only: a failed attempt leaves them
+        // untouched. Update scripts change them, so they get copies and a retry starts again from the originals.
+        var readOnly = task.Transformations.All(t => t.Type == TransformationType.Merge);
+        long rowsIn = 0;
         await inTransaction(async ctx =>
         {
             foreach (var target in targets) await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(target)}", ct);
             for (var i = 0; i < task.Tables.Count; i++)
-                await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(task.Tables[i].Name)}; CREATE TABLE {ctx.T(task.Tables[i].Name)} AS TABLE {ctx.T(StepContext.Work("f", i))}; ALTER TABLE {ctx.T(task.Tables[i].Name)} ADD PRIMARY KEY (_row)", ct);
-            await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), ct);
+            {
+                var (working, name) = (ctx.T(StepContext.Work("f", i)), ctx.T(task.Tables[i].Name));
+                if (!readOnly)
+                    await ctx.ExecAsync($"DROP TABLE IF EXISTS {name}; CREATE UNLOGGED TABLE {name} AS TABLE {working}", ct);
+                else if (await ctx.ExistsAsync(StepContext.Work("f", i), ct))
+                    await ctx.ExecAsync($"DROP TABLE IF EXISTS {name}; ALTER TABLE {working} RENAME TO {Sql.Ident(task.Tables[i].Name)}", ct);
+                rowsIn += await ctx.CountAsync(task.Tables[i].Name, ct);
+            }
+            await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, ct);
         });
         try
         {
@@ -46,7 +59,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         await Sandbox.HandOverAsync(final, role, targets, ct);
         long rowsOut = 0;
         foreach (var name in task.Tables.Select(t => t.Name).Concat(targets)) rowsOut += await final.CountAsync(name, ct);
-        for (var i = 0; i < task.Tables.Count; i++) await final.ExecAsync($"DROP TABLE {final.T(StepContext.Work("f", i))}", ct);
+        for (var i = 0; i < task.Tables.Count; i++) await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(StepContext.Work("f", i))}", ct);
         return new StepResult(PipelineStep.Transform, rowsIn, rowsOut, 0, DateTimeOffset.UtcNow - started);
     }
 
@@ -64,7 +77,8 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         foreach (var script in scripts.OrderBy(s => s.Order))
         {
             var body = script.Sql.Trim().TrimEnd(';');
-            var sql = script.Type == TransformationType.Merge ? $"CREATE TABLE {Sql.Ident(script.TargetTable!)} AS {body}" : body;
+            // Unlogged like every working table; the outbox step makes it logged.
+            var sql = script.Type == TransformationType.Merge ? $"CREATE UNLOGGED TABLE {Sql.Ident(script.TargetTable!)} AS {body}" : body;
             await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
             try { await cmd.ExecuteNonQueryAsync(ct); }
             catch (PostgresException pg)
