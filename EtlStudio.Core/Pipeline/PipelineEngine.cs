@@ -49,7 +49,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
             switch (step)
             {
                 case PipelineStep.Extract:
-                    result = await new ExtractStep(SourceAsync, httpClients.CreateClient("connections"), options.Value).RunAsync(ctx, ct);
+                    result = await new ExtractStep(SourceAsync, httpClients.CreateClient("connections"), dataSource, options.Value).RunAsync(ctx, ct);
                     break;
                 case PipelineStep.FieldRules:
                     result = await FieldRuleStep.RunAsync(ctx, ct);

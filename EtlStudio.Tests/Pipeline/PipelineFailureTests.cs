@@ -100,6 +100,27 @@ public sealed class PipelineFailureTests(PipelineWorld world) : IClassFixture<Pi
         Assert.Equal("The extraction script for table 'people' failed on source 'CRM': relation \"nowhere\" does not exist", run.Error);
     }
 
+    [Fact]
+    public async Task A_query_failing_midway_through_a_straight_copy_fails_the_run_and_keeps_nothing_of_it()
+    {
+        // The types match the table's, so the rows are copied straight through; the error comes after 89,999 of them.
+        var run = await world.RunAsync(await world.TaskAsync([People(await world.ExtractorAsync(
+            "SELECT g AS id, 'n' || g AS name, (100 / (g - 90000))::bigint AS age FROM generate_series(1, 100000) g"), world.Billing)]));
+        Assert.Equal(RunState.Failed, run.State);
+        Assert.Equal("The extraction script for table 'people' failed on source 'Billing': division by zero", run.Error);
+        Assert.Equal(DBNull.Value, await world.ScalarAsync($"SELECT to_regclass('run_{run.Id:N}.__x0')::text"));
+    }
+
+    [Fact]
+    public async Task A_straight_copy_matches_columns_by_name_ignoring_case_and_extra_columns_and_leaves_missing_ones_empty()
+    {
+        var run = await world.RunAsync(await world.TaskAsync([People(await world.ExtractorAsync("SELECT city AS extra, name AS \"NAME\", id FROM customers"), world.Billing)]));
+        Assert.Equal(RunState.Prepared, run.State);
+        var people = await world.RowsAsync(run.Id, "people");
+        Assert.Equal([(2L, "Robert"), (5L, "Eve")], people.Select(p => (p["id"].GetInt64(), p["name"].GetString())).Order());
+        Assert.All(people, p => Assert.Equal(System.Text.Json.JsonValueKind.Null, p["age"].ValueKind));
+    }
+
     public static TheoryData<string, string> HostileTransformations() => new()
     {
         { "SELECT count(*) AS n FROM app.users", "permission denied for schema app" },

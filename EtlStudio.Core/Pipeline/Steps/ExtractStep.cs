@@ -3,21 +3,25 @@ using EtlStudio.Core.Domain;
 using EtlStudio.Core.Pipeline.Extraction;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// Step 1: every source of every table streamed into <c>__x{i}</c> by binary COPY, typed on the way. Sources are read
-/// highest priority first and rows numbered in that order (<c>_row</c>), so "the first record of a key" is the one from
-/// the highest-priority source, first extracted. A value that does not convert is noted in <c>_bad_*</c> for step 2.
+/// highest priority first and rows numbered in that order (<c>_row</c>, an identity), so "the first record of a key"
+/// is the one from the highest-priority source, first extracted. A value that does not convert is noted in
+/// <c>_bad_*</c> for step 2. A PostgreSQL source whose columns already have the table's types (or convert without
+/// fail) is copied as it comes, binary COPY to binary COPY, without decoding a value here.
 /// Working tables are unlogged: they are rebuilt from the sources if a server crash empties them (see
 /// <see cref="StagingLayout.Alive"/>), so their writes need no WAL.
 /// </summary>
 internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Name, ConnectionSecret Secret)>> sources,
-    HttpClient http, PipelineOptions options)
+    HttpClient http, NpgsqlDataSource dataSource, PipelineOptions options)
 {
     private const int ProgressEvery = 50_000;
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
 
     public async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
     {
@@ -26,48 +30,95 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
         for (var i = 0; i < ctx.Task.Tables.Count; i++)
         {
             var table = ctx.Task.Tables[i];
-            var work = StepContext.Work("x", i);
+            var work = ctx.T(StepContext.Work("x", i));
             var columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
-            await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(work)}; CREATE UNLOGGED TABLE {ctx.T(work)} (_row bigint NOT NULL, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text)", ct);
-            var copy = $"COPY {ctx.T(work)} (_row, _src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
-            await using var importer = await ctx.Connection.BeginBinaryImportAsync(copy, ct);
-            var types = table.Columns.Select(c => Sql.DbTypeOf(c.Type)).ToArray();
-            var values = new object?[table.Columns.Count];
+            await ctx.ExecAsync($"""
+                DROP TABLE IF EXISTS {work};
+                CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text)
+                """, ct);
+            var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
             for (var s = 0; s < table.Extractions.Count; s++)
             {
                 var extraction = table.Extractions[s];
                 var (name, secret) = await sources(extraction.ConnectionId, ct);
                 var request = new SourceRequest(table.Name, name, secret, extraction, table.Columns, ctx.SampleRows, options.SourceTimeout);
+                if (extraction.ConnectionKind == ConnectionKind.PostgreSql)
+                {
+                    var before = rows;
+                    using var progress = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    var reporting = ReportCopyProgressAsync(ctx, ctx.Connection.ProcessID, before, progress.Token);
+                    bool copied;
+                    try { copied = await PostgresSourceReader.TryCopyAsync(request, s, ctx.Connection, copy, ct); }
+                    finally
+                    {
+                        await progress.CancelAsync();
+                        await reporting;
+                    }
+                    if (copied)
+                    {
+                        rows = await ctx.CountAsync(StepContext.Work("x", i), ct);
+                        await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, rows, ct);
+                        continue;
+                    }
+                }
                 var records = extraction.ConnectionKind == ConnectionKind.HttpJson
                     ? HttpJsonSourceReader.ReadAsync(request, http, options.MaxDocumentBytes, ct)
                     : PostgresSourceReader.ReadAsync(request, ct);
-                await foreach (var record in records.WithCancellation(ct))
-                {
-                    string? badColumn = null, badReason = null;
-                    for (var c = 0; c < values.Length; c++)
-                    {
-                        if (ValueConverter.TryConvert(record[c], table.Columns[c].Type, out values[c], out var error)) continue;
-                        values[c] = null;
-                        if (badColumn is null) (badColumn, badReason) = (table.Columns[c].Name, error);
-                    }
-                    rows++;
-                    // Synchronous writes: they only fill the COPY buffer (a full buffer is flushed, blocking briefly),
-                    // which costs far less than an awaited call per value.
-                    importer.StartRow();
-                    importer.Write(rows, NpgsqlDbType.Bigint);
-                    importer.Write(s, NpgsqlDbType.Integer);
-                    for (var c = 0; c < values.Length; c++)
-                    {
-                        if (values[c] is null) importer.WriteNull();
-                        else importer.Write(values[c], types[c]);
-                    }
-                    if (badColumn is null) { importer.WriteNull(); importer.WriteNull(); }
-                    else { importer.Write(badColumn, NpgsqlDbType.Text); importer.Write(badReason, NpgsqlDbType.Text); }
-                    if (rows % ProgressEvery == 0) await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, rows, ct);
-                }
+                rows = await ImportAsync(ctx, copy, table, s, records, rows, ct);
             }
-            await importer.CompleteAsync(ct);
         }
         return new StepResult(PipelineStep.Extract, rows, rows, 0, DateTimeOffset.UtcNow - started);
+    }
+
+    /// <summary>Records converted one by one to the table's types; returns the rows extracted so far.</summary>
+    private static async Task<long> ImportAsync(StepContext ctx, string copy, ResolvedTable table, int source, IAsyncEnumerable<object?[]> records,
+        long rows, CancellationToken ct)
+    {
+        await using var importer = await ctx.Connection.BeginBinaryImportAsync(copy, ct);
+        var types = table.Columns.Select(c => Sql.DbTypeOf(c.Type)).ToArray();
+        var values = new object?[table.Columns.Count];
+        await foreach (var record in records.WithCancellation(ct))
+        {
+            string? badColumn = null, badReason = null;
+            for (var c = 0; c < values.Length; c++)
+            {
+                if (ValueConverter.TryConvert(record[c], table.Columns[c].Type, out values[c], out var error)) continue;
+                values[c] = null;
+                if (badColumn is null) (badColumn, badReason) = (table.Columns[c].Name, error);
+            }
+            rows++;
+            // Synchronous writes: they only fill the COPY buffer (a full buffer is flushed, blocking briefly),
+            // which costs far less than an awaited call per value.
+            importer.StartRow();
+            importer.Write(source, NpgsqlDbType.Integer);
+            for (var c = 0; c < values.Length; c++)
+            {
+                if (values[c] is null) importer.WriteNull();
+                else importer.Write(values[c], types[c]);
+            }
+            if (badColumn is null) { importer.WriteNull(); importer.WriteNull(); }
+            else { importer.Write(badColumn, NpgsqlDbType.Text); importer.Write(badReason, NpgsqlDbType.Text); }
+            if (rows % ProgressEvery == 0) await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, rows, ct);
+        }
+        await importer.CompleteAsync(ct);
+        return rows;
+    }
+
+    /// <summary>While a source is copied straight through, its progress is read from PostgreSQL's own COPY progress view.</summary>
+    private async Task ReportCopyProgressAsync(StepContext ctx, int backend, long before, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ProgressInterval, ct);
+                await using var cmd = dataSource.CreateCommand("SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = @pid");
+                cmd.Parameters.AddWithValue("pid", backend);
+                if (await cmd.ExecuteScalarAsync(ct) is long n) await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, before + n, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        // Progress is for the screen; failing to show it must not fail the extraction.
+        catch (NpgsqlException) { }
     }
 }
