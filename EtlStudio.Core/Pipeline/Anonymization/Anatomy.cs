@@ -18,7 +18,7 @@ internal static class Anatomy
     public sealed record Outcome(OutboxTable Qit, OutboxTable St, long Rejected);
 
     public static async Task<Outcome> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, ResolvedColumn sensitive, int l,
-        IReadOnlyList<OutboxColumn> columns, CancellationToken ct)
+        IReadOnlyList<OutboxColumn> columns, ColumnPermutation? permutation, CancellationToken ct)
     {
         var rowId = Sql.Ident(StagingLayout.RowId);
         var source = Sql.Table(r.Schema, r.Table);
@@ -53,14 +53,20 @@ internal static class Anatomy
             ANALYZE {work}
             """, ct);
 
-        var rj = new SqlParameters();
-        var lp = rj.Add(l, NpgsqlDbType.Integer);
-        var gp = rj.Add(groups, NpgsqlDbType.Bigint);
-        var rejected = await rj.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, rj)
-            + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(sensitive.Name, NpgsqlDbType.Text)}, "
-            + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
-            + $"ELSE 'sensitive value occurs ' || w.f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
-            + $"t.{rowId}, to_jsonb(t) FROM {source} t JOIN {work} w USING ({rowId}) WHERE w.grp IS NULL", ct);
+        // Records over the cap: found in the narrow work table first, so the join that files them runs only when there are any.
+        var withPermuted = permutation is null ? "" : $"JOIN {permutation.Map} m USING ({rowId})";
+        long rejected = 0;
+        if (await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {work} WHERE grp IS NULL)", ct))
+        {
+            var rj = new SqlParameters();
+            var lp = rj.Add(l, NpgsqlDbType.Integer);
+            var gp = rj.Add(groups, NpgsqlDbType.Bigint);
+            rejected = await rj.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, rj)
+                + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(sensitive.Name, NpgsqlDbType.Text)}, "
+                + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
+                + $"ELSE 'sensitive value occurs ' || w.f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
+                + $"t.{rowId}, {(permutation is null ? "to_jsonb(t)" : permutation.Json("t", "m"))} FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NULL", ct);
+        }
 
         var qitName = r.Table + AnonymizationPlan.QitSuffix;
         var stName = r.Table + AnonymizationPlan.StSuffix;
@@ -69,15 +75,18 @@ internal static class Anatomy
         var none = new SqlParameters();
         // A retry after a crash may find the previous attempt's outputs; the input table was re-created, so rebuild them.
         await none.ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(r.Schema, qitName)}, {Sql.Table(r.Schema, stName)}", ct);
-        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns], ct);
-        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns], ct);
-        var kept = string.Join(", ", columns.Where(c => c.Name != sensitive.Name).Select(c => "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
+        // The published tables, written once and logged.
+        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns], ct, logged: true);
+        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns], ct, logged: true);
+        var kept = string.Join(", ", columns.Where(c => c.Name != sensitive.Name)
+            .Select(c => permutation?.Value(c.Name, "t", "m") ?? "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
         await none.ExecuteAsync(conn, $"""
-            INSERT INTO {Sql.Table(r.Schema, qitName)} SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) WHERE w.grp IS NOT NULL;
+            INSERT INTO {Sql.Table(r.Schema, qitName)} SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NOT NULL;
             INSERT INTO {Sql.Table(r.Schema, stName)} SELECT row_number() OVER (ORDER BY grp, vid), grp, h.v, n
                 FROM (SELECT grp, vid, count(*) AS n FROM {work} WHERE grp IS NOT NULL GROUP BY grp, vid) x JOIN {histogram} h USING (vid);
             DROP TABLE {work}, {histogram};
             DROP TABLE {source};
+            {(permutation is null ? "" : $"DROP TABLE {permutation.Map};")}
             """, ct);
         return new(new(qitName, r.Ordinal, qitColumns, r.PrimaryKey, r.Table), new(stName, r.Ordinal, stColumns, null, r.Table), rejected);
     }

@@ -6,12 +6,28 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <summary>
 /// Shuffles each permuted column's values across records (or only among records of one equivalence class): records
 /// are numbered in <c>_row</c> order, values in a random order, and record i takes value i. The multiset of values
-/// (per class, when within groups) is unchanged.
+/// (per class, when within groups) is unchanged. The shuffle is worked out on narrow data — record ids, values and
+/// their slots — into a map of each record's new values; the table's final write takes them from there.
 /// </summary>
-internal static class ColumnPermutation
+internal sealed class ColumnPermutation
 {
-    public static async Task ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan,
-        IReadOnlyList<OutboxColumn> columns, CancellationToken ct)
+    private readonly string _map;
+    private readonly Dictionary<string, string> _aliases;
+
+    private ColumnPermutation(string map, Dictionary<string, string> aliases) => (_map, _aliases) = (map, aliases);
+
+    /// <summary>The map table, schema-qualified: <c>_row</c> and one column per permuted column.</summary>
+    public string Map => _map;
+
+    /// <summary>The value a record publishes for <paramref name="column"/>: its permuted one (alias <paramref name="m"/> for the map) or its own (alias <paramref name="t"/>).</summary>
+    public string Value(string column, string t, string m) =>
+        _aliases.TryGetValue(column, out var alias) ? $"{m}.{Sql.Ident(alias)}" : $"{t}.{Sql.Ident(column)}";
+
+    /// <summary>The record as JSON with its permuted values, for the rejects table.</summary>
+    public string Json(string t, string m) =>
+        $"to_jsonb({t}) || jsonb_build_object({string.Join(", ", _aliases.Select(a => $"'{a.Key.Replace("'", "''")}', {m}.{Sql.Ident(a.Value)}"))})";
+
+    public static async Task<ColumnPermutation> PlanAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rowId = Sql.Ident(StagingLayout.RowId);
@@ -22,7 +38,7 @@ internal static class ColumnPermutation
 
         // Classes are numbered by dense_rank over the quasi-identifiers, so the join on (class, slot) stays a hash
         // join even where quasi-identifiers are NULL (PARTITION BY and ORDER BY treat NULLs as equal).
-        var baseColumns = new List<string> { "s.*" };
+        var baseColumns = new List<string> { "s." + rowId };
         if (permuted.ContainsValue(false)) baseColumns.Add($"row_number() OVER (ORDER BY {rowId}) AS _anon_slot");
         if (permuted.ContainsValue(true))
         {
@@ -31,21 +47,32 @@ internal static class ColumnPermutation
         }
         var from = new List<string> { $"(SELECT {string.Join(", ", baseColumns)} FROM {source} s) t" };
         var select = new List<string> { "t." + rowId };
-        foreach (var c in columns)
+        var aliases = new Dictionary<string, string>();
+        foreach (var (name, within) in permuted)
         {
-            if (!permuted.TryGetValue(c.Name, out var within))
-            {
-                select.Add("t." + Sql.Ident(c.Name));
-                continue;
-            }
             var a = "p" + from.Count;
-            var order = $"ORDER BY {RandomSql.Uniform(p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{c.Name}/permutation"), NpgsqlDbType.Bytea), rowId)}, {rowId}";
+            var order = $"ORDER BY {RandomSql.Uniform(p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{name}/permutation"), NpgsqlDbType.Bytea), rowId)}, {rowId}";
             from.Add(within
-                ? $"JOIN (SELECT {Sql.Ident(c.Name)} AS v, row_number() OVER (PARTITION BY {qi} {order}) AS slot, dense_rank() OVER (ORDER BY {qi}) AS class FROM {source}) {a} "
+                ? $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER (PARTITION BY {qi} {order}) AS slot, dense_rank() OVER (ORDER BY {qi}) AS class FROM {source}) {a} "
                   + $"ON {a}.class = t._anon_class AND {a}.slot = t._anon_class_slot"
-                : $"JOIN (SELECT {Sql.Ident(c.Name)} AS v, row_number() OVER ({order}) AS slot FROM {source}) {a} ON {a}.slot = t._anon_slot");
-            select.Add($"{a}.v");
+                : $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER ({order}) AS slot FROM {source}) {a} ON {a}.slot = t._anon_slot");
+            aliases[name] = "v" + aliases.Count;
+            select.Add($"{a}.v AS {Sql.Ident(aliases[name])}");
         }
-        await TableRebuild.ReplaceAsync(conn, r.Schema, r.Table, columns, $"SELECT {string.Join(", ", select)} FROM {string.Join(" ", from)}", p, ct);
+        var map = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
+        await p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {map} AS SELECT {string.Join(", ", select)} FROM {string.Join(" ", from)}; ANALYZE {map}", ct);
+        return new ColumnPermutation(map, aliases);
     }
+
+    /// <summary>Rewrites the table with the permuted values (the table's final write when nothing follows).</summary>
+    public async Task ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, IReadOnlyList<OutboxColumn> columns, bool logged, CancellationToken ct)
+    {
+        var rowId = Sql.Ident(StagingLayout.RowId);
+        var select = columns.Select(c => Value(c.Name, "t", "m")).Prepend("t." + rowId);
+        await TableRebuild.ReplaceAsync(conn, r.Schema, r.Table, columns,
+            $"SELECT {string.Join(", ", select)} FROM {Sql.Table(r.Schema, r.Table)} t JOIN {_map} m USING ({rowId})", new SqlParameters(), ct, logged);
+        await DropAsync(conn, ct);
+    }
+
+    public Task DropAsync(NpgsqlConnection conn, CancellationToken ct) => new SqlParameters().ExecuteAsync(conn, $"DROP TABLE IF EXISTS {_map}", ct);
 }

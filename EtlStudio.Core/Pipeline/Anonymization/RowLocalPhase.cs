@@ -6,9 +6,9 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <summary>Generalization, value suppression and perturbation of every column that has one, in a single rewrite of the table.</summary>
 internal static class RowLocalPhase
 {
-    /// <summary>Rewrites the table; <paramref name="columns"/> (current name → type) is updated to the new types.</summary>
+    /// <summary>Rewrites the table (to a logged one when it is its final write); <paramref name="columns"/> (current name → type) is updated to the new types.</summary>
     public static async Task ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan,
-        List<OutboxColumn> columns, CancellationToken ct)
+        List<OutboxColumn> columns, bool logged, CancellationToken ct)
     {
         var p = new SqlParameters();
         // Each random draw is a column of an inner query (OFFSET 0 keeps it from being inlined), so an expression
@@ -36,6 +36,6 @@ internal static class RowLocalPhase
             Sql.Ident(StagingLayout.RowId)) + " AS " + Sql.Ident(u.Value));
         var source = Sql.Table(r.Schema, r.Table);
         var from = uniforms.Count == 0 ? source : $"(SELECT s.*, {string.Join(", ", draws)} FROM {source} s OFFSET 0) s";
-        await TableRebuild.ReplaceAsync(conn, r.Schema, r.Table, columns, $"SELECT {string.Join(", ", select)} FROM {from}", p, ct);
+        await TableRebuild.ReplaceAsync(conn, r.Schema, r.Table, columns, $"SELECT {string.Join(", ", select)} FROM {from}", p, ct, logged);
     }
 }

@@ -5,7 +5,8 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <summary>
 /// The anonymization step of one staged table (DESIGN §5.6), all in set-based SQL inside PostgreSQL: generalization
 /// and value suppression, then perturbation (one rewrite of the table), then k-anonymity by removing records of small
-/// classes, then permutation, then anatomization; finally the privacy report on what is published. Stateless; the
+/// classes, then permutation, then anatomization (permutation and anatomization share one final write); finally the
+/// privacy report on what is published. Stateless; the
 /// caller owns the connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
 /// </summary>
 public sealed class TableAnonymizer
@@ -21,20 +22,23 @@ public sealed class TableAnonymizer
         var rowsIn = await CountAsync(conn, Sql.Table(request.Schema, request.Table), ct);
         var columns = request.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList();
 
-        if (plan.RowLocal.Count > 0) await RowLocalPhase.ApplyAsync(conn, request, plan, columns, ct);
+        // The table's last rewrite writes it logged, as the outbox keeps it; the ones before are unlogged working copies.
+        if (plan.RowLocal.Count > 0) await RowLocalPhase.ApplyAsync(conn, request, plan, columns, logged: plan.Permuted.Count == 0 && plan.Anatomized is null, ct);
         long suppressed = 0;
         if (plan.K is { } k && plan.QuasiIdentifiers.Count > 0)
             suppressed = await KAnonymityFilter.ApplyAsync(conn, request, plan.QuasiIdentifiers, k, columns, ct);
-        if (plan.Permuted.Count > 0) await ColumnPermutation.ApplyAsync(conn, request, plan, columns, ct);
+        var permutation = plan.Permuted.Count > 0 ? await ColumnPermutation.PlanAsync(conn, request, plan, ct) : null;
 
         if (plan.Anatomized is { } sensitive)
         {
-            var anatomy = await Anatomy.ApplyAsync(conn, request, sensitive, plan.L!.Value, columns, ct);
+            // The permuted values go straight into QIT, the table's one write after generalization.
+            var anatomy = await Anatomy.ApplyAsync(conn, request, sensitive, plan.L!.Value, columns, permutation, ct);
             var split = await PrivacyReporter.ReportAsync(conn, request, plan, anatomy.Qit.Name, anatomy.St.Name, suppressed, ct);
             var rejected = suppressed + anatomy.Rejected;
             return new([anatomy.Qit, anatomy.St], rowsIn, rowsIn - rejected, rejected, split);
         }
 
+        if (permutation is not null) await permutation.ApplyAsync(conn, request, columns, logged: true, ct);
         var report = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, suppressed, ct);
         var rowsOut = rowsIn - suppressed;
         return new([new OutboxTable(request.Table, request.Ordinal, columns, request.PrimaryKey, request.Table)], rowsIn, rowsOut, suppressed, report);

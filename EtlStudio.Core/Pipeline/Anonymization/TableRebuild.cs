@@ -6,19 +6,19 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <summary>
 /// Replaces a staged table by the result of a SELECT in one pass: a new table is filled, the old one dropped and the
 /// new one renamed. Writing a new table is cheaper than updating every row in place and lets a column change type
-/// (generalized numbers become text). Like every working table it is unlogged and has no index; the outbox step makes
-/// the final tables logged and gives them their key.
+/// (generalized numbers become text). It has no index (the outbox step gives the final tables their key) and is unlogged
+/// like every working table, unless it is the table's final write, which goes straight to a logged table.
 /// </summary>
 internal static class TableRebuild
 {
     /// <param name="columns">The table's columns after the rebuild, in order, without <c>_row</c>.</param>
     /// <param name="select">A SELECT giving <c>_row</c> and then <paramref name="columns"/> in that order.</param>
     public static async Task ReplaceAsync(NpgsqlConnection conn, string schema, string table,
-        IReadOnlyList<OutboxColumn> columns, string select, SqlParameters p, CancellationToken ct)
+        IReadOnlyList<OutboxColumn> columns, string select, SqlParameters p, CancellationToken ct, bool logged = false)
     {
         // A unique scratch name: other tables of the same run may be anonymized at the same time.
         var scratch = "_anon_" + Guid.NewGuid().ToString("N");
-        await CreateAsync(conn, Sql.Table(schema, scratch), [new(StagingLayout.RowId, FieldType.Integer), .. columns], ct);
+        await CreateAsync(conn, Sql.Table(schema, scratch), [new(StagingLayout.RowId, FieldType.Integer), .. columns], ct, logged);
         await p.ExecuteAsync(conn, $"INSERT INTO {Sql.Table(schema, scratch)} {select}", ct);
         await new SqlParameters().ExecuteAsync(conn, $"""
             DROP TABLE {Sql.Table(schema, table)};
@@ -27,10 +27,10 @@ internal static class TableRebuild
     }
 
     /// <summary>
-    /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns, unlogged and
-    /// without a key.
+    /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns, without a key;
+    /// unlogged unless <paramref name="logged"/>.
     /// </summary>
-    public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct) =>
+    public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct, bool logged = false) =>
         new SqlParameters().ExecuteAsync(conn,
-            $"CREATE UNLOGGED TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
+            $"CREATE {(logged ? "" : "UNLOGGED ")}TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
 }
