@@ -17,8 +17,9 @@ internal sealed class OutboxSql
     public IReadOnlyList<(OutboxColumn Column, OutboxFilterOp Op)> FilterColumns { get; }
     public IReadOnlyList<NpgsqlParameter> Parameters { get; }
 
-    /// <summary>The filter's text with its values: equal keys mean the same set of rows (used to cache counts).</summary>
-    public string CacheKey => Where + "\u0001" + string.Join("\u0001", Parameters.Select(p => OutboxValues.Format(p.Value is DBNull ? null : p.Value)));
+    /// <summary>The filter's text with its values: equal keys mean the same set of rows (used to cache counts and key page maps).</summary>
+    // Each value is prefixed by its length: joined by a separator alone, ["a\u0001", "b"] and ["a", "\u0001b"] would be one key.
+    public string CacheKey => Where + string.Concat(Parameters.Select(p => OutboxValues.Format(p.Value is DBNull ? null : p.Value) is { } v ? $"\u0001{v.Length}:{v}" : "\u0001-"));
 
     private OutboxSql(string where, string orderBy, OutboxColumn? sortColumn, IReadOnlyList<(OutboxColumn, OutboxFilterOp)> filterColumns, IReadOnlyList<NpgsqlParameter> parameters) =>
         (Where, OrderBy, SortColumn, FilterColumns, Parameters) = (where, orderBy, sortColumn, filterColumns, parameters);
