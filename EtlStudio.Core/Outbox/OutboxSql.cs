@@ -127,6 +127,26 @@ internal sealed class OutboxSql
         return ($"SELECT {select} FROM ({union}) page ORDER BY {order} LIMIT {paging.SafeSize}", parameters);
     }
 
+    /// <summary>The rows of a page map (<see cref="OutboxPageMaps"/>): the filtered rows' ids numbered 1, 2, … in exactly this page order.</summary>
+    public string MapRows(string from) => $"SELECT row_number() OVER ({OrderBy}), {Sql.Ident(StagingLayout.RowId)} FROM {from} {Where}";
+
+    /// <summary>
+    /// The page read through a page map: the map's row numbers after the rows skipped, joined to the table by row id. Columns
+    /// are qualified, so a table column named like the map's <c>rn</c> cannot be ambiguous.
+    /// </summary>
+    public static (string Sql, IReadOnlyList<NpgsqlParameter> Parameters) MapPage(string from, string map, OutboxTable table, PageRequest paging)
+    {
+        var row = Sql.Ident(StagingLayout.RowId);
+        var columns = string.Concat(table.Columns.Select(c => ", t." + Sql.Ident(c.Name)));
+        // As long: page × size can pass int.MaxValue.
+        var skip = (long)(paging.SafePage - 1) * paging.SafeSize;
+        return ($"SELECT t.{row}{columns} FROM {map} m JOIN {from} t ON t.{row} = m.{row} WHERE m.rn > @skip AND m.rn <= @last ORDER BY m.rn",
+        [
+            new NpgsqlParameter("skip", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = skip },
+            new NpgsqlParameter("last", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = skip + paging.SafeSize },
+        ]);
+    }
+
     private static string Text(OutboxColumn c, string col) => c.Type == FieldType.String ? col : col + "::text";
 
     // ILIKE treats % and _ as wildcards; a user searching for "50%" means the characters.
