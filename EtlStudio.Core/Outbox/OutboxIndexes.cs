@@ -16,12 +16,16 @@ internal static class OutboxIndexes
     // By size, not by row estimate: a freshly copied table has no statistics yet.
     private const long MinBytes = 1 << 20;
 
+    /// <summary>Whether the table is large enough for indexes and page maps (<see cref="OutboxPageMaps"/>) to pay off.</summary>
+    public static async Task<bool> IsLargeAsync(NpgsqlConnection conn, string schema, string table, CancellationToken ct) =>
+        await SizeAsync(conn, schema, table, ct) >= MinBytes;
+
     private static volatile bool _trigramsUnavailable;
 
+    /// <summary>Creates the indexes the page needs; call it for large tables only (<see cref="IsLargeAsync"/>).</summary>
     public static async Task EnsureAsync(NpgsqlConnection conn, string schema, OutboxTable table, OutboxSql sql, CancellationToken ct)
     {
         if (sql.SortColumn is null && sql.FilterColumns.Count == 0) return;
-        if (await SizeAsync(conn, schema, table.Name, ct) < MinBytes) return;
         var btree = sql.FilterColumns.Where(f => f.Op is not (OutboxFilterOp.Contains or OutboxFilterOp.StartsWith)).Select(f => f.Column)
             .Concat(sql.SortColumn is { } s ? [s] : []).DistinctBy(c => c.Name);
         foreach (var c in btree)

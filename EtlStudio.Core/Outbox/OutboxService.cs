@@ -50,20 +50,43 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
     }
 
     /// <summary>One page of a table, filtered and sorted in PostgreSQL; only the page's rows leave the database.</summary>
-    public async Task<OutboxPage> GetPageAsync(Actor actor, Guid runId, string table, OutboxQuery query, CancellationToken ct = default)
+    public Task<OutboxPage> GetPageAsync(Actor actor, Guid runId, string table, OutboxQuery query, CancellationToken ct = default) =>
+        GetPageAsync(actor, runId, table, query, OutboxPagePath.Auto, ct);
+
+    internal async Task<OutboxPage> GetPageAsync(Actor actor, Guid runId, string table, OutboxQuery query, OutboxPagePath path, CancellationToken ct = default)
     {
         await OutboxReaders.DemandAsync(policy, actor, "outbox.read", runId, ct);
         var run = await FindRunAsync(runId, ct);
         await using var conn = await data.OpenConnectionAsync(ct);
         var t = await OutboxCatalog.FindAsync(conn, null, run.Schema, table, ct);
         var sql = OutboxSql.Build(t, query);
-        await OutboxIndexes.EnsureAsync(conn, run.Schema, t, sql, ct);
+        var large = await OutboxIndexes.IsLargeAsync(conn, run.Schema, t.Name, ct);
+        if (large) await OutboxIndexes.EnsureAsync(conn, run.Schema, t, sql, ct);
         var paging = query.Paging;
-        var columns = string.Join(", ", t.Columns.Select(c => Sql.Ident(c.Name)));
         var from = Sql.Table(run.Schema, t.Name);
+        var edits = await EditsAsync(conn, runId, t.Name, ct);
         // Counting a large filter costs more than the page itself; the count is cached until the table's next edit.
-        var countKey = CountKey(runId, t.Name, await EditsAsync(conn, runId, t.Name, ct), sql);
+        var countKey = CountKey(runId, t.Name, edits, sql);
+
+        // A jump deep into a large filtered set would make OFFSET walk every earlier row: read it through a page map instead.
+        // The cursor (next page from the last row shown) stays a seek, which is as fast without one.
+        if (query.After is null && (path == OutboxPagePath.PageMap || path == OutboxPagePath.Auto && large && sql.FilterColumns.Count > 0))
+        {
+            var map = await OutboxPageMaps.FindOrBuildAsync(conn, runId, run.Schema, t, sql, edits, ct);
+            var (mapSql, mapParameters) = OutboxSql.MapPage(from, Sql.Table(run.Schema, map.Name), t, paging);
+            try
+            {
+                var mapped = await ReadRowsAsync(conn, t, mapSql, mapParameters, ct);
+                // The seek path's count, which would otherwise count the filter again.
+                cache.Set(countKey, map.Rows, CountEntry);
+                return new OutboxPage(t, mapped, map.Rows, paging.SafePage, paging.SafeSize);
+            }
+            // A newer build dropped the map between finding and reading it (an edit, or more maps than kept): read the plain way.
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { }
+        }
+
         var cachedTotal = cache.TryGetValue(countKey, out long known) ? known : (long?)null;
+        var columns = string.Join(", ", t.Columns.Select(c => Sql.Ident(c.Name)));
         await using var batch = new NpgsqlBatch(conn);
         var (pageSql, pageParameters) = sql.Page(from, columns, query);
         var rows = new NpgsqlBatchCommand(pageSql);
@@ -75,14 +98,8 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             foreach (var p in sql.Parameters) count.Parameters.Add(p.Clone());
             batch.BatchCommands.Add(count);
         }
-        var items = new List<OutboxRow>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var values = new Dictionary<string, object?>(t.Columns.Count, StringComparer.Ordinal);
-            for (var i = 0; i < t.Columns.Count; i++) values[t.Columns[i].Name] = OutboxValues.Read(reader, i + 1, t.Columns[i].Type);
-            items.Add(new OutboxRow(reader.GetInt64(0), values));
-        }
+        var items = await ReadRowsAsync(reader, t, ct);
         var total = cachedTotal ?? 0;
         if (cachedTotal is null)
         {
@@ -155,6 +172,27 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             await audit.RecordAsync(db, actor, "outbox.discard", "PipelineRun", runId,
                 new AuditChanges().Field("state", before.ToString(), run.State.ToString()).Note("schema", run.SchemaName), ct);
         }, ct);
+    }
+
+    private static async Task<List<OutboxRow>> ReadRowsAsync(NpgsqlConnection conn, OutboxTable t, string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var p in parameters) cmd.Parameters.Add(p.Clone());
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await ReadRowsAsync(reader, t, ct);
+    }
+
+    // Row id first, then the catalog's columns in order.
+    private static async Task<List<OutboxRow>> ReadRowsAsync(NpgsqlDataReader reader, OutboxTable t, CancellationToken ct)
+    {
+        var items = new List<OutboxRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            var values = new Dictionary<string, object?>(t.Columns.Count, StringComparer.Ordinal);
+            for (var i = 0; i < t.Columns.Count; i++) values[t.Columns[i].Name] = OutboxValues.Read(reader, i + 1, t.Columns[i].Type);
+            items.Add(new OutboxRow(reader.GetInt64(0), values));
+        }
+        return items;
     }
 
     private static readonly MemoryCacheEntryOptions CountEntry = new() { SlidingExpiration = TimeSpan.FromMinutes(10), Size = 1 };

@@ -17,8 +17,9 @@ internal sealed class OutboxSql
     public IReadOnlyList<(OutboxColumn Column, OutboxFilterOp Op)> FilterColumns { get; }
     public IReadOnlyList<NpgsqlParameter> Parameters { get; }
 
-    /// <summary>The filter's text with its values: equal keys mean the same set of rows (used to cache counts).</summary>
-    public string CacheKey => Where + "\u0001" + string.Join("\u0001", Parameters.Select(p => OutboxValues.Format(p.Value is DBNull ? null : p.Value)));
+    /// <summary>The filter's text with its values: equal keys mean the same set of rows (used to cache counts and key page maps).</summary>
+    // Each value is prefixed by its length: joined by a separator alone, ["a\u0001", "b"] and ["a", "\u0001b"] would be one key.
+    public string CacheKey => Where + string.Concat(Parameters.Select(p => OutboxValues.Format(p.Value is DBNull ? null : p.Value) is { } v ? $"\u0001{v.Length}:{v}" : "\u0001-"));
 
     private OutboxSql(string where, string orderBy, OutboxColumn? sortColumn, IReadOnlyList<(OutboxColumn, OutboxFilterOp)> filterColumns, IReadOnlyList<NpgsqlParameter> parameters) =>
         (Where, OrderBy, SortColumn, FilterColumns, Parameters) = (where, orderBy, sortColumn, filterColumns, parameters);
@@ -124,6 +125,26 @@ internal sealed class OutboxSql
         var union = string.Join(" UNION ALL ", parts.Select((p, i) => $"(SELECT {i} AS _part, {select} FROM {from} {p.Where} ORDER BY {p.Order} LIMIT {paging.SafeSize})"));
         var order = SortColumn is { } s ? $"_part, {Sql.Ident(s.Name)} {dir}, {row} {dir}" : $"_part, {row} {dir}";
         return ($"SELECT {select} FROM ({union}) page ORDER BY {order} LIMIT {paging.SafeSize}", parameters);
+    }
+
+    /// <summary>The rows of a page map (<see cref="OutboxPageMaps"/>): the filtered rows' ids numbered 1, 2, … in exactly this page order.</summary>
+    public string MapRows(string from) => $"SELECT row_number() OVER ({OrderBy}), {Sql.Ident(StagingLayout.RowId)} FROM {from} {Where}";
+
+    /// <summary>
+    /// The page read through a page map: the map's row numbers after the rows skipped, joined to the table by row id. Columns
+    /// are qualified, so a table column named like the map's <c>rn</c> cannot be ambiguous.
+    /// </summary>
+    public static (string Sql, IReadOnlyList<NpgsqlParameter> Parameters) MapPage(string from, string map, OutboxTable table, PageRequest paging)
+    {
+        var row = Sql.Ident(StagingLayout.RowId);
+        var columns = string.Concat(table.Columns.Select(c => ", t." + Sql.Ident(c.Name)));
+        // As long: page × size can pass int.MaxValue.
+        var skip = (long)(paging.SafePage - 1) * paging.SafeSize;
+        return ($"SELECT t.{row}{columns} FROM {map} m JOIN {from} t ON t.{row} = m.{row} WHERE m.rn > @skip AND m.rn <= @last ORDER BY m.rn",
+        [
+            new NpgsqlParameter("skip", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = skip },
+            new NpgsqlParameter("last", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = skip + paging.SafeSize },
+        ]);
     }
 
     private static string Text(OutboxColumn c, string col) => c.Type == FieldType.String ? col : col + "::text";

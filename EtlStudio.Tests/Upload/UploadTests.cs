@@ -119,6 +119,22 @@ public sealed class UploadTests(OutboxCore core) : IClassFixture<OutboxCore>, IA
         Assert.Equal(ErrorKind.FailedPrecondition, discarded.Kind);
     }
 
+    [Fact]
+    public async Task An_outbox_paged_through_page_maps_uploads_its_tables_and_nothing_else()
+    {
+        var w = await OutboxWorld.CreateAsync(core, _destination.ConnectionString);
+        var run = await core.StageAsync(w.Manager, w.Destination, ConnectionKind.PostgreSql, [OutboxWorld.People(20)]);
+        var page = await core.Get<Core.Outbox.OutboxService>().GetPageAsync(w.DataManager, run.RunId, "people",
+            new Core.Outbox.OutboxQuery(2, 5, "age", true, [new("active", Core.Outbox.OutboxFilterOp.Equals, "true")]), Core.Outbox.OutboxPagePath.PageMap);
+        await Uploads.RequestAsync(w.Manager, run.RunId);
+        await Executor.ExecuteAsync(run.RunId, default);
+
+        Assert.Equal((5, 10L), (page.Rows.Count, page.Total));
+        Assert.Equal(RunState.Uploaded, await StateAsync(run.RunId));
+        Assert.Equal(20L, await CountAsync("people_v1"));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname LIKE '\\_pm\\_%'"));
+    }
+
     private async Task<T> ScalarAsync<T>(string sql)
     {
         await using var conn = new NpgsqlConnection(_destination.ConnectionString);
