@@ -28,7 +28,7 @@ internal static class OutboxPageMaps
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{runId:N}\u0001{table.Name}\u0001{edits}\u0001{sql.CacheKey}\u0001{sql.OrderBy}"));
         var name = TablePrefix(table.Name) + Convert.ToHexStringLower(hash)[..24];
-        if (await FindAsync(conn, null, schema, name, ct) is { } found) return new(name, found.Rows);
+        if (await FindAsync(conn, null, schema, name, ct) is { } found && await IntactAsync(conn, schema, name, found, ct)) return new(name, found.Rows);
 
         await using var tx = await conn.BeginTransactionAsync(ct);
         // Two requests (or two web nodes) asking for the same map: the second waits here, then finds the first one's map.
@@ -37,7 +37,9 @@ internal static class OutboxPageMaps
             lockKey.Parameters.AddWithValue("k", BitConverter.ToInt64(hash, 0));
             await lockKey.ExecuteNonQueryAsync(ct);
         }
-        if (await FindAsync(conn, tx, schema, name, ct) is { } built)
+        // The build sorts the whole filtered set: in memory, not in temporary files.
+        await ExecAsync(conn, tx, "SELECT set_config('work_mem', '64MB', true)", ct);
+        if (await FindAsync(conn, tx, schema, name, ct) is { } built && await IntactAsync(conn, schema, name, built, ct, tx))
         {
             await tx.CommitAsync(ct);
             return new(name, built.Rows);
@@ -46,10 +48,10 @@ internal static class OutboxPageMaps
         var row = Sql.Ident(StagingLayout.RowId);
         // A table of this name without a readable note is not a finished map (see Parse); it goes.
         await ExecAsync(conn, tx, $"DROP TABLE IF EXISTS {map}", ct);
-        // Logged, not UNLOGGED: after a crash PostgreSQL empties an unlogged table but keeps it (and its note), so a map would
-        // claim rows it no longer has. A logged map is there whole or not at all; its WAL, two bigints a row, is small.
+        // Unlogged: a map is a cache, rebuilt from the table whenever it is missing, so its writes need no WAL. After a server
+        // crash PostgreSQL empties an unlogged table but keeps it (and its note); IntactAsync tells such a map from a whole one.
         // CREATE TABLE AS rather than CREATE and INSERT: it writes in bulk, a quarter faster on 180,000 rows.
-        await using (var fill = new NpgsqlCommand($"CREATE TABLE {map} (rn, {row}) AS {sql.MapRows(Sql.Table(schema, table.Name))}", conn, tx) { CommandTimeout = 600 })
+        await using (var fill = new NpgsqlCommand($"CREATE UNLOGGED TABLE {map} (rn, {row}) AS {sql.MapRows(Sql.Table(schema, table.Name))}", conn, tx) { CommandTimeout = 600 })
         {
             foreach (var p in sql.Parameters) fill.Parameters.Add(p.Clone());
             await fill.ExecuteNonQueryAsync(ct);
@@ -58,8 +60,6 @@ internal static class OutboxPageMaps
         // The last row number is the count (Npgsql reports no row count for CREATE TABLE AS); the key answers it at once.
         long rows;
         await using (var last = new NpgsqlCommand($"SELECT coalesce(max(rn), 0) FROM {map}", conn, tx)) rows = (long)(await last.ExecuteScalarAsync(ct))!;
-        // Statistics now, so the first page's plan already knows the map is small per page and walks its key.
-        await ExecAsync(conn, tx, $"ANALYZE {map}", ct);
         var note = JsonSerializer.Serialize(new Note(edits, rows, DateTime.UtcNow.Ticks));
         // COMMENT takes no parameters; the note is JSON of three numbers, so it holds no quote to escape.
         await ExecAsync(conn, tx, $"COMMENT ON TABLE {map} IS '{note}'", ct);
@@ -87,6 +87,16 @@ internal static class OutboxPageMaps
         // In name order, so two builders dropping the same maps take their locks in one order and cannot deadlock.
         foreach (var m in maps.Select(m => m.Name).Where(n => !kept.Contains(n)).Order(StringComparer.Ordinal))
             await ExecAsync(conn, tx, $"DROP TABLE IF EXISTS {Sql.Table(schema, m)}", ct);
+    }
+
+    /// <summary>A map with rows has its first one; one a server crash emptied has none, and is built again.</summary>
+    private static async Task<bool> IntactAsync(NpgsqlConnection conn, string schema, string name, Note note, CancellationToken ct, NpgsqlTransaction? tx = null)
+    {
+        if (note.Rows == 0) return true;
+        await using var cmd = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {Sql.Table(schema, name)} WHERE rn = 1)", conn, tx);
+        try { return (bool)(await cmd.ExecuteScalarAsync(ct))!; }
+        // Dropped since it was found (an edit elsewhere, or more maps than kept).
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable && tx is null) { return false; }
     }
 
     private static async Task<Note?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string schema, string name, CancellationToken ct)

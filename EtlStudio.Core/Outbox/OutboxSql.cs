@@ -140,7 +140,7 @@ internal sealed class OutboxSql
         var columns = string.Concat(table.Columns.Select(c => ", t." + Sql.Ident(c.Name)));
         // As long: page × size can pass int.MaxValue.
         var skip = (long)(paging.SafePage - 1) * paging.SafeSize;
-        return ($"SELECT t.{row}{columns} FROM {map} m JOIN {from} t ON t.{row} = m.{row} WHERE m.rn > @skip AND m.rn <= @last ORDER BY m.rn",
+        return ($"SELECT t.{row}{columns} FROM {map} m JOIN {from} t ON t.{row} = m.{row} WHERE m.rn > @skip AND m.rn <= @last ORDER BY m.rn LIMIT {paging.SafeSize}",
         [
             new NpgsqlParameter("skip", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = skip },
             new NpgsqlParameter("last", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = skip + paging.SafeSize },

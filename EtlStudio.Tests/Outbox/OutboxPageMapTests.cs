@@ -143,6 +143,29 @@ public sealed class OutboxPageMapTests(OutboxCore core) : IClassFixture<OutboxCo
     }
 
     [Fact]
+    public async Task A_map_emptied_by_a_server_crash_is_built_again_and_pages_stay_right()
+    {
+        var (w, run) = await StageAsync(Things(120));
+        var query = new OutboxQuery(2, 9, "x", false, [new("n", OutboxFilterOp.Between, "2", "12")]);
+        var expected = Rows(await Outbox.GetPageAsync(w.DataManager, run.RunId, "things", query, OutboxPagePath.Offset));
+        Assert.Equal(expected, Rows(await Outbox.GetPageAsync(w.DataManager, run.RunId, "things", query, OutboxPagePath.PageMap)));
+
+        // Maps are unlogged: crash recovery empties them (and keeps the table with its note), exactly like this.
+        var map = Assert.Single(await MapNamesAsync(run));
+        await using (var conn = new NpgsqlConnection(core.ConnectionString))
+        {
+            await conn.OpenAsync();
+            await using var truncate = new NpgsqlCommand($"TRUNCATE {Core.Pipeline.Sql.Table(run.Schema, map)}", conn);
+            await truncate.ExecuteNonQueryAsync();
+        }
+
+        var page = await Outbox.GetPageAsync(w.DataManager, run.RunId, "things", query, OutboxPagePath.PageMap);
+        Assert.Equal(expected, Rows(page));
+        Assert.Equal(map, Assert.Single(await MapNamesAsync(run)));
+        Assert.True(await ScalarAsync($"SELECT count(*) FROM {Core.Pipeline.Sql.Table(run.Schema, map)} WHERE @s IS NOT NULL", run.Schema) > 0);
+    }
+
+    [Fact]
     public async Task At_most_eight_maps_are_kept_per_table_and_the_least_recently_built_go_first()
     {
         var (w, run) = await StageAsync(Things(30));
