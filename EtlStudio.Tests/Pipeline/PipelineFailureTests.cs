@@ -121,6 +121,22 @@ public sealed class PipelineFailureTests(PipelineWorld world) : IClassFixture<Pi
         Assert.All(people, p => Assert.Equal(System.Text.Json.JsonValueKind.Null, p["age"].ValueKind));
     }
 
+    [Fact]
+    public async Task Numeric_values_no_double_holds_are_rejected_with_their_reason_and_the_others_are_copied()
+    {
+        var measures = new TableConfig("measures", [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("value", FieldType.Double, [])],
+            "id", MergeStrategy.SourcePriority, [], [new ExtractionConfig(await world.ExtractorAsync(
+                "SELECT * FROM (VALUES (1, 2.5::numeric), (2, 'NaN'::numeric), (3, 1e400::numeric), (4, NULL)) v(id, value)"), world.Billing, 1)]);
+        var run = await world.RunAsync(await world.TaskAsync([measures]));
+
+        Assert.Equal(RunState.Prepared, run.State);
+        var rows = await world.RowsAsync(run.Id, "measures");
+        Assert.Equal([(1L, 2.5), (4L, (double?)null)], rows.Select(r => (r["id"].GetInt64(), r["value"].ValueKind == System.Text.Json.JsonValueKind.Null ? (double?)null : r["value"].GetDouble())));
+        var rejects = (await world.RejectsAsync(run.Id)).Where(r => r.Step == "FieldRules").OrderBy(r => r.Reason).ToList();
+        Assert.Equal(["value: 1" + new string('0', 56) + "... is not a number", "value: NaN is not a number"], rejects.Select(r => r.Reason));
+        Assert.All(rejects, r => Assert.Equal(("Type", "value"), (r.Rule, r.Column)));
+    }
+
     public static TheoryData<string, string> HostileTransformations() => new()
     {
         { "SELECT count(*) AS n FROM app.users", "permission denied for schema app" },

@@ -35,17 +35,23 @@ internal static class PostgresSourceReader
             catch (PostgresException) { return false; }
         }
         var select = new string?[source.Columns.Count];
+        var bad = new List<(string When, string Column, string Reason)>();
         foreach (var (name, type) in fields)
         {
             var c = source.ColumnIndex(name);
             if (c < 0) continue;
             // Two source columns for one table column: the record-by-record path decides which wins.
-            if (select[c] is not null || !Converts(type, source.Columns[c].Type)) return false;
-            select[c] = $"_q.{Sql.Ident(name)}::{Sql.TypeOf(source.Columns[c].Type)}";
+            if (select[c] is not null || Conversion(type, source.Columns[c].Type, $"_q.{Sql.Ident(name)}") is not { } conversion) return false;
+            select[c] = conversion.Value;
+            if (conversion.Bad is { } when) bad.Add((when, source.Columns[c].Name, conversion.Reason!));
         }
         for (var c = 0; c < select.Length; c++) select[c] ??= $"NULL::{Sql.TypeOf(source.Columns[c].Type)}";
+        // A value that cannot be converted is noted as the record-by-record path notes it: the first such column and why.
+        string Literal(string text) => "'" + text.Replace("'", "''") + "'";
+        var badColumn = bad.Count == 0 ? "NULL::text" : "CASE " + string.Concat(bad.Select(b => $"WHEN {b.When} THEN {Literal(b.Column)} ")) + "END";
+        var badReason = bad.Count == 0 ? "NULL::text" : "CASE " + string.Concat(bad.Select(b => $"WHEN {b.When} THEN {b.Reason} ")) + "END";
         var limit = source.Limit is { } n ? $" LIMIT {n}" : "";
-        var query = $"SELECT {sourceNumber}::integer, {string.Join(", ", select)}, NULL::text, NULL::text FROM ({sql}) AS _q{limit}";
+        var query = $"SELECT {sourceNumber}::integer, {string.Join(", ", select)}, {badColumn}, {badReason} FROM ({sql}) AS _q{limit}";
         NpgsqlRawCopyStream reading;
         try { reading = await conn.BeginRawBinaryCopyAsync($"COPY ({query}) TO STDOUT (FORMAT BINARY)", ct); }
         catch (PostgresException pg) { throw Failed(source, pg); }
@@ -64,20 +70,32 @@ internal static class PostgresSourceReader
         return true;
     }
 
+    private sealed record Converted(string Value, string? Bad = null, string? Reason = null);
+
     /// <summary>
-    /// Source types whose values become the column's type by a cast that cannot fail and gives what the record-by-record
-    /// conversion gives. Others (numeric, text to numbers, timestamps without zone, …) take the record-by-record path.
+    /// How a source column of <paramref name="pgType"/> becomes the table's type inside the source's own query, giving
+    /// what the record-by-record conversion gives: a cast that cannot fail, or for numeric a cast guarded against values
+    /// no double holds (NaN, infinities, beyond its range), which are noted as bad. Null when only the record-by-record
+    /// path can convert it (text to numbers, timestamps without zone, …).
     /// </summary>
-    private static bool Converts(string pgType, FieldType type) => type switch
+    private static Converted? Conversion(string pgType, FieldType type, string column)
     {
-        FieldType.Integer => pgType is "bigint" or "integer" or "smallint",
-        FieldType.Double => pgType is "double precision" or "real" or "bigint" or "integer" or "smallint",
-        FieldType.String => pgType is "text" or "character varying",
-        FieldType.Boolean => pgType is "boolean",
-        FieldType.Date => pgType is "date",
-        FieldType.DateTime => pgType is "timestamp with time zone",
-        _ => false,
-    };
+        var cast = $"{column}::{Sql.TypeOf(type)}";
+        return type switch
+        {
+            FieldType.Integer when pgType is "bigint" or "integer" or "smallint" => new(cast),
+            FieldType.Double when pgType is "double precision" or "real" or "bigint" or "integer" or "smallint" => new(cast),
+            // numeric orders NaN above every number, so one comparison finds NaN, the infinities and what overflows a double.
+            FieldType.Double when pgType is "numeric" => new($"CASE WHEN abs({column}) > 1.7976931348623157e308 THEN NULL ELSE {cast} END",
+                $"abs({column}) > 1.7976931348623157e308",
+                $"CASE WHEN length({column}::text) <= 60 THEN {column}::text ELSE left({column}::text, 57) || '...' END || ' is not a number'"),
+            FieldType.String when pgType is "text" or "character varying" => new(cast),
+            FieldType.Boolean when pgType is "boolean" => new(cast),
+            FieldType.Date when pgType is "date" => new(cast),
+            FieldType.DateTime when pgType is "timestamp with time zone" => new(cast),
+            _ => null,
+        };
+    }
 
     private static async Task<NpgsqlConnection> OpenAsync(SourceRequest source, CancellationToken ct)
     {

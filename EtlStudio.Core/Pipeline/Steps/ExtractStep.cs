@@ -36,6 +36,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
                 DROP TABLE IF EXISTS {work};
                 CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text)
                 """, ct);
+            var tableStart = rows;
             var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
             for (var s = 0; s < table.Extractions.Count; s++)
             {
@@ -56,7 +57,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
                     }
                     if (copied)
                     {
-                        rows = await ctx.CountAsync(StepContext.Work("x", i), ct);
+                        rows = tableStart + await ctx.CountAsync(StepContext.Work("x", i), ct);
                         await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, rows, ct);
                         continue;
                     }
