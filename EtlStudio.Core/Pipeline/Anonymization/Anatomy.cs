@@ -18,7 +18,7 @@ internal static class Anatomy
     public sealed record Outcome(OutboxTable Qit, OutboxTable St, long Rejected);
 
     public static async Task<Outcome> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, ResolvedColumn sensitive, int l,
-        IReadOnlyList<OutboxColumn> columns, ColumnPermutation? permutation, CancellationToken ct)
+        IReadOnlyList<OutboxColumn> columns, ColumnPermutation? permutation, RowDraws? draws, CancellationToken ct)
     {
         var rowId = Sql.Ident(StagingLayout.RowId);
         var source = Sql.Table(r.Schema, r.Table);
@@ -48,7 +48,7 @@ internal static class Anatomy
             INSERT INTO {work}
             SELECT {rowId}, vid, f, CASE WHEN rv <= {g} THEN (start + rv - 1) % greatest({g}, 1) + 1 END
             FROM (SELECT t.{rowId}, coalesce(h.vid, {nVid}) AS vid, coalesce(h.f, {nF}) AS f, coalesce(h.start, {nStart}) AS start,
-                         row_number() OVER (PARTITION BY coalesce(h.vid, {nVid}) ORDER BY {RandomSql.Uniform(key, "t." + rowId)}, t.{rowId}) AS rv
+                         row_number() OVER (PARTITION BY coalesce(h.vid, {nVid}) ORDER BY {RowDraws.Order(draws, Purpose(sensitive.Name), "t.", () => RandomSql.Uniform(key, "t." + rowId))}, t.{rowId}) AS rv
                   FROM {source} t LEFT JOIN ({blocks}) h ON h.v = t.{s}) x;
             ANALYZE {work}
             """, ct);
@@ -65,7 +65,7 @@ internal static class Anatomy
                 + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(sensitive.Name, NpgsqlDbType.Text)}, "
                 + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
                 + $"ELSE 'sensitive value occurs ' || w.f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
-                + $"t.{rowId}, {(permutation is null ? "to_jsonb(t)" : permutation.Json("t", "m"))} FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NULL", ct);
+                + $"t.{rowId}, {(permutation is null ? RowDraws.Strip("to_jsonb(t)", draws) : permutation.Json("t", "m", draws))} FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NULL", ct);
         }
 
         var qitName = r.Table + AnonymizationPlan.QitSuffix;
@@ -90,6 +90,9 @@ internal static class Anatomy
             """, ct);
         return new(new(qitName, r.Ordinal, qitColumns, r.PrimaryKey, r.Table), new(stName, r.Ordinal, stColumns, null, r.Table), rejected);
     }
+
+    /// <summary>The name of the anatomized column's draw among the table's draws (<see cref="RowDraws"/>).</summary>
+    public static string Purpose(string column) => column + "/anatomy";
 
     /// <summary>vid, f and start of the NULL value's block, or null when no record has NULL.</summary>
     private static async Task<long?[]?> NullBlockAsync(NpgsqlConnection conn, SqlParameters p, string blocks, CancellationToken ct)

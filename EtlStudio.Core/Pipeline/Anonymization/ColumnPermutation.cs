@@ -24,10 +24,13 @@ internal sealed class ColumnPermutation
         _aliases.TryGetValue(column, out var alias) ? $"{m}.{Sql.Ident(alias)}" : $"{t}.{Sql.Ident(column)}";
 
     /// <summary>The record as JSON with its permuted values, for the rejects table.</summary>
-    public string Json(string t, string m) =>
-        $"to_jsonb({t}) || jsonb_build_object({string.Join(", ", _aliases.Select(a => $"'{a.Key.Replace("'", "''")}', {m}.{Sql.Ident(a.Value)}"))})";
+    public string Json(string t, string m, RowDraws? draws) =>
+        $"{RowDraws.Strip($"to_jsonb({t})", draws)} || jsonb_build_object({string.Join(", ", _aliases.Select(a => $"'{a.Key.Replace("'", "''")}', {m}.{Sql.Ident(a.Value)}"))})";
 
-    public static async Task<ColumnPermutation> PlanAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, CancellationToken ct)
+    /// <summary>The name of a permuted column's draw among the table's draws (<see cref="RowDraws"/>).</summary>
+    public static string Purpose(string column) => column + "/permutation";
+
+    public static async Task<ColumnPermutation> PlanAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, RowDraws? draws, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rowId = Sql.Ident(StagingLayout.RowId);
@@ -51,7 +54,8 @@ internal sealed class ColumnPermutation
         foreach (var (name, within) in permuted)
         {
             var a = "p" + from.Count;
-            var order = $"ORDER BY {RandomSql.Uniform(p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{name}/permutation"), NpgsqlDbType.Bytea), rowId)}, {rowId}";
+            // The draw's bits order as its uniform number would.
+            var order = $"ORDER BY {RowDraws.Order(draws, Purpose(name), "", () => RandomSql.Uniform(p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{name}/permutation"), NpgsqlDbType.Bytea), rowId))}, {rowId}";
             from.Add(within
                 ? $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER (PARTITION BY {qi} {order}) AS slot, dense_rank() OVER (ORDER BY {qi}) AS class FROM {source}) {a} "
                   + $"ON {a}.class = t._anon_class AND {a}.slot = t._anon_class_slot"

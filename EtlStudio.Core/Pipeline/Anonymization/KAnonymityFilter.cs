@@ -13,7 +13,7 @@ internal static class KAnonymityFilter
     /// <summary>Removes the records of small classes and returns how many there were.</summary>
     /// <param name="columns">The table's columns with their types after generalization.</param>
     public static async Task<long> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, IReadOnlyList<string> qi, int k,
-        IReadOnlyList<OutboxColumn> columns, CancellationToken ct)
+        IReadOnlyList<OutboxColumn> columns, RowDraws? draws, CancellationToken ct)
     {
         var table = Sql.Table(r.Schema, r.Table);
         var small = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
@@ -41,7 +41,7 @@ internal static class KAnonymityFilter
         var moved = await d.ExecuteAsync(conn,
             $"WITH gone AS (DELETE FROM {table} t USING {small} c WHERE {match} RETURNING t AS _record, t.{Sql.Ident(StagingLayout.RowId)} AS _id, c._n) "
             + AnonymizationRejects.InsertInto(r, d)
-            + $"{d.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || _n || ' < k=' || {dk}, _id, to_jsonb(_record) FROM gone", ct);
+            + $"{d.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || _n || ' < k=' || {dk}, _id, {RowDraws.Strip("to_jsonb(_record)", draws)} FROM gone", ct);
         await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {small}", ct);
         return moved;
     }

@@ -25,5 +25,12 @@ internal static class RandomSql
     /// sees 0. The hex round trip is the cheapest bytea → bigint conversion PostgreSQL 15 has.
     /// </summary>
     public static string Uniform(string keyParameter, string rowExpression) =>
-        $"(((('x' || encode(substring(sha256({keyParameter} || int8send({rowExpression})) from 1 for 7), 'hex'))::bit(56)::bigint)::float8 + 0.5) / 72057594037927936.0)";
+        UniformOfBits(Bits($"sha256({keyParameter} || int8send({rowExpression}))", 0));
+
+    /// <summary>56 bits of a digest from byte <paramref name="offset"/> on, as a non-negative bigint.</summary>
+    public static string Bits(string digest, int offset) =>
+        $"('x' || encode(substring({digest} from {offset + 1} for 7), 'hex'))::bit(56)::bigint";
+
+    /// <summary>A uniform double in the open interval (0, 1) from 56 random bits.</summary>
+    public static string UniformOfBits(string bits) => $"(({bits})::float8 + 0.5) / 72057594037927936.0";
 }

@@ -6,9 +6,13 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <summary>Generalization, value suppression and perturbation of every column that has one, in a single rewrite of the table.</summary>
 internal static class RowLocalPhase
 {
-    /// <summary>Rewrites the table (to a logged one when it is its final write); <paramref name="columns"/> (current name → type) is updated to the new types.</summary>
-    public static async Task ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan,
-        List<OutboxColumn> columns, bool logged, CancellationToken ct)
+    /// <summary>
+    /// Rewrites the table (to a logged one when it is its final write); <paramref name="columns"/> (current name → type)
+    /// is updated to the new types. The draws of <paramref name="carried"/> purposes are kept in hidden columns for the
+    /// phases after this one; the returned draws name them.
+    /// </summary>
+    public static async Task<RowDraws?> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan,
+        List<OutboxColumn> columns, IReadOnlyList<string> carried, bool logged, CancellationToken ct)
     {
         var p = new SqlParameters();
         // Each random draw is a column of an inner query (OFFSET 0 keeps it from being inlined), so an expression
@@ -32,10 +36,18 @@ internal static class RowLocalPhase
             }
             else select.Add(Sql.Ident(columns[i].Name));
         }
-        var draws = uniforms.Select(u => RandomSql.Uniform(p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{u.Key}"), NpgsqlDbType.Bytea),
-            Sql.Ident(StagingLayout.RowId)) + " AS " + Sql.Ident(u.Value));
         var source = Sql.Table(r.Schema, r.Table);
-        var from = uniforms.Count == 0 ? source : $"(SELECT s.*, {string.Join(", ", draws)} FROM {source} s OFFSET 0) s";
-        await TableRebuild.ReplaceAsync(conn, r.Schema, r.Table, columns, $"SELECT {string.Join(", ", select)} FROM {from}", p, ct, logged);
+        var draws = RowDraws.For(uniforms.Keys, carried);
+        var from = source;
+        if (draws.Digests > 0)
+        {
+            var values = uniforms.Select(u => $"{draws.Uniform(u.Key)} AS {Sql.Ident(u.Value)}")
+                .Concat(draws.Carried.Select(c => $"{draws.Bits(c.Key)} AS {Sql.Ident(c.Value)}"));
+            from = $"(SELECT s.*, {string.Join(", ", values)} FROM (SELECT s.*, {string.Join(", ", draws.DigestColumns(r, p, "s." + Sql.Ident(StagingLayout.RowId)))} FROM {source} s OFFSET 0) s OFFSET 0) s";
+        }
+        select.AddRange(draws.Carried.Values.Select(Sql.Ident));
+        await TableRebuild.ReplaceAsync(conn, r.Schema, r.Table, [.. columns, .. draws.Carried.Values.Select(v => new OutboxColumn(v, Scripts.FieldType.Integer))],
+            $"SELECT {string.Join(", ", select)} FROM {from}", p, ct, logged);
+        return draws.Carried.Count > 0 ? draws : null;
     }
 }

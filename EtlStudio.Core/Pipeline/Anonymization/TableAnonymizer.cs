@@ -23,16 +23,22 @@ public sealed class TableAnonymizer
         var columns = request.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList();
 
         // The table's last rewrite writes it logged, as the outbox keeps it; the ones before are unlogged working copies.
-        if (plan.RowLocal.Count > 0) await RowLocalPhase.ApplyAsync(conn, request, plan, columns, logged: plan.Permuted.Count == 0 && plan.Anatomized is null, ct);
+        // The draws permutation and anatomization will need are made by this rewrite too, from the same hashes.
+        RowDraws? draws = null;
+        if (plan.RowLocal.Count > 0)
+        {
+            var carried = plan.Permuted.Select(x => ColumnPermutation.Purpose(x.Column.Name)).Concat(plan.Anatomized is { } a ? [Anatomy.Purpose(a.Name)] : []).ToList();
+            draws = await RowLocalPhase.ApplyAsync(conn, request, plan, columns, carried, logged: plan.Permuted.Count == 0 && plan.Anatomized is null, ct);
+        }
         long suppressed = 0;
         if (plan.K is { } k && plan.QuasiIdentifiers.Count > 0)
-            suppressed = await KAnonymityFilter.ApplyAsync(conn, request, plan.QuasiIdentifiers, k, columns, ct);
-        var permutation = plan.Permuted.Count > 0 ? await ColumnPermutation.PlanAsync(conn, request, plan, ct) : null;
+            suppressed = await KAnonymityFilter.ApplyAsync(conn, request, plan.QuasiIdentifiers, k, columns, draws, ct);
+        var permutation = plan.Permuted.Count > 0 ? await ColumnPermutation.PlanAsync(conn, request, plan, draws, ct) : null;
 
         if (plan.Anatomized is { } sensitive)
         {
             // The permuted values go straight into QIT, the table's one write after generalization.
-            var anatomy = await Anatomy.ApplyAsync(conn, request, sensitive, plan.L!.Value, columns, permutation, ct);
+            var anatomy = await Anatomy.ApplyAsync(conn, request, sensitive, plan.L!.Value, columns, permutation, draws, ct);
             var split = await PrivacyReporter.ReportAsync(conn, request, plan, anatomy.Qit.Name, anatomy.St.Name, suppressed, ct);
             var rejected = suppressed + anatomy.Rejected;
             return new([anatomy.Qit, anatomy.St], rowsIn, rowsIn - rejected, rejected, split);

@@ -61,6 +61,30 @@ public sealed class TableAnonymizerTests(TestDatabase db) : IClassFixture<TestDa
         Assert.Equal(["_alive", "_outbox", "_rejects", "people_qit", "people_st"], tables);
     }
 
+    [Fact]
+    public async Task Draws_carried_between_phases_stay_out_of_the_output_and_the_rejected_records()
+    {
+        // Perturbation, permutation and anatomization share one hash per row; the later two read theirs from hidden columns.
+        var t = await StagedTable.CreateAsync(db.ConnectionString,
+            [.. Anatomized, With("income", FieldType.Integer, new PerturbationParameters(NoiseDistribution.Laplace, 2, null)), With("note", FieldType.String, new PermutationParameters(false))],
+            "SELECT g, (g % 7)::text, 20 + g, CASE WHEN g % 3 = 0 THEN 'flu' ELSE 'd' || g % 4 END, g * 10, 'n' || g FROM generate_series(1, 90) g");
+        var notes = (await t.ColumnAsync("note")).Order().ToList();
+
+        var result = await t.AnonymizeAsync(privacy: new PrivacySettings(3, null, null));
+
+        Assert.True(result.RowsRejected > 0);
+        Assert.All(result.Tables.SelectMany(x => x.Columns), c => Assert.DoesNotContain("_anon", c.Name));
+        var columns = await t.QueryAsync($"SELECT column_name FROM information_schema.columns WHERE table_schema = '{t.Schema}' AND column_name LIKE '\\_anon%'");
+        Assert.Empty(columns);
+        var records = (await t.QueryAsync($"SELECT record::text FROM {t.Rejects}")).Select(r => (string)r[0]!).ToList();
+        Assert.NotEmpty(records);
+        Assert.All(records, r => Assert.DoesNotContain("_anon", r));
+        // Permuted among the records that survived: their notes are a subset of the original ones, each used once.
+        var published = (await t.ColumnAsync("note", "people_qit")).ToList();
+        Assert.Equal(published.Count, published.Distinct().Count());
+        Assert.All(published, n => Assert.Contains(n, notes));
+    }
+
     private static async Task Execute(NpgsqlConnection conn, string sql)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
