@@ -38,7 +38,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         async Task InTransaction(Func<StepContext, Task> work)
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
-            await RaiseMemoryAsync(conn, tx, ct);
+            await TuneAsync(conn, tx, ct);
             await work(new StepContext(conn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint));
             await tx.CommitAsync(ct);
         }
@@ -67,7 +67,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
                         async Task Prepare(Func<StepContext, Task> work)
                         {
                             await using var tx = await prepConn.BeginTransactionAsync(ct);
-                            await RaiseMemoryAsync(prepConn, tx, ct);
+                            await TuneAsync(prepConn, tx, ct);
                             await work(new StepContext(prepConn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint));
                             await tx.CommitAsync(ct);
                         }
@@ -100,10 +100,17 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>The step's sorts, hashes and index builds get the configured memory, for this transaction only.</summary>
-    private async Task RaiseMemoryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    /// <summary>
+    /// For this transaction only: the step's sorts, hashes and index builds get the configured memory, and the planner
+    /// is readier to compute rows in parallel (the defaults assume hashing and conversions cost next to nothing, so a
+    /// CPU-bound pass over millions of rows stays on one core).
+    /// </summary>
+    private async Task TuneAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT set_config('work_mem', @work, true), set_config('maintenance_work_mem', @maintenance, true)", conn, tx);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT set_config('work_mem', @work, true), set_config('maintenance_work_mem', @maintenance, true),
+                   set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true)
+            """, conn, tx);
         cmd.Parameters.AddWithValue("work", options.Value.WorkMemory);
         cmd.Parameters.AddWithValue("maintenance", options.Value.MaintenanceMemory);
         await cmd.ExecuteNonQueryAsync(ct);

@@ -35,8 +35,6 @@ internal static class Anatomy
         // Every record's rank within its value (random) and, under the cap, its group: the value's block starts after
         // the capped counts of the values before it, and positions are dealt round-robin to the G groups.
         var work = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
-        await TableRebuild.CreateAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer),
-            new("grp", FieldType.Integer)], ct);
         var p = new SqlParameters();
         var g = p.Add(groups, NpgsqlDbType.Bigint);
         var blocks = $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
@@ -44,12 +42,13 @@ internal static class Anatomy
         var nb = await NullBlockAsync(conn, p, blocks, ct);
         var (nVid, nF, nStart) = (p.Add(nb?[0], NpgsqlDbType.Bigint), p.Add(nb?[1], NpgsqlDbType.Bigint), p.Add(nb?[2], NpgsqlDbType.Bigint));
         var key = p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{sensitive.Name}/anatomy"), NpgsqlDbType.Bytea);
-        await p.ExecuteAsync(conn, $"""
-            INSERT INTO {work}
+        await TableRebuild.FillAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer), new("grp", FieldType.Integer)], $"""
             SELECT {rowId}, vid, f, CASE WHEN rv <= {g} THEN (start + rv - 1) % greatest({g}, 1) + 1 END
             FROM (SELECT t.{rowId}, coalesce(h.vid, {nVid}) AS vid, coalesce(h.f, {nF}) AS f, coalesce(h.start, {nStart}) AS start,
                          row_number() OVER (PARTITION BY coalesce(h.vid, {nVid}) ORDER BY {RowDraws.Order(draws, Purpose(sensitive.Name), "t.", () => RandomSql.Uniform(key, "t." + rowId))}, t.{rowId}) AS rv
-                  FROM {source} t LEFT JOIN ({blocks}) h ON h.v = t.{s}) x;
+                  FROM {source} t LEFT JOIN ({blocks}) h ON h.v = t.{s}) x
+            """, p, ct);
+        await new SqlParameters().ExecuteAsync(conn, $"""
             ANALYZE {work}
             """, ct);
 
@@ -76,14 +75,14 @@ internal static class Anatomy
         // A retry after a crash may find the previous attempt's outputs; the input table was re-created, so rebuild them.
         await none.ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(r.Schema, qitName)}, {Sql.Table(r.Schema, stName)}", ct);
         // The published tables, written once and logged.
-        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns], ct, logged: true);
-        await TableRebuild.CreateAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns], ct, logged: true);
         var kept = string.Join(", ", columns.Where(c => c.Name != sensitive.Name)
             .Select(c => permutation?.Value(c.Name, "t", "m") ?? "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
+        await TableRebuild.FillAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns],
+            $"SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NOT NULL", none, ct, logged: true);
+        await TableRebuild.FillAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns],
+            $"SELECT row_number() OVER (ORDER BY grp, vid), grp, h.v, n FROM (SELECT grp, vid, count(*) AS n FROM {work} WHERE grp IS NOT NULL GROUP BY grp, vid) x JOIN {histogram} h USING (vid)",
+            none, ct, logged: true);
         await none.ExecuteAsync(conn, $"""
-            INSERT INTO {Sql.Table(r.Schema, qitName)} SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NOT NULL;
-            INSERT INTO {Sql.Table(r.Schema, stName)} SELECT row_number() OVER (ORDER BY grp, vid), grp, h.v, n
-                FROM (SELECT grp, vid, count(*) AS n FROM {work} WHERE grp IS NOT NULL GROUP BY grp, vid) x JOIN {histogram} h USING (vid);
             DROP TABLE {work}, {histogram};
             DROP TABLE {source};
             {(permutation is null ? "" : $"DROP TABLE {permutation.Map};")}

@@ -18,12 +18,25 @@ internal static class TableRebuild
     {
         // A unique scratch name: other tables of the same run may be anonymized at the same time.
         var scratch = "_anon_" + Guid.NewGuid().ToString("N");
-        await CreateAsync(conn, Sql.Table(schema, scratch), [new(StagingLayout.RowId, FieldType.Integer), .. columns], ct, logged);
-        await p.ExecuteAsync(conn, $"INSERT INTO {Sql.Table(schema, scratch)} {select}", ct);
+        await FillAsync(conn, Sql.Table(schema, scratch), [new(StagingLayout.RowId, FieldType.Integer), .. columns], select, p, ct, logged);
         await new SqlParameters().ExecuteAsync(conn, $"""
             DROP TABLE {Sql.Table(schema, table)};
             ALTER TABLE {Sql.Table(schema, scratch)} RENAME TO {Sql.Ident(table)};
             """, ct);
+    }
+
+    /// <summary>
+    /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns from the rows of
+    /// <paramref name="select"/> (its columns in this order), without a key; unlogged unless <paramref name="logged"/>.
+    /// CREATE TABLE AS rather than CREATE and INSERT: it writes in bulk, and PostgreSQL may compute the rows in parallel.
+    /// </summary>
+    public static Task FillAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, string select, SqlParameters p,
+        CancellationToken ct, bool logged = false)
+    {
+        var names = string.Join(", ", columns.Select(c => Sql.Ident(c.Name)));
+        var positions = string.Join(", ", columns.Select((_, i) => "_c" + i));
+        var typed = string.Join(", ", columns.Select((c, i) => $"_x._c{i}::{Sql.TypeOf(c.Type)}"));
+        return p.ExecuteAsync(conn, $"CREATE {(logged ? "" : "UNLOGGED ")}TABLE {table} ({names}) AS SELECT {typed} FROM ({select}) AS _x ({positions})", ct);
     }
 
     /// <summary>

@@ -60,14 +60,13 @@ internal static class FieldRuleStep
                         }
                     }
                 }
-                outputs.Add($"{value} AS {col}");
+                outputs.Add($"({value})::{Sql.TypeOf(c.Type)}");
             }
 
             var rejectedWhen = string.Join(" OR ", checks.Select(k => $"({k.When})"));
             var rule = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN '{k.Rule}'")) + " END";
             var column = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {(k.Column is null ? "_bad_col" : P(k.Column))}")) + " END";
             var reason = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {k.Reason}")) + " END";
-            var dataColumns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
             var record = RecordJson("s");
 
             await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", ct, ("table", table.Name));
@@ -75,10 +74,13 @@ internal static class FieldRuleStep
                 INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
                 SELECT 'FieldRules', @table, {rule}, {column}, {reason}, _row, {record} FROM {source} AS s WHERE {rejectedWhen}
                 """, ct, parameters.ToArray());
-            await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}; CREATE UNLOGGED TABLE {target} (_row bigint NOT NULL, _src integer NOT NULL, {dataColumns})", ct);
-            rowsOut += await ctx.ExecAsync($"""
-                INSERT INTO {target} SELECT _row, _src, {string.Join(", ", outputs)} FROM {source} WHERE NOT ({rejectedWhen})
+            // CREATE TABLE AS: a bulk write, whose rows PostgreSQL may compute in parallel.
+            await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}", ct);
+            await ctx.ExecAsync($"""
+                CREATE UNLOGGED TABLE {target} (_row, _src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}) AS
+                SELECT _row, _src, {string.Join(", ", outputs)} FROM {source} WHERE NOT ({rejectedWhen})
                 """, ct, parameters.ToArray());
+            rowsOut += await ctx.CountAsync(StepContext.Work("c", i), ct);
             await ctx.ExecAsync($"DROP TABLE {source}", ct);
         }
         // Every record is either rejected or kept (the conditions are never NULL).
