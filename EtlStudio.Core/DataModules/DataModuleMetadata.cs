@@ -17,13 +17,20 @@ namespace EtlStudio.Core.DataModules;
 /// </summary>
 public static class DataModuleMetadata
 {
-    internal static async Task<string> BuildAsync(ChangeScope scope, Guid taskId, string moduleName, ConnectionKind kind, int version,
-        IReadOnlyList<OutboxTable> tables, PublishedVersion published, string? privacyReportJson, CancellationToken ct)
+    /// <summary>The version's metadata, built on the task document the run started with (the task as it is now for runs from before that was kept).</summary>
+    internal static async Task<string> BuildAsync(ChangeScope scope, PipelineRun run, string moduleName, ConnectionKind kind, int version,
+        IReadOnlyList<OutboxTable> tables, PublishedVersion published, CancellationToken ct)
+    {
+        var taskDocument = run.TaskDocumentJson ?? await TaskDocumentAsync(scope, run.TaskId, ct);
+        return Build(taskDocument, moduleName, kind, version, tables, published, run.PrivacyReportJson);
+    }
+
+    /// <summary>The task's metadata document as the task stands now; a run keeps the one it started with.</summary>
+    internal static async Task<string> TaskDocumentAsync(ChangeScope scope, Guid taskId, CancellationToken ct)
     {
         var task = await scope.ReadAsync(db => db.Tasks.FirstOrDefaultAsync(t => t.Id == taskId, ct), ct) ?? throw DomainException.NotFound("Task", taskId);
         var view = new TaskView(task.Id, task.Name, task.Description, task.Status, TaskConfigurationJson.Read(task.ConfigurationJson), [], task.UpdatedAt, task.ReleasedAt);
-        var taskDocument = await TaskMetadata.ExportAsync(scope, view, includeIds: true, includeTimestamps: true, ct);
-        return Build(taskDocument, moduleName, kind, version, tables, published, privacyReportJson);
+        return await TaskMetadata.ExportAsync(scope, view, includeIds: true, includeTimestamps: true, ct);
     }
 
     public static string Build(string taskDocument, string moduleName, ConnectionKind kind, int version, IReadOnlyList<OutboxTable> tables,

@@ -18,6 +18,8 @@ public sealed class PipelineRun
     public required string SchemaName { get; set; }
     /// <summary>The task configuration as it was when the run started.</summary>
     public string DefinitionJson { get; set; } = "{}";
+    /// <summary>The task's metadata document (JSON-LD) when the run started; the uploaded version's metadata builds on it.</summary>
+    public string? TaskDocumentJson { get; set; }
     public long? Seed { get; set; }
     public Guid RequestedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

@@ -29,6 +29,8 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
         var task = await tasks.ResolveForRunAsync(taskId, ct);
         foreach (var source in task.Tables.SelectMany(t => t.Extractions).Select(e => e.ConnectionId).Distinct())
             await policy.DemandAccessAsync(actor, source, AccessType.Read, "run.start", "EtlTask", taskId, ct);
+        // What the uploaded version's metadata will describe: the task as this run takes it, not as it may be edited later.
+        var document = await DataModules.DataModuleMetadata.TaskDocumentAsync(scope, taskId, ct);
         var id = Guid.NewGuid();
         await scope.RunAsync(async db =>
         {
@@ -42,7 +44,7 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             db.Runs.Add(new PipelineRun
             {
                 Id = id, TaskId = taskId, Number = number, State = RunState.Queued, SchemaName = StagingLayout.SchemaFor(id),
-                DefinitionJson = RunDefinitionJson.Write(task), Seed = runSeed, RequestedBy = actor.UserId, CreatedAt = time.GetUtcNow(),
+                DefinitionJson = RunDefinitionJson.Write(task), TaskDocumentJson = document, Seed = runSeed, RequestedBy = actor.UserId, CreatedAt = time.GetUtcNow(),
             });
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, "run.start", "PipelineRun", id,

@@ -58,7 +58,7 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
             (await db.DatamoduleVersions.Where(v => v.ConnectionId == destination).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1), ct);
         var version = existing ?? published.Version ?? next;
         var metadata = existing is null
-            ? await DataModuleMetadata.BuildAsync(scope, run.TaskId, module.Name, module.Kind, version, tables, published, run.PrivacyReportJson, ct)
+            ? await DataModuleMetadata.BuildAsync(scope, run, module.Name, module.Kind, version, tables, published, ct)
             : null;
         var protocol = DataModuleMetadata.Protocol(module.Kind, version, published).ToJsonString();
         await scope.RunAsync(async db =>
