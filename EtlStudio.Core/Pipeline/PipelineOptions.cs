@@ -23,6 +23,15 @@ public sealed class PipelineOptions
     /// <summary>Memory for building an outbox table's index (<c>maintenance_work_mem</c>).</summary>
     public string MaintenanceMemory { get; set; } = "512MB";
 
+    /// <summary>A size PostgreSQL's memory settings take: a whole number with kB, MB or GB (64kB to 64GB).</summary>
+    public static bool IsMemorySize(string? value)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(value ?? "", "^([0-9]{1,8})(kB|MB|GB)$");
+        if (!m.Success) return false;
+        var kb = long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * (m.Groups[2].Value switch { "kB" => 1L, "MB" => 1024L, _ => 1024L * 1024 });
+        return kb is >= 64 and <= 64L * 1024 * 1024;
+    }
+
     /// <summary>Records of the preview (dry run) taken from each source.</summary>
     public int PreviewSampleRows { get; set; } = 200;
 }
