@@ -61,8 +61,12 @@ internal static class PostgresSourceReader
             try { await reading.CopyToAsync(writing, ct); }
             catch (Exception e)
             {
-                // Half a stream must not be taken for the whole: the import is abandoned, then the error goes up.
+                // Half a stream must not be taken for the whole: the import is abandoned, then the error goes up. The
+                // source's COPY is cancelled on the server too, or closing it would first read the rest of its rows.
                 await writing.CancelAsync();
+                if (e is OperationCanceledException)
+                    try { await reading.CancelAsync(); }
+                    catch (Exception c) when (c is NpgsqlException or InvalidOperationException or NotSupportedException) { }
                 if (e is PostgresException pg && pg.SqlState != PostgresErrorCodes.QueryCanceled) throw Failed(source, pg);
                 throw;
             }
