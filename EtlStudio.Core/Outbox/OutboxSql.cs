@@ -151,7 +151,7 @@ internal sealed class OutboxSql
     /// table <c>@edited_table</c>), read again from the table: the same rows in the same order as <see cref="MapRows"/>, without
     /// scanning or sorting the table. Each changed row that still matches the filter is placed by a binary search on the earlier
     /// map's row numbers (which are in page order); every earlier row that was not changed keeps its place, shifted by the
-    /// changed rows taken out and put in before it, one range scan of the earlier map's key per stretch between changes.
+    /// changed rows taken out and put in before it, in one pass over the earlier map.
     /// One statement, so the changed rows and their new values are read in one snapshot (see OutboxPageMaps for why).
     /// </summary>
     public string MapRowsSince(string from, string previous, string edited)
@@ -183,15 +183,15 @@ internal sealed class OutboxSql
             removed AS MATERIALIZED (SELECT m.rn FROM {previous} m WHERE m.{row} IN (SELECT row_id FROM dirty)),
             -- Earlier rows after position "at" move by d: -1 for each one taken out there, +1 for each changed row put in there.
             events AS MATERIALIZED (SELECT at, sum(d) AS d FROM (SELECT rn AS at, -1 AS d FROM removed UNION ALL SELECT after, 1 FROM placed) e GROUP BY at),
-            stretches AS (
-                SELECT 0::bigint AS lo, coalesce(min(at), @rows) AS hi, 0::bigint AS shift FROM events
-                UNION ALL
-                SELECT at, lead(at, 1, @rows) OVER (ORDER BY at), (sum(d) OVER (ORDER BY at))::bigint FROM events),
+            -- Positions in order, and the shift of the earlier rows after each (c[1] = 0: those before the first).
+            shifts AS (SELECT coalesce(array_agg(at ORDER BY at), ARRAY[]::bigint[]) AS at, array_prepend(0::bigint, coalesce(array_agg(c ORDER BY at), ARRAY[]::bigint[])) AS c
+                       FROM (SELECT at, (sum(d) OVER (ORDER BY at))::bigint AS c FROM events) e),
             -- A changed row's number: the earlier rows up to its place, less those taken out up to there, plus j.
             gone AS (SELECT *, sum(1 - kind) OVER (ORDER BY after, kind ROWS UNBOUNDED PRECEDING) AS taken
                      FROM (SELECT {v}{row}, after, j, 1 AS kind FROM placed UNION ALL SELECT {(SortColumn is null ? "" : "NULL, ")}NULL, rn, NULL, 0 FROM removed) e)
-            SELECT m.rn + st.shift, {(SortColumn is null ? "" : "m.s, ")}m.{row} FROM stretches st JOIN {previous} m ON m.rn > st.lo AND m.rn <= st.hi
-            WHERE m.rn NOT IN (SELECT rn FROM removed)
+            -- An earlier row that was not changed moves by the shift of the last position before it (width_bucket: a binary search).
+            SELECT m.rn + sh.c[width_bucket(m.rn - 1, sh.at) + 1], {(SortColumn is null ? "" : "m.s, ")}m.{row} FROM {previous} m, shifts sh
+            WHERE m.{row} NOT IN (SELECT row_id FROM dirty)
             UNION ALL
             SELECT after - taken + j, {v}{row} FROM gone WHERE kind = 1
             """;
