@@ -140,15 +140,19 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             var t = await OutboxCatalog.FindAsync(conn, tx, run.SchemaName, table, ct);
             var plan = await RunPlanReader.ReadAsync(db, run, ct);
             var editor = new OutboxRowEditor(conn, tx, run.SchemaName, t, plan);
-            await BumpEditsAsync(conn, tx, runId, t.Name, ct);
+            var version = await BumpEditsAsync(conn, tx, runId, t.Name, ct);
             var added = new List<long>();
+            var changed = new HashSet<long>();
             for (var i = 0; i < changes.Count; i++)
             {
                 var (rowId, before, after) = await editor.ApplyAsync(changes[i], changes.Count == 1 ? "" : $"modifications[{i}].", ct);
                 if (changes[i].Kind == RowChangeKind.Add) added.Add(rowId);
+                changed.Add(rowId);
                 await audit.RecordAsync(db, actor, "outbox.row." + changes[i].Kind.ToString().ToLowerInvariant(), "OutboxRow", $"{runId}/{t.Name}/{rowId}",
                     new AuditChanges().Field("row", before, after), ct);
             }
+            // With the version, in this transaction: the next page map is made from the previous one and these rows.
+            await OutboxEditLog.RecordAsync(conn, tx, run.SchemaName, t.Name, version, changed, ct);
             return (IReadOnlyList<long>)added;
         }, ct);
     }
@@ -208,15 +212,17 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
     }
 
     // In the edit's transaction: a count cached on any node is keyed by this number, so it is never used after the edit commits.
-    private static async Task BumpEditsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid runId, string table, CancellationToken ct)
+    // The row stays locked until then, so a table's edits commit in the order of their versions (which page maps rely on).
+    private static async Task<long> BumpEditsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid runId, string table, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO app.outbox_edits (run_id, table_name, edits) VALUES (@run, @table, 1)
             ON CONFLICT (run_id, table_name) DO UPDATE SET edits = app.outbox_edits.edits + 1
+            RETURNING edits
             """, conn, tx);
         cmd.Parameters.AddWithValue("run", runId);
         cmd.Parameters.AddWithValue("table", table);
-        await cmd.ExecuteNonQueryAsync(ct);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private async Task<RunRow> FindRunAsync(Guid runId, CancellationToken ct) =>

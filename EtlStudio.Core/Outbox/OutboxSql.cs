@@ -14,6 +14,7 @@ internal sealed class OutboxSql
     public string Where { get; }
     public string OrderBy { get; }
     public OutboxColumn? SortColumn { get; }
+    public bool Descending { get; }
     public IReadOnlyList<(OutboxColumn Column, OutboxFilterOp Op)> FilterColumns { get; }
     public IReadOnlyList<NpgsqlParameter> Parameters { get; }
 
@@ -21,8 +22,15 @@ internal sealed class OutboxSql
     // Each value is prefixed by its length: joined by a separator alone, ["a\u0001", "b"] and ["a", "\u0001b"] would be one key.
     public string CacheKey => Where + string.Concat(Parameters.Select(p => OutboxValues.Format(p.Value is DBNull ? null : p.Value) is { } v ? $"\u0001{v.Length}:{v}" : "\u0001-"));
 
-    private OutboxSql(string where, string orderBy, OutboxColumn? sortColumn, IReadOnlyList<(OutboxColumn, OutboxFilterOp)> filterColumns, IReadOnlyList<NpgsqlParameter> parameters) =>
-        (Where, OrderBy, SortColumn, FilterColumns, Parameters) = (where, orderBy, sortColumn, filterColumns, parameters);
+    // The filter's conditions without the WHERE ("true" without a filter), for queries that add conditions of their own.
+    private readonly string _condition;
+
+    private OutboxSql(IReadOnlyList<string> conditions, string orderBy, OutboxColumn? sortColumn, bool descending, IReadOnlyList<(OutboxColumn, OutboxFilterOp)> filterColumns, IReadOnlyList<NpgsqlParameter> parameters)
+    {
+        (OrderBy, SortColumn, Descending, FilterColumns, Parameters) = (orderBy, sortColumn, descending, filterColumns, parameters);
+        Where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        _condition = conditions.Count == 0 ? "true" : string.Join(" AND ", conditions);
+    }
 
     public static OutboxSql Build(OutboxTable table, OutboxQuery query)
     {
@@ -79,7 +87,7 @@ internal sealed class OutboxSql
 
         var dir = query.Descending ? "DESC" : "ASC";
         var order = sort is null ? $"{Sql.Ident(StagingLayout.RowId)} {dir}" : $"{Sql.Ident(sort.Name)} {dir}, {Sql.Ident(StagingLayout.RowId)} {dir}";
-        return new OutboxSql(conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions), "ORDER BY " + order, sort, filtered, parameters);
+        return new OutboxSql(conditions, "ORDER BY " + order, sort, query.Descending, filtered, parameters);
 
         string? Between(OutboxColumn c, string col, OutboxFilter f, string path)
         {
@@ -127,8 +135,67 @@ internal sealed class OutboxSql
         return ($"SELECT {select} FROM ({union}) page ORDER BY {order} LIMIT {paging.SafeSize}", parameters);
     }
 
-    /// <summary>The rows of a page map (<see cref="OutboxPageMaps"/>): the filtered rows' ids numbered 1, 2, … in exactly this page order.</summary>
-    public string MapRows(string from) => $"SELECT row_number() OVER ({OrderBy}), {Sql.Ident(StagingLayout.RowId)} FROM {from} {Where}";
+    /// <summary>
+    /// The columns of a page map (<see cref="OutboxPageMaps"/>): the row number, a copy of the sort value (so the map can be put
+    /// in order again without the table), the row id. Without a sort column the row id is the order, and there is no copy.
+    /// </summary>
+    public string MapColumns => SortColumn is null ? $"rn, {Sql.Ident(StagingLayout.RowId)}" : $"rn, s, {Sql.Ident(StagingLayout.RowId)}";
+
+    /// <summary>The rows of a page map: the filtered rows numbered 1, 2, … in exactly this page order, as <see cref="MapColumns"/>.</summary>
+    public string MapRows(string from) =>
+        $"SELECT row_number() OVER ({OrderBy}), {(SortColumn is { } c ? Sql.Ident(c.Name) + ", " : "")}{Sql.Ident(StagingLayout.RowId)} FROM {from} {Where}";
+
+    /// <summary>
+    /// The rows of a page map made from an earlier one (<paramref name="previous"/>, of <c>@rows</c> rows, up to date with
+    /// version <c>@since</c>) and the rows edits after it changed (<paramref name="edited"/>, <see cref="OutboxEditLog"/>, for
+    /// table <c>@edited_table</c>), read again from the table: the same rows in the same order as <see cref="MapRows"/>, without
+    /// scanning or sorting the table. Each changed row that still matches the filter is placed by a binary search on the earlier
+    /// map's row numbers (which are in page order); every earlier row that was not changed keeps its place, shifted by the
+    /// changed rows taken out and put in before it, in one pass over the earlier map.
+    /// One statement, so the changed rows and their new values are read in one snapshot (see OutboxPageMaps for why).
+    /// </summary>
+    public string MapRowsSince(string from, string previous, string edited)
+    {
+        var row = Sql.Ident(StagingLayout.RowId);
+        // m sorts strictly before b, exactly as ORDER BY sorts: nulls last ascending and first descending (the default), ties
+        // by row id in the same direction. The row comparison uses the same btree operators (and collation) as ORDER BY.
+        var (lt, v) = (Descending ? ">" : "<", SortColumn is null ? "" : "s, ");
+        var before = SortColumn is null ? $"m.{row} {lt} b.{row}"
+            : Descending
+                ? $"CASE WHEN b.s IS NULL THEN m.s IS NULL AND m.{row} {lt} b.{row} WHEN m.s IS NULL THEN true ELSE (m.s, m.{row}) {lt} (b.s, b.{row}) END"
+                : $"CASE WHEN m.s IS NULL THEN b.s IS NULL AND m.{row} {lt} b.{row} WHEN b.s IS NULL THEN true ELSE (m.s, m.{row}) {lt} (b.s, b.{row}) END";
+        var dir = Descending ? "DESC" : "ASC";
+        var order = SortColumn is null ? $"{row} {dir}" : $"s {dir}, {row} {dir}";
+        return $"""
+            WITH RECURSIVE
+            dirty AS MATERIALIZED (SELECT DISTINCT row_id FROM {edited} WHERE table_name = @edited_table AND version > @since),
+            fresh AS MATERIALIZED (
+                SELECT {(SortColumn is { } c ? $"t.{Sql.Ident(c.Name)} AS s, " : "")}t.{row} FROM {from} t WHERE t.{row} IN (SELECT row_id FROM dirty) AND ({_condition})),
+            -- Invariant: the earlier map's row lo sorts before b (or lo = 0), its row hi does not (or hi = @rows + 1).
+            search ({v}{row}, lo, hi) AS (
+                SELECT {v}{row}, 0::bigint, @rows + 1 FROM fresh
+                UNION ALL
+                SELECT {(SortColumn is null ? "" : "b.s, ")}b.{row}, CASE WHEN c.before THEN m.rn ELSE b.lo END, CASE WHEN c.before THEN b.hi ELSE m.rn END
+                FROM search b JOIN {previous} m ON m.rn = (b.lo + b.hi) / 2 CROSS JOIN LATERAL (SELECT {before}) c(before)
+                WHERE b.hi - b.lo > 1),
+            -- Each changed row goes right after the earlier row "after"; j numbers them all in page order.
+            placed AS MATERIALIZED (SELECT {v}{row}, lo AS after, row_number() OVER (ORDER BY lo, {order}) AS j FROM search WHERE hi - lo <= 1),
+            removed AS MATERIALIZED (SELECT m.rn FROM {previous} m WHERE m.{row} IN (SELECT row_id FROM dirty)),
+            -- Earlier rows after position "at" move by d: -1 for each one taken out there, +1 for each changed row put in there.
+            events AS MATERIALIZED (SELECT at, sum(d) AS d FROM (SELECT rn AS at, -1 AS d FROM removed UNION ALL SELECT after, 1 FROM placed) e GROUP BY at),
+            -- Positions in order, and the shift of the earlier rows after each (c[1] = 0: those before the first).
+            shifts AS (SELECT coalesce(array_agg(at ORDER BY at), ARRAY[]::bigint[]) AS at, array_prepend(0::bigint, coalesce(array_agg(c ORDER BY at), ARRAY[]::bigint[])) AS c
+                       FROM (SELECT at, (sum(d) OVER (ORDER BY at))::bigint AS c FROM events) e),
+            -- A changed row's number: the earlier rows up to its place, less those taken out up to there, plus j.
+            gone AS (SELECT *, sum(1 - kind) OVER (ORDER BY after, kind ROWS UNBOUNDED PRECEDING) AS taken
+                     FROM (SELECT {v}{row}, after, j, 1 AS kind FROM placed UNION ALL SELECT {(SortColumn is null ? "" : "NULL, ")}NULL, rn, NULL, 0 FROM removed) e)
+            -- An earlier row that was not changed moves by the shift of the last position before it (width_bucket: a binary search).
+            SELECT m.rn + sh.c[width_bucket(m.rn - 1, sh.at) + 1], {(SortColumn is null ? "" : "m.s, ")}m.{row} FROM {previous} m, shifts sh
+            WHERE m.{row} NOT IN (SELECT row_id FROM dirty)
+            UNION ALL
+            SELECT after - taken + j, {v}{row} FROM gone WHERE kind = 1
+            """;
+    }
 
     /// <summary>
     /// The page read through a page map: the map's row numbers after the rows skipped, joined to the table by row id. Columns

@@ -17,7 +17,7 @@ public sealed class OutboxPageMapTests(OutboxCore core) : IClassFixture<OutboxCo
     /// things(id, rn, n, x, d, flag): many duplicates and nulls in every column but id, empty strings in rn — and a column
     /// named like the map's own row number.
     /// </summary>
-    private static StagedTable Things(int count) => new("things",
+    internal static StagedTable Things(int count) => new("things",
         [new("id", FieldType.Integer), new("rn", FieldType.String), new("n", FieldType.Integer), new("x", FieldType.Double), new("d", FieldType.Date), new("flag", FieldType.Boolean)],
         "id",
         Enumerable.Range(1, count).Select(i => new object?[]
@@ -227,7 +227,7 @@ public sealed class OutboxPageMapTests(OutboxCore core) : IClassFixture<OutboxCo
         return (w, await core.StageAsync(w.Manager, w.Destination, ConnectionKind.PostgreSql, [table]));
     }
 
-    private static IEnumerable<string> Rows(OutboxPage page) =>
+    internal static IEnumerable<string> Rows(OutboxPage page) =>
         page.Rows.Select(r => r.RowId + ":" + string.Join("|", page.Table.Columns.Select(c => OutboxValues.Format(r.Values[c.Name]) ?? "∅")));
 
     private Task<long> MapsAsync(StagedRun run) => ScalarAsync("SELECT count(*) FROM pg_tables WHERE schemaname = @s AND tablename LIKE '\\_pm\\_%'", run.Schema);
