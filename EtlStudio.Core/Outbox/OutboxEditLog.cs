@@ -43,13 +43,24 @@ internal static class OutboxEditLog
     }
 
     /// <summary>How many distinct rows edits after <paramref name="since"/> changed, as far as committed now (none without a log).</summary>
-    public static async Task<long> CountSinceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string table, long since, CancellationToken ct)
+    /// <summary>
+    /// How many rows changed after version <paramref name="since"/>, and whether the log holds every version up to
+    /// <paramref name="upTo"/> (every edit logs at least one row; a gap means an edit the log does not know, say from a
+    /// node of an older release during a rolling update, so the map must be built from the table).
+    /// </summary>
+    public static async Task<(long Rows, bool Complete)> CountSinceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string table, long since, long upTo, CancellationToken ct)
     {
-        if (!await ExistsAsync(conn, tx, schema, ct)) return 0;
-        await using var cmd = new NpgsqlCommand($"SELECT count(DISTINCT row_id) FROM {Sql.Table(schema, Name)} WHERE table_name = @t AND version > @since", conn, tx);
+        if (!await ExistsAsync(conn, tx, schema, ct)) return (0, upTo <= since);
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT count(DISTINCT row_id), count(DISTINCT version) FILTER (WHERE version <= @upTo)
+            FROM {Sql.Table(schema, Name)} WHERE table_name = @t AND version > @since
+            """, conn, tx);
         cmd.Parameters.AddWithValue("t", table);
         cmd.Parameters.AddWithValue("since", since);
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        cmd.Parameters.AddWithValue("upTo", upTo);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (r.GetInt64(0), r.GetInt64(1) == upTo - since);
     }
 
     public static async Task<bool> ExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string schema, CancellationToken ct)

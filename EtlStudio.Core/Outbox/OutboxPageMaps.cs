@@ -120,8 +120,8 @@ internal static class OutboxPageMaps
             }
             await tx.ReleaseAsync("previous_map", ct);
             if (!await IntactAsync(conn, schema, m.Name, m.Note, ct, tx)) return null;
-            var changed = await OutboxEditLog.CountSinceAsync(conn, tx, schema, table, m.Note.Edits, ct);
-            return changed <= IncrementalRows + IncrementalShare * m.Note.Rows ? m : null;
+            var (changed, complete) = await OutboxEditLog.CountSinceAsync(conn, tx, schema, table, m.Note.Edits, edits, ct);
+            return complete && changed <= IncrementalRows + IncrementalShare * m.Note.Rows ? m : null;
         }
         return null;
     }

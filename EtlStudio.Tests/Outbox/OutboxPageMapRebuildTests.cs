@@ -105,6 +105,29 @@ public sealed class OutboxPageMapRebuildTests(OutboxCore core) : IClassFixture<O
     }
 
     [Fact]
+    public async Task An_edit_the_log_does_not_know_makes_the_next_map_from_the_table()
+    {
+        var (w, run) = await StageAsync(OutboxPageMapTests.Things(120));
+        var query = new OutboxQuery(1, 200, "n", false, [new("x", OutboxFilterOp.Between, "-1", "1.5")]);
+        await Outbox.GetPageAsync(w.DataManager, run.RunId, "things", query, OutboxPagePath.PageMap);
+
+        // As a node of an older release edits: the row changes and the version goes up, but nothing is logged.
+        await ExecAsync($"""
+            UPDATE {Core.Pipeline.Sql.Table(run.Schema, "things")} SET x = 0, n = 99 WHERE _row = 4;
+            INSERT INTO app.outbox_edits (run_id, table_name, edits) VALUES ('{run.RunId}', 'things', 1)
+            ON CONFLICT (run_id, table_name) DO UPDATE SET edits = app.outbox_edits.edits + 1;
+            """);
+        // A logged edit after it: the log has version 2 but not 1.
+        await Outbox.UpdateAsync(w.DataManager, run.RunId, "things", 5, new Dictionary<string, string?> { ["x"] = "1", ["n"] = "98" });
+        var mapped = await Outbox.GetPageAsync(w.DataManager, run.RunId, "things", query, OutboxPagePath.PageMap);
+        var offset = await Outbox.GetPageAsync(w.DataManager, run.RunId, "things", query, OutboxPagePath.Offset);
+
+        Assert.Contains(mapped.Rows, r => r.RowId == 4);
+        Assert.Equal(OutboxPageMapTests.Rows(offset), OutboxPageMapTests.Rows(mapped));
+        Assert.Null(Assert.Single((await MapNotesAsync(run)).Values, n => n.Edits == 2).Base);
+    }
+
+    [Fact]
     public async Task A_previous_map_a_server_crash_emptied_is_not_made_into_the_next_one()
     {
         var (w, run) = await StageAsync(OutboxPageMapTests.Things(120));
