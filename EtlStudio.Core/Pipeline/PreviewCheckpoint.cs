@@ -21,7 +21,8 @@ internal sealed class PreviewCheckpoint(string schema, IReadOnlyList<string> tas
         await using (var list = new NpgsqlCommand("""
             SELECT c.relname, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = '_row' AND NOT a.attisdropped)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = @s AND c.relkind = 'r' AND c.relname NOT IN ('_rejects', '_outbox', '_key_changes', '_alive') ORDER BY c.relname
+            -- Engine tables (one leading underscore: rejects, catalog, markers) are not shown; working tables (two) are.
+            WHERE n.nspname = @s AND c.relkind = 'r' AND (c.relname NOT LIKE '\_%' OR c.relname LIKE '\_\_%') ORDER BY c.relname
             """, conn, tx))
         {
             list.Parameters.AddWithValue("s", schema);
