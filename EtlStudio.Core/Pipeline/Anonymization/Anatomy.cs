@@ -80,7 +80,9 @@ internal static class Anatomy
         await TableRebuild.FillAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns],
             $"SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NOT NULL", none, ct, logged: true);
         await TableRebuild.FillAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns],
-            $"SELECT row_number() OVER (ORDER BY grp, vid), grp, h.v, n FROM (SELECT grp, vid, count(*) AS n FROM {work} WHERE grp IS NOT NULL GROUP BY grp, vid) x JOIN {histogram} h USING (vid)",
+            // A value's records under the cap are consecutive positions, fewer than G, dealt round-robin: each lands in a
+            // group of its own, so every (group, value) holds exactly one record and ST needs no grouping — a count of 1.
+            $"SELECT row_number() OVER (ORDER BY w.grp, w.vid), w.grp, h.v, 1 FROM {work} w JOIN {histogram} h USING (vid) WHERE w.grp IS NOT NULL",
             none, ct, logged: true);
         await none.ExecuteAsync(conn, $"""
             DROP TABLE {work}, {histogram};
