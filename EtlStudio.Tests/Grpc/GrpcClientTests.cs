@@ -97,7 +97,7 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
     [InlineData("unknown_service", "UNIMPLEMENTED")]
     [InlineData("too_large", "RESOURCE_EXHAUSTED")]
     [InlineData("gzip_request", "OK")]
-    [InlineData("tiny_deadline", "DEADLINE_EXCEEDED")]
+    [InlineData("deadline_while_waiting", "DEADLINE_EXCEEDED")]
     [InlineData("reflection_v1", "OK")]
     [InlineData("reflection_v1alpha", "OK")]
     public void Each_call_ends_with_the_expected_status(string scenario, string expected) =>
