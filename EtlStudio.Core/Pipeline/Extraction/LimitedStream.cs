@@ -1,7 +1,7 @@
 namespace EtlStudio.Core.Pipeline.Extraction;
 
 /// <summary>Fails with an IOException once more than <c>max</c> bytes were read, so one huge document cannot exhaust memory.</summary>
-internal sealed class LimitedStream(Stream inner, long max) : Stream
+internal sealed class LimitedStream(Stream inner, long max) : ForwardReadStream
 {
     private long _read;
 
@@ -15,14 +15,4 @@ internal sealed class LimitedStream(Stream inner, long max) : Stream
         if (_read > max) throw new IOException($"the document is larger than {max / (1024 * 1024)} MiB");
         return n;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,7 +1,7 @@
 namespace EtlStudio.Core.Pipeline.Extraction;
 
 /// <summary>A read-only stream that has looked at its first non-blank byte (to tell an array from an object or from HTML) without losing it.</summary>
-internal sealed class PeekedStream : Stream
+internal sealed class PeekedStream : ForwardReadStream
 {
     private readonly Stream _inner;
     private readonly byte[] _head;
@@ -54,14 +54,4 @@ internal sealed class PeekedStream : Stream
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -57,7 +57,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
                     }
                     if (copied)
                     {
-                        rows = tableStart + await ctx.CountAsync(StepContext.Work("x", i), ct);
+                        rows = tableStart + await NumberedAsync(ctx, work, ct);
                         await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, rows, ct);
                         continue;
                     }
@@ -103,6 +103,17 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
         }
         await importer.CompleteAsync(ct);
         return rows;
+    }
+
+    /// <summary>
+    /// The rows in <paramref name="work"/> so far, without reading it: the identity that numbers them is new with the
+    /// table and moves by one a row in this transaction, so its last value is the count.
+    /// </summary>
+    private static async Task<long> NumberedAsync(StepContext ctx, string work, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(@t, '_row')), 0)", ctx.Connection, ctx.Transaction);
+        cmd.Parameters.AddWithValue("t", work);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>While a source is copied straight through, its progress is read from PostgreSQL's own COPY progress view.</summary>
