@@ -75,7 +75,8 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
                     }
                     break;
                 case PipelineStep.Anonymize:
-                    var (anonymized, report) = await AnonymizeStep.RunAsync(ctx, anonymizer, ct);
+                    var side = new SideConnections(dataSource, (c, t) => TuneAsync(c, null, t));
+                    var (anonymized, report) = await AnonymizeStep.RunAsync(ctx, anonymizer, side, ct);
                     result = anonymized with { Report = report };
                     break;
                 default:
@@ -105,11 +106,13 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
     /// is readier to compute rows in parallel (the defaults assume hashing and conversions cost next to nothing, so a
     /// CPU-bound pass over millions of rows stays on one core).
     /// </summary>
-    private async Task TuneAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    private async Task TuneAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
             SELECT set_config('work_mem', @work, true), set_config('maintenance_work_mem', @maintenance, true),
-                   set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true)
+                   set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true),
+                   -- Compiling these long statements costs more than it saves: they spend their time in functions, not in expressions.
+                   set_config('jit', 'off', true)
             """, conn, tx);
         cmd.Parameters.AddWithValue("work", options.Value.WorkMemory);
         cmd.Parameters.AddWithValue("maintenance", options.Value.MaintenanceMemory);

@@ -44,9 +44,9 @@ public static class StagingLayout
             column_name text,
             reason      text NOT NULL,
             row_id      bigint,
-            record      jsonb NOT NULL
+            -- json, not jsonb: written in bulk (a merge may drop half a million records) and only ever read as text
+            record      json NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS _rejects_step_idx ON {{Sql.Table(schema, Rejects)}} (step, table_name);
         CREATE UNLOGGED TABLE IF NOT EXISTS {{Sql.Table(schema, Alive)}} (since timestamptz NOT NULL);
         CREATE TABLE IF NOT EXISTS {{Sql.Table(schema, Catalog)}} (
             table_name   text PRIMARY KEY,
@@ -58,4 +58,11 @@ public static class StagingLayout
             source_table text
         );
         """;
+
+    /// <summary>
+    /// The index for reading rejects by step and table, made once the last step has filed its rejects: building it
+    /// over them all costs a fraction of keeping it up to date while they are written.
+    /// </summary>
+    public static string RejectsIndexSql(string schema) =>
+        $"CREATE INDEX IF NOT EXISTS _rejects_step_idx ON {Sql.Table(schema, Rejects)} (step, table_name)";
 }

@@ -11,89 +11,115 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// G groups; a value that occurs at most G times then lands in distinct groups, so every group of at least l records
 /// has l distinct values. G is the largest number of groups for which, after capping every value at G records,
 /// at least l·G records remain; the records over the cap (chosen at random) go to the rejects table.
+/// The grouping is worked out on narrow data (<see cref="GroupAsync"/>); QIT and ST are then written from it.
 /// </summary>
-internal static class Anatomy
+internal sealed class Anatomy
 {
-    /// <summary>The two tables and how many records were removed to reach l-diversity.</summary>
-    public sealed record Outcome(OutboxTable Qit, OutboxTable St, long Rejected);
+    private readonly string _histogram;
+    private readonly long _groups;
+    private readonly int _l;
 
-    public static async Task<Outcome> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, ResolvedColumn sensitive, int l,
-        IReadOnlyList<OutboxColumn> columns, ColumnPermutation? permutation, RowDraws? draws, CancellationToken ct)
+    private Anatomy(ResolvedColumn sensitive, string histogram, string work, long groups, int l, bool overCap) =>
+        (Sensitive, _histogram, Work, _groups, _l, OverCap) = (sensitive, histogram, work, groups, l, overCap);
+
+    public ResolvedColumn Sensitive { get; }
+
+    /// <summary>The narrow table of every kept record's group: <c>_row</c>, <c>vid</c>, <c>f</c>, <c>grp</c> (NULL over the cap).</summary>
+    public string Work { get; }
+
+    /// <summary>Whether some records are over the cap and must be rejected.</summary>
+    public bool OverCap { get; }
+
+    /// <summary>The scratch tables, for dropping.</summary>
+    public IEnumerable<string> Scratch => [Work, _histogram];
+
+    /// <summary>The name of the anatomized column's draw among the table's draws (<see cref="RowDraws"/>).</summary>
+    public static string Purpose(string column) => column + "/anatomy";
+
+    /// <summary>Groups the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
+    public static async Task<Anatomy> GroupAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, CancellationToken ct)
     {
+        var sensitive = plan.Anatomized!;
+        var l = plan.L!.Value;
         var rowId = Sql.Ident(StagingLayout.RowId);
-        var source = Sql.Table(r.Schema, r.Table);
         var s = Sql.Ident(sensitive.Name);
-        var sensitiveColumn = columns.Single(c => c.Name == sensitive.Name);
 
         // The value histogram, each value numbered (vid) so the big sort below is on numbers, not on values.
-        var histogram = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
-        await TableRebuild.CreateAsync(conn, histogram, [sensitiveColumn with { Name = "v" }, new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct);
-        await new SqlParameters().ExecuteAsync(conn,
-            $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT {s} AS v, count(*) AS f FROM {source} GROUP BY {s}) x; ANALYZE {histogram}", ct);
+        var histogram = Sql.Table(r.Schema, Anonymization.Scratch.Name());
+        var hp = new SqlParameters();
+        var hrows = PublishedRows.For(r, plan, hp);
+        await TableRebuild.CreateAsync(conn, histogram, [new("v", sensitive.Type), new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct);
+        await hp.ExecuteAsync(conn,
+            $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT t.{s} AS v, count(*) AS f FROM {hrows.Query} t "
+            + $"WHERE {KAnonymityFilter.Kept(small, plan, hrows, "t")} GROUP BY t.{s}) x; ANALYZE {histogram}", ct);
         var groups = await GroupCountAsync(conn, histogram, l, ct);
 
         // Every record's rank within its value (random) and, under the cap, its group: the value's block starts after
         // the capped counts of the values before it, and positions are dealt round-robin to the G groups.
-        var work = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
+        var work = Sql.Table(r.Schema, Anonymization.Scratch.Name());
         var p = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, p);
         var g = p.Add(groups, NpgsqlDbType.Bigint);
         var blocks = $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
         // NULL cannot be matched by the equality (hash) join, so its block is looked up once and passed in.
         var nb = await NullBlockAsync(conn, p, blocks, ct);
         var (nVid, nF, nStart) = (p.Add(nb?[0], NpgsqlDbType.Bigint), p.Add(nb?[1], NpgsqlDbType.Bigint), p.Add(nb?[2], NpgsqlDbType.Bigint));
-        var key = p.Add(RandomSql.Key(r.Seed, $"{r.Table}/{sensitive.Name}/anatomy"), NpgsqlDbType.Bytea);
         await TableRebuild.FillAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer), new("grp", FieldType.Integer)], $"""
             SELECT {rowId}, vid, f, CASE WHEN rv <= {g} THEN (start + rv - 1) % greatest({g}, 1) + 1 END
             FROM (SELECT t.{rowId}, coalesce(h.vid, {nVid}) AS vid, coalesce(h.f, {nF}) AS f, coalesce(h.start, {nStart}) AS start,
-                         row_number() OVER (PARTITION BY coalesce(h.vid, {nVid}) ORDER BY {RowDraws.Order(draws, Purpose(sensitive.Name), "t.", () => RandomSql.Uniform(key, "t." + rowId))}, t.{rowId}) AS rv
-                  FROM {source} t LEFT JOIN ({blocks}) h ON h.v = t.{s}) x
+                         row_number() OVER (PARTITION BY coalesce(h.vid, {nVid}) ORDER BY t.{rows.Draw(Purpose(sensitive.Name))}, t.{rowId}) AS rv
+                  FROM {rows.Query} t LEFT JOIN ({blocks}) h ON h.v = t.{s}
+                  WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}) x
             """, p, ct);
-        await new SqlParameters().ExecuteAsync(conn, $"""
-            ANALYZE {work}
-            """, ct);
-
-        // Records over the cap: found in the narrow work table first, so the join that files them runs only when there are any.
-        var withPermuted = permutation is null ? "" : $"JOIN {permutation.Map} m USING ({rowId})";
-        long rejected = 0;
-        if (await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {work} WHERE grp IS NULL)", ct))
-        {
-            var rj = new SqlParameters();
-            var lp = rj.Add(l, NpgsqlDbType.Integer);
-            var gp = rj.Add(groups, NpgsqlDbType.Bigint);
-            rejected = await rj.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, rj)
-                + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(sensitive.Name, NpgsqlDbType.Text)}, "
-                + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
-                + $"ELSE 'sensitive value occurs ' || w.f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
-                + $"t.{rowId}, {(permutation is null ? RowDraws.Strip("to_jsonb(t)", draws) : permutation.Json("t", "m", draws))} FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NULL", ct);
-        }
-
-        var qitName = r.Table + AnonymizationPlan.QitSuffix;
-        var stName = r.Table + AnonymizationPlan.StSuffix;
-        var qitColumns = columns.Where(c => c.Name != sensitive.Name).Append(new(AnonymizationPlan.GroupId, FieldType.Integer)).ToList();
-        var stColumns = new List<OutboxColumn> { new(AnonymizationPlan.GroupId, FieldType.Integer), sensitiveColumn, new(AnonymizationPlan.Count, FieldType.Integer) };
-        var none = new SqlParameters();
-        // A retry after a crash may find the previous attempt's outputs; the input table was re-created, so rebuild them.
-        await none.ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(r.Schema, qitName)}, {Sql.Table(r.Schema, stName)}", ct);
-        // The published tables, written once and logged.
-        var kept = string.Join(", ", columns.Where(c => c.Name != sensitive.Name)
-            .Select(c => permutation?.Value(c.Name, "t", "m") ?? "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
-        await TableRebuild.FillAsync(conn, Sql.Table(r.Schema, qitName), [new(StagingLayout.RowId, FieldType.Integer), .. qitColumns],
-            $"SELECT {kept}, w.grp FROM {source} t JOIN {work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NOT NULL", none, ct, logged: true);
-        await TableRebuild.FillAsync(conn, Sql.Table(r.Schema, stName), [new(StagingLayout.RowId, FieldType.Integer), .. stColumns],
-            // A value's records under the cap are consecutive positions, fewer than G, dealt round-robin: each lands in a
-            // group of its own, so every (group, value) holds exactly one record and ST needs no grouping — a count of 1.
-            $"SELECT row_number() OVER (ORDER BY w.grp, w.vid), w.grp, h.v, 1 FROM {work} w JOIN {histogram} h USING (vid) WHERE w.grp IS NOT NULL",
-            none, ct, logged: true);
-        await none.ExecuteAsync(conn, $"""
-            DROP TABLE {work}, {histogram};
-            DROP TABLE {source};
-            {(permutation is null ? "" : $"DROP TABLE {permutation.Map};")}
-            """, ct);
-        return new(new(qitName, r.Ordinal, qitColumns, r.PrimaryKey, r.Table), new(stName, r.Ordinal, stColumns, null, r.Table), rejected);
+        await new SqlParameters().ExecuteAsync(conn, $"ANALYZE {work}", ct);
+        var overCap = await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {work} WHERE grp IS NULL)", ct);
+        return new Anatomy(sensitive, histogram, work, groups, l, overCap);
     }
 
-    /// <summary>The name of the anatomized column's draw among the table's draws (<see cref="RowDraws"/>).</summary>
-    public static string Purpose(string column) => column + "/anatomy";
+    /// <summary>Files the records over the cap as rejects, with the values they would have published.</summary>
+    public Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, ColumnPermutation? permutation, CancellationToken ct)
+    {
+        var rowId = Sql.Ident(StagingLayout.RowId);
+        var rj = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, rj);
+        var lp = rj.Add(_l, NpgsqlDbType.Integer);
+        var gp = rj.Add(_groups, NpgsqlDbType.Bigint);
+        var json = permutation is null ? rows.Json("t") : permutation.Json(rows.Json("t"), "m");
+        var withPermuted = permutation is null ? "" : $"JOIN {permutation.Map} m USING ({rowId})";
+        return rj.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, rj)
+            + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(Sensitive.Name, NpgsqlDbType.Text)}, "
+            + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
+            + $"ELSE 'sensitive value occurs ' || w.f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
+            + $"t.{rowId}, {json} FROM {rows.Query} t JOIN {Work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NULL", ct);
+    }
+
+    /// <summary>QIT's columns: every column but the sensitive one, with published types, then the group id.</summary>
+    public IReadOnlyList<OutboxColumn> QitColumns(IReadOnlyList<OutboxColumn> published) =>
+        published.Where(c => c.Name != Sensitive.Name).Append(new(AnonymizationPlan.GroupId, FieldType.Integer)).ToList();
+
+    public IReadOnlyList<OutboxColumn> StColumns =>
+        [new(AnonymizationPlan.GroupId, FieldType.Integer), new(Sensitive.Name, Sensitive.Type), new(AnonymizationPlan.Count, FieldType.Integer)];
+
+    /// <summary>Writes QIT (logged, as published) into <paramref name="table"/>: the kept records under the cap with their group.</summary>
+    public Task WriteQitAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, ColumnPermutation? permutation, string table, CancellationToken ct)
+    {
+        var rowId = Sql.Ident(StagingLayout.RowId);
+        var p = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, p);
+        var withPermuted = permutation is null ? "" : $"JOIN {permutation.Map} m USING ({rowId})";
+        var kept = string.Join(", ", rows.Columns.Where(c => c.Name != Sensitive.Name)
+            .Select(c => permutation?.Value(c.Name, "t", "m") ?? "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
+        return TableRebuild.FillAsync(conn, table, [new(StagingLayout.RowId, FieldType.Integer), .. QitColumns(rows.Columns)],
+            $"SELECT {kept}, w.grp FROM {rows.Query} t JOIN {Work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NOT NULL", p, ct, logged: true);
+    }
+
+    /// <summary>Writes ST (logged) into <paramref name="table"/>.</summary>
+    public Task WriteStAsync(NpgsqlConnection conn, string table, CancellationToken ct) =>
+        TableRebuild.FillAsync(conn, table, [new(StagingLayout.RowId, FieldType.Integer), .. StColumns],
+            // A value's records under the cap are consecutive positions, fewer than G, dealt round-robin: each lands in a
+            // group of its own, so every (group, value) holds exactly one record and ST needs no grouping — a count of 1.
+            $"SELECT row_number() OVER (ORDER BY w.grp, w.vid), w.grp, h.v, 1 FROM {Work} w JOIN {_histogram} h USING (vid) WHERE w.grp IS NOT NULL",
+            new SqlParameters(), ct, logged: true);
 
     /// <summary>vid, f and start of the NULL value's block, or null when no record has NULL.</summary>
     private static async Task<long?[]?> NullBlockAsync(NpgsqlConnection conn, SqlParameters p, string blocks, CancellationToken ct)

@@ -5,46 +5,68 @@ using NpgsqlTypes;
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
-/// k-anonymity by record suppression: records whose equivalence class (equal values of every quasi-identifier, NULL
-/// equal to NULL) has fewer than k members move to the rejects table, as they are after generalization.
+/// k-anonymity by record suppression: records whose equivalence class (equal published values of every
+/// quasi-identifier, NULL equal to NULL) has fewer than k members go to the rejects table.
 /// </summary>
 internal static class KAnonymityFilter
 {
-    /// <summary>Removes the records of small classes and returns how many there were.</summary>
-    /// <param name="columns">The table's columns with their types after generalization.</param>
-    public static async Task<long> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest r, IReadOnlyList<string> qi, int k,
-        IReadOnlyList<OutboxColumn> columns, RowDraws? draws, CancellationToken ct)
+    /// <summary>
+    /// The small classes (quasi-identifiers and <c>_n</c>, their size) in a new table, or null when there are none.
+    /// The classes are counted by hashing (GROUP BY puts NULLs together), in one pass that writes only the few small
+    /// ones; usually there are none and nothing else is read.
+    /// </summary>
+    public static async Task<string?> SmallClassesAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, CancellationToken ct)
     {
-        var table = Sql.Table(r.Schema, r.Table);
-        var small = Sql.Table(r.Schema, "_anon_" + Guid.NewGuid().ToString("N"));
-        var q = string.Join(", ", qi.Select(Sql.Ident));
-        // The classes are counted by hashing (GROUP BY puts NULLs together), in one pass that writes only the few
-        // small ones; usually there are none and nothing else is read.
+        var small = Sql.Table(r.Schema, Scratch.Name());
+        var q = string.Join(", ", plan.QuasiIdentifiers.Select(Sql.Ident));
         var p = new SqlParameters();
-        var kp = p.Add(k, NpgsqlDbType.Bigint);
-        await p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {small} AS SELECT {q}, count(*) AS _n FROM {table} GROUP BY {q} HAVING count(*) < {kp}; ANALYZE {small}", ct);
-        if (!await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {small})", ct))
-        {
-            await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {small}", ct);
-            return 0;
-        }
-        // NULL-safe equality that a hash join can use: equal nullness, and equal values with NULL read as any fixed value.
-        var types = columns.ToDictionary(c => c.Name, c => c.Type);
-        var match = string.Join(" AND ", qi.Select(name =>
+        var rows = PublishedRows.For(r, plan, p);
+        await p.ExecuteAsync(conn,
+            $"CREATE UNLOGGED TABLE {small} AS SELECT {q}, count(*) AS _n FROM {rows.Query} t GROUP BY {q} HAVING count(*) < {p.Add(plan.K!.Value, NpgsqlDbType.Bigint)}; ANALYZE {small}", ct);
+        if (await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {small})", ct)) return small;
+        await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {small}", ct);
+        return null;
+    }
+
+    /// <summary>
+    /// Removes the records of the small classes from the table itself and files them as rejects; for a table nothing
+    /// else rewrites, whose values are published as they are. Returns how many there were.
+    /// </summary>
+    public static Task<int> DeleteAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string small, CancellationToken ct)
+    {
+        var d = new SqlParameters();
+        var types = r.Columns.ToDictionary(c => c.Name, c => c.Type);
+        return d.ExecuteAsync(conn,
+            $"WITH gone AS (DELETE FROM {Sql.Table(r.Schema, r.Table)} t USING {small} c WHERE {Match(plan.QuasiIdentifiers, types, "t", "c")} "
+            + $"RETURNING t AS _record, t.{Sql.Ident(StagingLayout.RowId)} AS _id, c._n) "
+            + AnonymizationRejects.InsertInto(r, d) + $"{Reason(d, plan, "_n")}, _id, to_jsonb(_record) FROM gone", ct);
+    }
+
+    /// <summary>Files the records of the small classes as rejects, with their published values; the phases after leave them out (<see cref="Kept"/>).</summary>
+    public static Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string small, CancellationToken ct)
+    {
+        var d = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, d);
+        var types = rows.Columns.ToDictionary(c => c.Name, c => c.Type);
+        return d.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, d)
+            + $"{Reason(d, plan, "c._n")}, t.{Sql.Ident(StagingLayout.RowId)}, {rows.Json("t")} FROM {rows.Query} t JOIN {small} c ON {Match(plan.QuasiIdentifiers, types, "t", "c")}", ct);
+    }
+
+    /// <summary>A condition on published rows (alias <paramref name="t"/>): not in a small class; TRUE when there are none.</summary>
+    public static string Kept(string? small, AnonymizationPlan plan, PublishedRows rows, string t) => small is null ? "TRUE"
+        : $"NOT EXISTS (SELECT 1 FROM {small} c WHERE {Match(plan.QuasiIdentifiers, rows.Columns.ToDictionary(c => c.Name, c => c.Type), t, "c")})";
+
+    private static string Reason(SqlParameters d, AnonymizationPlan plan, string size) =>
+        $"{d.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || {size} || ' < k=' || {d.Add(plan.K!.Value, NpgsqlDbType.Bigint)}";
+
+    /// <summary>NULL-safe equality that a hash join can use: equal nullness, and equal values with NULL read as any fixed value.</summary>
+    private static string Match(IReadOnlyList<string> qi, IReadOnlyDictionary<string, FieldType> types, string t, string c) =>
+        string.Join(" AND ", qi.Select(name =>
         {
             var col = Sql.Ident(name);
             var zero = $"CAST({Zero(types[name])} AS {Sql.TypeOf(types[name])})";
-            return $"(t.{col} IS NULL) = (c.{col} IS NULL) AND coalesce(t.{col}, {zero}) = coalesce(c.{col}, {zero})";
+            return $"({t}.{col} IS NULL) = ({c}.{col} IS NULL) AND coalesce({t}.{col}, {zero}) = coalesce({c}.{col}, {zero})";
         }));
-        var d = new SqlParameters();
-        var dk = d.Add(k, NpgsqlDbType.Bigint);
-        var moved = await d.ExecuteAsync(conn,
-            $"WITH gone AS (DELETE FROM {table} t USING {small} c WHERE {match} RETURNING t AS _record, t.{Sql.Ident(StagingLayout.RowId)} AS _id, c._n) "
-            + AnonymizationRejects.InsertInto(r, d)
-            + $"{d.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)}, NULL, 'equivalence class of ' || _n || ' < k=' || {dk}, _id, {RowDraws.Strip("to_jsonb(_record)", draws)} FROM gone", ct);
-        await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {small}", ct);
-        return moved;
-    }
 
     private static string Zero(FieldType type) => type switch
     {

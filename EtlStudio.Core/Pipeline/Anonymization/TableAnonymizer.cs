@@ -3,53 +3,105 @@ using Npgsql;
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
-/// The anonymization step of one staged table (DESIGN §5.6), all in set-based SQL inside PostgreSQL: generalization
-/// and value suppression, then perturbation (one rewrite of the table), then k-anonymity by removing records of small
-/// classes, then permutation, then anatomization (permutation and anatomization share one final write); finally the
-/// privacy report on what is published. Stateless; the
-/// caller owns the connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
+/// The anonymization step of one staged table (DESIGN §5.6), all in set-based SQL inside PostgreSQL. Generalization,
+/// value suppression and perturbation are expressions over the staged table (<see cref="PublishedRows"/>), applied
+/// by the table's one write; k-anonymity finds the small classes of the published quasi-identifiers and leaves their
+/// records out; permutation and anatomization are worked out on narrow data beside each other; then the published
+/// table (or QIT and ST) is written once, logged, and the privacy report measures it. Stateless; the caller owns the
+/// connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
 /// </summary>
 public sealed class TableAnonymizer
 {
     /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
     private const string WorkMemory = "64MB";
 
-    public async Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct)
+    /// <param name="side">
+    /// Connections for the phases that do not depend on each other, to run them at the same time; then the table must
+    /// be committed, as the engine's steps leave it. Without them every phase runs on <paramref name="conn"/>.
+    /// </param>
+    public async Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct, SideConnections? side = null)
     {
         var plan = AnonymizationPlan.For(request);
         await using var memory = await SessionSetting.RaiseAsync(conn, "work_mem", WorkMemory, ct);
         await AnonymizationRejects.ClearAsync(conn, request, ct);
-        var rowsIn = await CountAsync(conn, Sql.Table(request.Schema, request.Table), ct);
-        var columns = request.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList();
+        var table = Sql.Table(request.Schema, request.Table);
+        long rowsIn = 0;
+        string? small = null;
+        await SideConnections.RunAsync(conn, side, ct,
+            async (c, t) => rowsIn = await new SqlParameters().ScalarAsync<long>(c, $"SELECT count(*) FROM {table}", t),
+            plan.K is not null && plan.QuasiIdentifiers.Count > 0 ? async (c, t) => small = await KAnonymityFilter.SmallClassesAsync(c, request, plan, t) : null);
+        var scratch = small is null ? new List<string>() : [small];
+        var published = PublishedRows.For(request, plan, new SqlParameters()).Columns;
 
-        // The table's last rewrite writes it logged, as the outbox keeps it; the ones before are unlogged working copies.
-        // The draws permutation and anatomization will need are made by this rewrite too, from the same hashes.
-        RowDraws? draws = null;
-        if (plan.RowLocal.Count > 0)
+        if (plan.RowLocal.Count == 0 && plan.Permuted.Count == 0 && plan.Anatomized is null)
         {
-            var carried = plan.Permuted.Select(x => ColumnPermutation.Purpose(x.Column.Name)).Concat(plan.Anatomized is { } a ? [Anatomy.Purpose(a.Name)] : []).ToList();
-            draws = await RowLocalPhase.ApplyAsync(conn, request, plan, columns, carried, logged: plan.Permuted.Count == 0 && plan.Anatomized is null, ct);
+            // Nothing rewrites the values: the small classes' records leave the table in place.
+            var removed = small is null ? 0 : await KAnonymityFilter.DeleteAsync(conn, request, plan, small, ct);
+            await DropAsync(conn, scratch, ct);
+            var kept = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, removed, ct);
+            return new([new OutboxTable(request.Table, request.Ordinal, published, request.PrimaryKey, request.Table)], rowsIn, rowsIn - removed, removed, kept);
         }
+
+        // The shuffle and the grouping, beside each other; the small classes' records go to the rejects meanwhile.
         long suppressed = 0;
-        if (plan.K is { } k && plan.QuasiIdentifiers.Count > 0)
-            suppressed = await KAnonymityFilter.ApplyAsync(conn, request, plan.QuasiIdentifiers, k, columns, draws, ct);
-        var permutation = plan.Permuted.Count > 0 ? await ColumnPermutation.PlanAsync(conn, request, plan, draws, ct) : null;
+        ColumnPermutation? permutation = null;
+        Anatomy? anatomy = null;
+        await SideConnections.RunAsync(conn, side, ct,
+            small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
+            plan.Permuted.Count > 0 ? async (c, t) => permutation = await ColumnPermutation.PlanAsync(c, request, plan, small, t) : null,
+            plan.Anatomized is not null ? async (c, t) => anatomy = await Anatomy.GroupAsync(c, request, plan, small, t) : null);
+        if (permutation is not null) scratch.Add(permutation.Map);
+        if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
 
-        if (plan.Anatomized is { } sensitive)
+        // The published tables, each written once and logged, beside each other; then they take the table's place.
+        var main = Sql.Table(request.Schema, Scratch.Name());
+        var st = Sql.Table(request.Schema, Scratch.Name());
+        long overCap = 0;
+        await SideConnections.RunAsync(conn, side, ct,
+            anatomy is { OverCap: true } ? async (c, t) => overCap = await anatomy.RejectAsync(c, request, plan, permutation, t) : null,
+            anatomy is not null
+                ? (c, t) => anatomy.WriteQitAsync(c, request, plan, permutation, main, t)
+                : (c, t) => WriteAsync(c, request, plan, permutation, small, main, t),
+            anatomy is not null ? (c, t) => anatomy.WriteStAsync(c, st, t) : null);
+
+        var rejected = suppressed + overCap;
+        if (anatomy is null)
         {
-            // The permuted values go straight into QIT, the table's one write after generalization.
-            var anatomy = await Anatomy.ApplyAsync(conn, request, sensitive, plan.L!.Value, columns, permutation, draws, ct);
-            var split = await PrivacyReporter.ReportAsync(conn, request, plan, anatomy.Qit.Name, anatomy.St.Name, suppressed, ct);
-            var rejected = suppressed + anatomy.Rejected;
-            return new([anatomy.Qit, anatomy.St], rowsIn, rowsIn - rejected, rejected, split);
+            await PlaceAsync(conn, table, main, request.Table, ct);
+            await DropAsync(conn, scratch, ct);
+            var report = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, suppressed, ct);
+            return new([new OutboxTable(request.Table, request.Ordinal, published, request.PrimaryKey, request.Table)], rowsIn, rowsIn - rejected, rejected, report);
         }
-
-        if (permutation is not null) await permutation.ApplyAsync(conn, request, columns, logged: true, ct);
-        var report = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, suppressed, ct);
-        var rowsOut = rowsIn - suppressed;
-        return new([new OutboxTable(request.Table, request.Ordinal, columns, request.PrimaryKey, request.Table)], rowsIn, rowsOut, suppressed, report);
+        var qitName = request.Table + AnonymizationPlan.QitSuffix;
+        var stName = request.Table + AnonymizationPlan.StSuffix;
+        // A retry after a crash may find the previous attempt's outputs; the input table was re-created, so replace them.
+        await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(request.Schema, qitName)}, {Sql.Table(request.Schema, stName)}", ct);
+        await PlaceAsync(conn, table, main, qitName, ct);
+        await PlaceAsync(conn, null, st, stName, ct);
+        await DropAsync(conn, scratch, ct);
+        var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, stName, suppressed, ct);
+        return new([new OutboxTable(qitName, request.Ordinal, anatomy.QitColumns(published), request.PrimaryKey, request.Table),
+                    new OutboxTable(stName, request.Ordinal, anatomy.StColumns, null, request.Table)], rowsIn, rowsIn - rejected, rejected, split);
     }
 
-    private static async Task<long> CountAsync(NpgsqlConnection conn, string table, CancellationToken ct) =>
-        await new SqlParameters().ScalarAsync<long>(conn, $"SELECT count(*) FROM {table}", ct);
+    /// <summary>Writes the published table (without anatomization) into <paramref name="target"/>: the kept records, permuted.</summary>
+    private static Task WriteAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, ColumnPermutation? permutation, string? small,
+        string target, CancellationToken ct)
+    {
+        var rowId = Sql.Ident(StagingLayout.RowId);
+        var p = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, p);
+        var values = rows.Columns.Select(c => permutation?.Value(c.Name, "t", "m") ?? "t." + Sql.Ident(c.Name)).Prepend("t." + rowId);
+        // The map holds exactly the kept records, so joining it leaves the small classes out.
+        var from = permutation is null ? $"{rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}" : $"{rows.Query} t JOIN {permutation.Map} m USING ({rowId})";
+        return TableRebuild.FillAsync(conn, target, [new(StagingLayout.RowId, Scripts.FieldType.Integer), .. rows.Columns],
+            $"SELECT {string.Join(", ", values)} FROM {from}", p, ct, logged: true);
+    }
+
+    /// <summary>Drops <paramref name="replaced"/> (when given) and gives the written table its name.</summary>
+    private static Task PlaceAsync(NpgsqlConnection conn, string? replaced, string written, string name, CancellationToken ct) =>
+        new SqlParameters().ExecuteAsync(conn, $"{(replaced is null ? "" : $"DROP TABLE {replaced};")} ALTER TABLE {written} RENAME TO {Sql.Ident(name)}", ct);
+
+    private static Task DropAsync(NpgsqlConnection conn, IReadOnlyCollection<string> tables, CancellationToken ct) =>
+        tables.Count == 0 ? Task.CompletedTask : new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {string.Join(", ", tables)}", ct);
 }

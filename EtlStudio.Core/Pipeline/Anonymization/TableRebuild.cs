@@ -4,27 +4,12 @@ using Npgsql;
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
-/// Replaces a staged table by the result of a SELECT in one pass: a new table is filled, the old one dropped and the
-/// new one renamed. Writing a new table is cheaper than updating every row in place and lets a column change type
-/// (generalized numbers become text). It has no index (the outbox step gives the final tables their key) and is unlogged
-/// like every working table, unless it is the table's final write, which goes straight to a logged table.
+/// Tables written from a SELECT in one pass. Writing a new table is cheaper than updating every row in place and lets a
+/// column change type (generalized numbers become text). They have no index (the outbox step gives the final tables
+/// their key) and are unlogged like every working table, unless they are published, which go straight to logged ones.
 /// </summary>
 internal static class TableRebuild
 {
-    /// <param name="columns">The table's columns after the rebuild, in order, without <c>_row</c>.</param>
-    /// <param name="select">A SELECT giving <c>_row</c> and then <paramref name="columns"/> in that order.</param>
-    public static async Task ReplaceAsync(NpgsqlConnection conn, string schema, string table,
-        IReadOnlyList<OutboxColumn> columns, string select, SqlParameters p, CancellationToken ct, bool logged = false)
-    {
-        // A unique scratch name: other tables of the same run may be anonymized at the same time.
-        var scratch = "_anon_" + Guid.NewGuid().ToString("N");
-        await FillAsync(conn, Sql.Table(schema, scratch), [new(StagingLayout.RowId, FieldType.Integer), .. columns], select, p, ct, logged);
-        await new SqlParameters().ExecuteAsync(conn, $"""
-            DROP TABLE {Sql.Table(schema, table)};
-            ALTER TABLE {Sql.Table(schema, scratch)} RENAME TO {Sql.Ident(table)};
-            """, ct);
-    }
-
     /// <summary>
     /// Creates <paramref name="table"/> (schema-qualified, quoted) with exactly these typed columns from the rows of
     /// <paramref name="select"/> (its columns in this order), without a key; unlogged unless <paramref name="logged"/>.
@@ -46,4 +31,10 @@ internal static class TableRebuild
     public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct, bool logged = false) =>
         new SqlParameters().ExecuteAsync(conn,
             $"CREATE {(logged ? "" : "UNLOGGED ")}TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
+}
+
+/// <summary>Names for the anonymization's scratch tables: unique, and swept with the run's working tables (<c>__</c>…).</summary>
+internal static class Scratch
+{
+    public static string Name() => "__anon_" + Guid.NewGuid().ToString("N");
 }

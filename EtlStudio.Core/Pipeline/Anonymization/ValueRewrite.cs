@@ -38,7 +38,17 @@ internal static class ValueRewrite
             var w = p.Add(width, NpgsqlDbType.Double) + "::numeric";
             var lo = $"(floor({v}::numeric / {w}) * {w})";
             if (c.Type == FieldType.Integer && width == Math.Floor(width))
-                return ($"CASE WHEN {v} IS NULL THEN NULL ELSE trim_scale({lo})::text || '-' || trim_scale({lo} + {w} - 1)::text END", FieldType.String);
+            {
+                var exact = $"trim_scale({lo})::text || '-' || trim_scale({lo} + {w} - 1)::text";
+                if (width > 1e15) return ($"CASE WHEN {v} IS NULL THEN NULL ELSE {exact} END", FieldType.String);
+                // The same buckets in bigint arithmetic, several times cheaper, floored for negatives too (37 with width
+                // 10 is 30-39, -1 is -10--1); the upper bound in numeric, which cannot overflow near the largest bigint,
+                // and numeric throughout where the bucket starts below the smallest.
+                var wi = p.Add((long)width, NpgsqlDbType.Bigint);
+                var low = $"({v} - (({v} % {wi}) + {wi}) % {wi})";
+                return ($"CASE WHEN {v} IS NULL THEN NULL WHEN {v} < {p.Add(long.MinValue + (long)width, NpgsqlDbType.Bigint)} THEN {exact} "
+                    + $"ELSE {low}::text || '-' || ({low}::numeric + ({wi} - 1))::text END", FieldType.String);
+            }
             // Doubles (and fractional widths) as half-open intervals: 37.5 with width 10 is [30,40).
             return ($"CASE WHEN {v} IS NULL THEN NULL WHEN {v} IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8) THEN {v}::text "
                 + $"ELSE '[' || trim_scale({lo})::text || ',' || trim_scale({lo} + {w})::text || ')' END", FieldType.String);

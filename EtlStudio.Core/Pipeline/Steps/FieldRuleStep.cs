@@ -67,7 +67,7 @@ internal static class FieldRuleStep
             var rule = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN '{k.Rule}'")) + " END";
             var column = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {(k.Column is null ? "_bad_col" : P(k.Column))}")) + " END";
             var reason = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {k.Reason}")) + " END";
-            var record = RecordJson("s");
+            var record = RecordJson("s", table);
 
             await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", ct, ("table", table.Name));
             rejected += await ctx.ExecAsync($"""
@@ -91,6 +91,11 @@ internal static class FieldRuleStep
     private static object? Bound(FieldType type, string? text) =>
         !string.IsNullOrEmpty(text) && ScriptValidator.TryConvert(type, text, out var v) ? v : null;
 
-    /// <summary>The record as JSON for the rejects table: the task's columns, without the engine's own.</summary>
-    internal static string RecordJson(string alias) => $"to_jsonb({alias}) - ARRAY['_row', '_src', '_bad_col', '_bad_reason']";
+    /// <summary>
+    /// The record as JSON for the rejects table: the task's columns in their order, without the engine's own. A row of
+    /// just those columns made into json: half the cost of jsonb with the engine's keys removed, which counts when a
+    /// merge drops half a million records.
+    /// </summary>
+    internal static string RecordJson(string alias, ResolvedTable table) =>
+        $"(SELECT to_json(_r) FROM (SELECT {string.Join(", ", table.Columns.Select(c => $"{alias}.{Sql.Ident(c.Name)}"))}) _r)";
 }

@@ -34,7 +34,7 @@ internal static class ForeignKeyStep
                                   WHERE s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{Sql.Ident(fk.ReferencesColumn)} = s.{col})
                                   RETURNING s.*)
                     INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                    SELECT 'ForeignKeys', @table, 'ForeignKey', @column, @column || ' ' || s.{col}::text || ' has no match in ' || @parent, _row, {FieldRuleStep.RecordJson("s")}
+                    SELECT 'ForeignKeys', @table, 'ForeignKey', @column, @column || ' ' || s.{col}::text || ' has no match in ' || @parent, _row, {FieldRuleStep.RecordJson("s", table)}
                     FROM gone s
                     """, ct, ("table", table.Name), ("column", fk.Column), ("parent", $"{fk.ReferencesTable}.{fk.ReferencesColumn}"));
             }

@@ -44,7 +44,7 @@ internal static class MergeStep
             var k = ("key", (object?)key);
             if (table.MergeStrategy == MergeStrategy.Regenerate)
             {
-                var tableRejected = await RejectAsync(ctx, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
+                var tableRejected = await RejectAsync(ctx, table, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
                 await RegenerateAsync(ctx, table, key, keyType, source, target, ct);
                 await ctx.ExecAsync($"DROP TABLE {source}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
                 (rejected, rowsOut) = (rejected + tableRejected, rowsOut + tableIn - tableRejected);
@@ -54,7 +54,7 @@ internal static class MergeStep
             // The records that go are deleted from the cleaned table, which then becomes the merged one: usually few
             // go, and deleting them costs far less than writing every record that stays into a new table. Keys that
             // occur more than once are found by hashing rather than sorting the table.
-            var emptyKeys = await RejectAsync(ctx, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
+            var emptyKeys = await RejectAsync(ctx, table, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
             var dups = ctx.T(StepContext.Work("d", i));
             await ctx.ExecAsync($"""
                 DROP TABLE IF EXISTS {dups};
@@ -63,9 +63,9 @@ internal static class MergeStep
                 ANALYZE {dups};
                 """, ct);
             var merged = table.MergeStrategy == MergeStrategy.SourcePriority
-                ? await RejectAsync(ctx, source, $"USING {dups} d WHERE d._key = s.{pk} AND s._row <> d._first", "'SourcePriority'",
+                ? await RejectAsync(ctx, table, source, $"USING {dups} d WHERE d._key = s.{pk} AND s._row <> d._first", "'SourcePriority'",
                     $"@key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)'", ct, p, k)
-                : await RejectAsync(ctx, source, $"USING {dups} d WHERE d._key = s.{pk}", "'RemoveConflicting'",
+                : await RejectAsync(ctx, table, source, $"USING {dups} d WHERE d._key = s.{pk}", "'RemoveConflicting'",
                     $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, p, k);
             await ctx.ExecAsync($"DROP TABLE {dups}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
             (rejected, rowsOut) = (rejected + merged + emptyKeys, rowsOut + tableIn - merged - emptyKeys);
@@ -74,10 +74,10 @@ internal static class MergeStep
     }
 
     /// <summary>Deletes the records <paramref name="where"/> picks (alias <c>s</c>) and files each in the rejects table with its rule and reason.</summary>
-    private static Task<long> RejectAsync(StepContext ctx, string source, string where, string rule, string reason, CancellationToken ct,
+    private static Task<long> RejectAsync(StepContext ctx, ResolvedTable table, string source, string where, string rule, string reason, CancellationToken ct,
         params (string, object?)[] parameters) =>
         ctx.ExecAsync($"""
-            WITH gone AS (DELETE FROM {source} s {where} RETURNING s._row, {rule} AS _rule, {reason} AS _reason, {FieldRuleStep.RecordJson("s")} AS _record)
+            WITH gone AS (DELETE FROM {source} s {where} RETURNING s._row, {rule} AS _rule, {reason} AS _reason, {FieldRuleStep.RecordJson("s", table)} AS _record)
             INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
             SELECT 'Merge', @table, _rule, @key, _reason, _row, _record FROM gone
             """, ct, parameters);

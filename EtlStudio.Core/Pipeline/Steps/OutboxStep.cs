@@ -48,6 +48,7 @@ internal static class OutboxStep
             await using (var r = await cmd.ExecuteReaderAsync(ct)) while (await r.ReadAsync(ct)) leftovers.Add(r.GetString(0));
             foreach (var l in leftovers) await ctx.ExecAsync($"DROP TABLE {ctx.T(l)}", ct);
         }
+        await ctx.ExecAsync(StagingLayout.RejectsIndexSql(ctx.Schema), ct);
         return new StepResult(PipelineStep.Outbox, rows, rows, 0, DateTimeOffset.UtcNow - started);
     }
 
