@@ -39,7 +39,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
             await TuneAsync(conn, tx, ct);
-            await work(new StepContext(conn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint));
+            await work(new StepContext(conn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint, new SideConnections(dataSource, (c, t) => TuneAsync(c, null, t))));
             await tx.CommitAsync(ct);
         }
 
@@ -75,8 +75,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
                     }
                     break;
                 case PipelineStep.Anonymize:
-                    var side = new SideConnections(dataSource, (c, t) => TuneAsync(c, null, t));
-                    var (anonymized, report) = await AnonymizeStep.RunAsync(ctx, anonymizer, side, ct);
+                    var (anonymized, report) = await AnonymizeStep.RunAsync(ctx, anonymizer, ct);
                     result = anonymized with { Report = report };
                     break;
                 default:

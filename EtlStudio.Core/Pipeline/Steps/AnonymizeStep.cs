@@ -10,7 +10,7 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// </summary>
 internal static class AnonymizeStep
 {
-    public static async Task<(StepResult Result, PrivacyReport Report)> RunAsync(StepContext ctx, TableAnonymizer anonymizer, SideConnections side, CancellationToken ct)
+    public static async Task<(StepResult Result, PrivacyReport Report)> RunAsync(StepContext ctx, TableAnonymizer anonymizer, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
@@ -23,7 +23,7 @@ internal static class AnonymizeStep
             if (table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive))
             {
                 var result = await anonymizer.ApplyAsync(ctx.Connection,
-                    new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i), ct, side);
+                    new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i), ct, ctx.Side);
                 (rowsIn, rowsOut, rejected) = (rowsIn + result.RowsIn, rowsOut + result.RowsOut, rejected + result.RowsRejected);
                 reports.Add(result.Report);
                 tables = result.Tables;

@@ -1,3 +1,4 @@
+using Npgsql;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 
@@ -14,11 +15,11 @@ internal static class FieldRuleStep
     {
         var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
+        var work = new List<(ResolvedTable Table, int Index, string Rejects, string Columns, string Cleaned, (string, object?)[] Parameters)>();
         for (var i = 0; i < ctx.Task.Tables.Count; i++)
         {
             var table = ctx.Task.Tables[i];
             var source = ctx.T(StepContext.Work("x", i));
-            var target = ctx.T(StepContext.Work("c", i));
             var parameters = new List<(string, object?)> { ("table", table.Name) };
             string P(object value)
             {
@@ -69,19 +70,40 @@ internal static class FieldRuleStep
             var reason = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {k.Reason}")) + " END";
             var record = RecordJson("s", table);
 
-            await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", ct, ("table", table.Name));
-            rejected += await ctx.ExecAsync($"""
+            work.Add((table, i, $"""
                 INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
                 SELECT 'FieldRules', @table, {rule}, {column}, {reason}, _row, {record} FROM {source} AS s WHERE {rejectedWhen}
-                """, ct, parameters.ToArray());
-            // CREATE TABLE AS: a bulk write, whose rows PostgreSQL may compute in parallel.
-            await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}", ct);
+                """, $"(_row bigint, _src integer, {string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"))})",
+                $"SELECT _row, _src, {string.Join(", ", outputs)} FROM {source} WHERE NOT ({rejectedWhen})", parameters.ToArray()));
+        }
+
+        // The rejects are filed on the step's connection while side connections write the cleaned tables, each in one
+        // pass; then the cleaned tables take their names.
+        var written = new (string Table, long Rows)[work.Count];
+        await SideConnections.RunAsync(ctx.Connection, ctx.Side, ct,
+            async (c, t) =>
+            {
+                foreach (var w in work)
+                {
+                    await StepContext.ExecAsync(c, $"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", t, ("table", w.Table.Name));
+                    rejected += await StepContext.ExecAsync(c, w.Rejects, t, w.Parameters);
+                }
+            },
+            [.. work.Select((w, n) => (Func<NpgsqlConnection, CancellationToken, Task>)(async (c, t) =>
+            {
+                var scratch = ctx.T(StepContext.Scratch());
+                await StepContext.ExecAsync(c, $"CREATE UNLOGGED TABLE {scratch} {w.Columns}", t);
+                written[n] = (scratch, await StepContext.ExecAsync(c, $"INSERT INTO {scratch} {w.Cleaned}", t, w.Parameters));
+            }))]);
+        foreach (var w in work)
+        {
+            var (table, rows) = written[work.IndexOf(w)];
             await ctx.ExecAsync($"""
-                CREATE UNLOGGED TABLE {target} (_row, _src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}) AS
-                SELECT _row, _src, {string.Join(", ", outputs)} FROM {source} WHERE NOT ({rejectedWhen})
-                """, ct, parameters.ToArray());
-            rowsOut += await ctx.CountAsync(StepContext.Work("c", i), ct);
-            await ctx.ExecAsync($"DROP TABLE {source}", ct);
+                DROP TABLE IF EXISTS {ctx.T(StepContext.Work("c", w.Index))};
+                ALTER TABLE {table} RENAME TO {Sql.Ident(StepContext.Work("c", w.Index))};
+                DROP TABLE {ctx.T(StepContext.Work("x", w.Index))};
+                """, ct);
+            rowsOut += rows;
         }
         // Every record is either rejected or kept (the conditions are never NULL).
         rowsIn = rowsOut + rejected;

@@ -1,3 +1,4 @@
+using Npgsql;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 
@@ -21,66 +22,90 @@ internal static class MergeStep
             DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'Merge';
             DELETE FROM {ctx.T(StagingLayout.KeyChanges)};
             """, ct);
-        for (var i = 0; i < ctx.Task.Tables.Count; i++)
+        // First the keys that occur more than once, found by hashing rather than sorting each table, on side
+        // connections; meanwhile the step's connection counts the tables and files the records without a key.
+        var tables = ctx.Task.Tables;
+        var tableIn = new long[tables.Count];
+        var emptyKeys = new long[tables.Count];
+        var dups = new string?[tables.Count];
+        await SideConnections.RunAsync(ctx.Connection, ctx.Side, ct,
+            async (c, t) =>
+            {
+                for (var i = 0; i < tables.Count; i++)
+                {
+                    tableIn[i] = await StepContext.ExecScalarAsync(c, $"SELECT count(*) FROM {ctx.T(StepContext.Work("c", i))}", t);
+                    await StepContext.ExecAsync(c, $"DROP TABLE IF EXISTS {ctx.T(StepContext.Work("m", i))}", t);
+                    if (tables[i].PrimaryKey is { } key)
+                        emptyKeys[i] = await RejectAsync(c, ctx, tables[i], ctx.T(StepContext.Work("c", i)), $"WHERE {Empty(tables[i], key)}", "'PrimaryKey'", "@key || ' is empty'", t,
+                            ("table", tables[i].Name), ("key", key));
+                }
+            },
+            [.. tables.Select((table, i) => table.PrimaryKey is { } key && table.MergeStrategy != MergeStrategy.Regenerate
+                ? async (NpgsqlConnection c, CancellationToken t) =>
+                {
+                    var d = ctx.T(StepContext.Scratch());
+                    await StepContext.ExecAsync(c, $"""
+                        CREATE UNLOGGED TABLE {d} AS SELECT s.{Sql.Ident(key)} AS _key, min(_row) AS _first, count(*) AS _n FROM {ctx.T(StepContext.Work("c", i))} s
+                        GROUP BY s.{Sql.Ident(key)} HAVING count(*) > 1;
+                        ANALYZE {d};
+                        """, t);
+                    dups[i] = d;
+                }
+                : (Func<NpgsqlConnection, CancellationToken, Task>?)null)]);
+
+        for (var i = 0; i < tables.Count; i++)
         {
-            var table = ctx.Task.Tables[i];
-            var sourceName = StepContext.Work("c", i);
-            var source = ctx.T(sourceName);
+            var table = tables[i];
+            var source = ctx.T(StepContext.Work("c", i));
             var targetName = StepContext.Work("m", i);
             var target = ctx.T(targetName);
-            var tableIn = await ctx.CountAsync(sourceName, ct);
-            rowsIn += tableIn;
-            await ctx.ExecAsync($"DROP TABLE IF EXISTS {target}", ct);
+            rowsIn += tableIn[i];
             if (table.PrimaryKey is not { } key)
             {
                 await ctx.ExecAsync($"ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
-                rowsOut += tableIn;
+                rowsOut += tableIn[i];
                 continue;
             }
             var pk = Sql.Ident(key);
-            var keyType = table.Columns.First(c => c.Name == key).Type;
-            var empty = keyType == FieldType.String ? $"(s.{pk} IS NULL OR s.{pk} = '')" : $"s.{pk} IS NULL";
             var p = ("table", (object?)table.Name);
             var k = ("key", (object?)key);
             if (table.MergeStrategy == MergeStrategy.Regenerate)
             {
-                var tableRejected = await RejectAsync(ctx, table, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
-                await RegenerateAsync(ctx, table, key, keyType, source, target, ct);
+                await RegenerateAsync(ctx, table, key, table.Columns.First(c => c.Name == key).Type, source, target, ct);
                 await ctx.ExecAsync($"DROP TABLE {source}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
-                (rejected, rowsOut) = (rejected + tableRejected, rowsOut + tableIn - tableRejected);
+                (rejected, rowsOut) = (rejected + emptyKeys[i], rowsOut + tableIn[i] - emptyKeys[i]);
                 continue;
             }
 
             // The records that go are deleted from the cleaned table, which then becomes the merged one: usually few
-            // go, and deleting them costs far less than writing every record that stays into a new table. Keys that
-            // occur more than once are found by hashing rather than sorting the table.
-            var emptyKeys = await RejectAsync(ctx, table, source, $"WHERE {empty}", "'PrimaryKey'", "@key || ' is empty'", ct, p, k);
-            var dups = ctx.T(StepContext.Work("d", i));
-            await ctx.ExecAsync($"""
-                DROP TABLE IF EXISTS {dups};
-                CREATE UNLOGGED TABLE {dups} AS SELECT s.{pk} AS _key, min(_row) AS _first, count(*) AS _n FROM {source} s
-                GROUP BY s.{pk} HAVING count(*) > 1;
-                ANALYZE {dups};
-                """, ct);
+            // go, and deleting them costs far less than writing every record that stays into a new table.
+            var d = dups[i]!;
             var merged = table.MergeStrategy == MergeStrategy.SourcePriority
-                ? await RejectAsync(ctx, table, source, $"USING {dups} d WHERE d._key = s.{pk} AND s._row <> d._first", "'SourcePriority'",
+                ? await RejectAsync(ctx.Connection, ctx, table, source, $"USING {d} d WHERE d._key = s.{pk} AND s._row <> d._first", "'SourcePriority'",
                     $"@key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)'", ct, p, k)
-                : await RejectAsync(ctx, table, source, $"USING {dups} d WHERE d._key = s.{pk}", "'RemoveConflicting'",
+                : await RejectAsync(ctx.Connection, ctx, table, source, $"USING {d} d WHERE d._key = s.{pk}", "'RemoveConflicting'",
                     $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, p, k);
-            await ctx.ExecAsync($"DROP TABLE {dups}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
-            (rejected, rowsOut) = (rejected + merged + emptyKeys, rowsOut + tableIn - merged - emptyKeys);
+            await ctx.ExecAsync($"DROP TABLE {d}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
+            (rejected, rowsOut) = (rejected + merged + emptyKeys[i], rowsOut + tableIn[i] - merged - emptyKeys[i]);
         }
         return new StepResult(PipelineStep.Merge, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
     }
 
     /// <summary>Deletes the records <paramref name="where"/> picks (alias <c>s</c>) and files each in the rejects table with its rule and reason.</summary>
-    private static Task<long> RejectAsync(StepContext ctx, ResolvedTable table, string source, string where, string rule, string reason, CancellationToken ct,
-        params (string, object?)[] parameters) =>
-        ctx.ExecAsync($"""
+    private static Task<long> RejectAsync(NpgsqlConnection conn, StepContext ctx, ResolvedTable table, string source, string where, string rule, string reason,
+        CancellationToken ct, params (string, object?)[] parameters) =>
+        StepContext.ExecAsync(conn, $"""
             WITH gone AS (DELETE FROM {source} s {where} RETURNING s._row, {rule} AS _rule, {reason} AS _reason, {FieldRuleStep.RecordJson("s", table)} AS _record)
             INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
             SELECT 'Merge', @table, _rule, @key, _reason, _row, _record FROM gone
             """, ct, parameters);
+
+    /// <summary>The condition (alias <c>s</c>) for a record without a key: NULL, or an empty string.</summary>
+    private static string Empty(ResolvedTable table, string key)
+    {
+        var pk = Sql.Ident(key);
+        return table.Columns.First(c => c.Name == key).Type == FieldType.String ? $"(s.{pk} IS NULL OR s.{pk} = '')" : $"s.{pk} IS NULL";
+    }
 
     private static async Task RegenerateAsync(StepContext ctx, ResolvedTable table, string key, FieldType keyType,
         string source, string target, CancellationToken ct)

@@ -5,8 +5,11 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>What a step works with: the run's schema on the app database, inside the step's own transaction.</summary>
 internal sealed class StepContext(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, ResolvedTask task, long seed,
-    int? sampleRows, IRunCheckpoint checkpoint)
+    int? sampleRows, IRunCheckpoint checkpoint, SideConnections? side = null)
 {
+    /// <summary>Connections for the step's pieces that can run beside each other, reading what earlier steps committed.</summary>
+    public SideConnections? Side { get; } = side;
+
     public NpgsqlConnection Connection { get; } = conn;
     public NpgsqlTransaction Transaction { get; } = tx;
     public string Schema { get; } = schema;
@@ -17,12 +20,25 @@ internal sealed class StepContext(NpgsqlConnection conn, NpgsqlTransaction tx, s
 
     public string T(string table) => Sql.Table(Schema, table);
 
-    public async Task<long> ExecAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    public Task<long> ExecAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        ExecAsync(Connection, sql, ct, parameters);
+
+    /// <summary>Runs a statement on <paramref name="conn"/>: the step's connection or a side one.</summary>
+    public static async Task<long> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
-        await using var cmd = new NpgsqlCommand(sql, Connection, Transaction) { CommandTimeout = 0 };
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    public static async Task<long> ExecScalarAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>A name for a table a side connection writes and the step then renames; swept with the working tables if the step fails.</summary>
+    public static string Scratch() => "__s" + Guid.NewGuid().ToString("N");
 
     public async Task<long> CountAsync(string table, CancellationToken ct)
     {
