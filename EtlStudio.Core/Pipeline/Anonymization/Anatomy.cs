@@ -11,40 +11,37 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// G groups; a value that occurs at most G times then lands in distinct groups, so every group of at least l records
 /// has l distinct values. G is the largest number of groups for which, after capping every value at G records,
 /// at least l·G records remain; the records over the cap (chosen at random) go to the rejects table.
-/// The grouping is worked out on narrow data (<see cref="GroupAsync"/>); QIT and ST are then written from it.
+/// The records' groups are worked out on narrow data (<see cref="RecordChoices"/>); QIT and ST are then written from them.
 /// </summary>
 internal sealed class Anatomy
 {
     private readonly string _histogram;
     private readonly long _groups;
     private readonly int _l;
+    private readonly long?[]? _nullBlock;
 
-    private Anatomy(ResolvedColumn sensitive, string histogram, string work, long groups, int l, bool overCap) =>
-        (Sensitive, _histogram, Work, _groups, _l, OverCap) = (sensitive, histogram, work, groups, l, overCap);
+    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, long?[]? nullBlock) =>
+        (Sensitive, _histogram, _groups, _l, _nullBlock) = (sensitive, histogram, groups, l, nullBlock);
 
     public ResolvedColumn Sensitive { get; }
 
-    /// <summary>The narrow table of every kept record's group: <c>_row</c>, <c>vid</c>, <c>f</c>, <c>grp</c> (NULL over the cap).</summary>
-    public string Work { get; }
-
-    /// <summary>Whether some records are over the cap and must be rejected.</summary>
-    public bool OverCap { get; }
-
     /// <summary>The scratch tables, for dropping.</summary>
-    public IEnumerable<string> Scratch => [Work, _histogram];
+    public IEnumerable<string> Scratch => [_histogram];
+
+    /// <summary>The choices' columns anatomy adds: the value's number and frequency, and the group (NULL over the cap).</summary>
+    public static IReadOnlyList<string> ChoiceNames => ["_anon_vid", "_anon_f", "_anon_grp"];
 
     /// <summary>The name of the anatomized column's draw among the table's draws (<see cref="RowDraws"/>).</summary>
     public static string Purpose(string column) => column + "/anatomy";
 
-    /// <summary>Groups the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
-    public static async Task<Anatomy> GroupAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, CancellationToken ct)
+    /// <summary>The value histogram of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>) and the number of groups.</summary>
+    public static async Task<Anatomy> PrepareAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, CancellationToken ct)
     {
         var sensitive = plan.Anatomized!;
         var l = plan.L!.Value;
-        var rowId = Sql.Ident(StagingLayout.RowId);
         var s = Sql.Ident(sensitive.Name);
 
-        // The value histogram, each value numbered (vid) so the big sort below is on numbers, not on values.
+        // Each value numbered (vid) so the big sort is on numbers, not on values.
         var histogram = Sql.Table(r.Schema, Anonymization.Scratch.Name());
         var hp = new SqlParameters();
         var hrows = PublishedRows.For(r, plan, hp);
@@ -53,44 +50,51 @@ internal sealed class Anatomy
             $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT t.{s} AS v, count(*) AS f FROM {hrows.Query} t "
             + $"WHERE {KAnonymityFilter.Kept(small, plan, hrows, "t")} GROUP BY t.{s}) x; ANALYZE {histogram}", ct);
         var groups = await GroupCountAsync(conn, histogram, l, ct);
-
-        // Every record's rank within its value (random) and, under the cap, its group: the value's block starts after
-        // the capped counts of the values before it, and positions are dealt round-robin to the G groups.
-        var work = Sql.Table(r.Schema, Anonymization.Scratch.Name());
-        var p = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, p);
-        var g = p.Add(groups, NpgsqlDbType.Bigint);
-        var blocks = $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
         // NULL cannot be matched by the equality (hash) join, so its block is looked up once and passed in.
-        var nb = await NullBlockAsync(conn, p, blocks, ct);
-        var (nVid, nF, nStart) = (p.Add(nb?[0], NpgsqlDbType.Bigint), p.Add(nb?[1], NpgsqlDbType.Bigint), p.Add(nb?[2], NpgsqlDbType.Bigint));
-        await TableRebuild.FillAsync(conn, work, [new(StagingLayout.RowId, FieldType.Integer), new("vid", FieldType.Integer), new("f", FieldType.Integer), new("grp", FieldType.Integer)], $"""
-            SELECT {rowId}, vid, f, CASE WHEN rv <= {g} THEN (start + rv - 1) % greatest({g}, 1) + 1 END
-            FROM (SELECT t.{rowId}, coalesce(h.vid, {nVid}) AS vid, coalesce(h.f, {nF}) AS f, coalesce(h.start, {nStart}) AS start,
-                         row_number() OVER (PARTITION BY coalesce(h.vid, {nVid}) ORDER BY t.{rows.Draw(Purpose(sensitive.Name))}, t.{rowId}) AS rv
-                  FROM {rows.Query} t LEFT JOIN ({blocks}) h ON h.v = t.{s}
-                  WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}) x
-            """, p, ct);
-        await new SqlParameters().ExecuteAsync(conn, $"ANALYZE {work}", ct);
-        var overCap = await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {work} WHERE grp IS NULL)", ct);
-        return new Anatomy(sensitive, histogram, work, groups, l, overCap);
+        var p = new SqlParameters();
+        var nullBlock = await NullBlockAsync(conn, p, Blocks(histogram, p.Add(groups, NpgsqlDbType.Bigint)), ct);
+        return new Anatomy(sensitive, histogram, groups, l, nullBlock);
     }
 
-    /// <summary>Files the records over the cap as rejects, with the values they would have published.</summary>
-    public Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, ColumnPermutation? permutation, CancellationToken ct)
+    /// <summary>Each value's block: it starts after the capped counts of the values before it.</summary>
+    private static string Blocks(string histogram, string g) =>
+        $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
+
+    /// <summary>For <see cref="RecordChoices"/>: the join of published rows (alias <paramref name="t"/>) to their value's block (alias <paramref name="h"/>) and the narrow columns it gives.</summary>
+    public (string Join, IReadOnlyList<string> Columns) Blocks(SqlParameters p, PublishedRows rows, string t, string h)
     {
-        var rowId = Sql.Ident(StagingLayout.RowId);
+        var (vid, f, start) = (p.Add(_nullBlock?[0], NpgsqlDbType.Bigint), p.Add(_nullBlock?[1], NpgsqlDbType.Bigint), p.Add(_nullBlock?[2], NpgsqlDbType.Bigint));
+        return ($"LEFT JOIN ({Blocks(_histogram, p.Add(_groups, NpgsqlDbType.Bigint))}) {h} ON {h}.v = {t}.{Sql.Ident(Sensitive.Name)}",
+            [$"coalesce({h}.vid, {vid}) AS _anon_vid", $"coalesce({h}.f, {f}) AS _anon_f", $"coalesce({h}.start, {start}) AS _anon_start",
+             $"{t}.{rows.Draw(Purpose(Sensitive.Name))} AS _anon_ba"]);
+    }
+
+    /// <summary>For <see cref="RecordChoices"/>: every record's rank within its value, in a random order.</summary>
+    public string RankColumn => $"row_number() OVER (PARTITION BY _anon_vid ORDER BY _anon_ba, {Sql.Ident(StagingLayout.RowId)}) AS _anon_rv";
+
+    /// <summary>For <see cref="RecordChoices"/>: under the cap, the record's group — positions of the value's block dealt round-robin to the G groups.</summary>
+    public IEnumerable<string> ChoiceColumns(SqlParameters p, string a)
+    {
+        var g = p.Add(_groups, NpgsqlDbType.Bigint);
+        return [$"{a}._anon_vid", $"{a}._anon_f", $"CASE WHEN {a}._anon_rv <= {g} THEN ({a}._anon_start + {a}._anon_rv - 1) % greatest({g}, 1) + 1 END AS _anon_grp"];
+    }
+
+    /// <summary>Whether some records are over the cap and must be rejected.</summary>
+    public static Task<bool> OverCapAsync(NpgsqlConnection conn, RecordChoices choices, CancellationToken ct) =>
+        new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {choices.Table} WHERE _anon_grp IS NULL)", ct);
+
+    /// <summary>Files the records over the cap as rejects, with the values they would have published.</summary>
+    public Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, RecordChoices choices, ColumnPermutation permutation, CancellationToken ct)
+    {
         var rj = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, rj);
+        var rows = PublishedRows.For(r, plan, rj, choices);
         var lp = rj.Add(_l, NpgsqlDbType.Integer);
         var gp = rj.Add(_groups, NpgsqlDbType.Bigint);
-        var json = permutation is null ? rows.Json("t") : permutation.Json(rows.Json("t"), "m");
-        var withPermuted = permutation is null ? "" : $"JOIN {permutation.Map} m USING ({rowId})";
         return rj.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, rj)
             + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(Sensitive.Name, NpgsqlDbType.Text)}, "
             + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
-            + $"ELSE 'sensitive value occurs ' || w.f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
-            + $"t.{rowId}, {json} FROM {rows.Query} t JOIN {Work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NULL", ct);
+            + $"ELSE 'sensitive value occurs ' || t._anon_f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
+            + $"t.{Sql.Ident(StagingLayout.RowId)}, {permutation.Json(rows.Json("t"), "t")} FROM {rows.Query} t WHERE t._anon_grp IS NULL", ct);
     }
 
     /// <summary>QIT's columns: every column but the sensitive one, with published types, then the group id.</summary>
@@ -101,24 +105,22 @@ internal sealed class Anatomy
         [new(AnonymizationPlan.GroupId, FieldType.Integer), new(Sensitive.Name, Sensitive.Type), new(AnonymizationPlan.Count, FieldType.Integer)];
 
     /// <summary>Writes QIT (logged, as published) into <paramref name="table"/>: the kept records under the cap with their group.</summary>
-    public Task WriteQitAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, ColumnPermutation? permutation, string table, CancellationToken ct)
+    public Task WriteQitAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, RecordChoices choices, ColumnPermutation permutation,
+        string table, CancellationToken ct)
     {
-        var rowId = Sql.Ident(StagingLayout.RowId);
         var p = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, p);
-        var withPermuted = permutation is null ? "" : $"JOIN {permutation.Map} m USING ({rowId})";
-        var kept = string.Join(", ", rows.Columns.Where(c => c.Name != Sensitive.Name)
-            .Select(c => permutation?.Value(c.Name, "t", "m") ?? "t." + Sql.Ident(c.Name)).Prepend("t." + rowId));
+        var rows = PublishedRows.For(r, plan, p, choices);
+        var kept = string.Join(", ", rows.Columns.Where(c => c.Name != Sensitive.Name).Select(c => permutation.Value(c.Name, "t")).Prepend("t." + Sql.Ident(StagingLayout.RowId)));
         return TableRebuild.FillAsync(conn, table, [new(StagingLayout.RowId, FieldType.Integer), .. QitColumns(rows.Columns)],
-            $"SELECT {kept}, w.grp FROM {rows.Query} t JOIN {Work} w USING ({rowId}) {withPermuted} WHERE w.grp IS NOT NULL", p, ct, logged: true);
+            $"SELECT {kept}, t._anon_grp FROM {rows.Query} t WHERE t._anon_grp IS NOT NULL", p, ct, logged: true);
     }
 
     /// <summary>Writes ST (logged) into <paramref name="table"/>.</summary>
-    public Task WriteStAsync(NpgsqlConnection conn, string table, CancellationToken ct) =>
+    public Task WriteStAsync(NpgsqlConnection conn, RecordChoices choices, string table, CancellationToken ct) =>
         TableRebuild.FillAsync(conn, table, [new(StagingLayout.RowId, FieldType.Integer), .. StColumns],
             // A value's records under the cap are consecutive positions, fewer than G, dealt round-robin: each lands in a
             // group of its own, so every (group, value) holds exactly one record and ST needs no grouping — a count of 1.
-            $"SELECT row_number() OVER (ORDER BY w.grp, w.vid), w.grp, h.v, 1 FROM {Work} w JOIN {_histogram} h USING (vid) WHERE w.grp IS NOT NULL",
+            $"SELECT row_number() OVER (ORDER BY w._anon_grp, w._anon_vid), w._anon_grp, h.v, 1 FROM {choices.Table} w JOIN {_histogram} h ON h.vid = w._anon_vid WHERE w._anon_grp IS NOT NULL",
             new SqlParameters(), ct, logged: true);
 
     /// <summary>vid, f and start of the NULL value's block, or null when no record has NULL.</summary>

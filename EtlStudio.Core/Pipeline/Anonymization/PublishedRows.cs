@@ -4,39 +4,55 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
 /// The staged table's rows as they will be published, before permutation and anatomization: generalization, value
-/// suppression and perturbation as expressions over the table, which is never rewritten for them, plus the per-row
-/// draws permutation and anatomization order by (<see cref="Draw"/>). Every phase reads the table through this derived
-/// table, so each computes the same values; PostgreSQL computes only the columns a phase uses, and the hash of a row
-/// once, however many of its draws that phase needs.
+/// suppression and perturbation as expressions over the table, which is never rewritten for them. Every phase reads
+/// the table through this derived table, so each computes the same values; PostgreSQL computes only the columns a
+/// phase uses. The random draws come from hashing each row (<see cref="RowDraws"/>) — the draws permutation and
+/// anatomization order by are columns then (<see cref="Draw"/>) — or, for the published write, from the table of
+/// per-record choices that one pass worked out (<see cref="RecordChoices"/>), joined instead of hashed again.
 /// </summary>
 internal sealed class PublishedRows
 {
     private readonly Dictionary<string, string> _draws;
+    private readonly IReadOnlyList<string> _hidden;
 
-    private PublishedRows(string sql, IReadOnlyList<OutboxColumn> columns, Dictionary<string, string> draws) =>
-        (Query, Columns, _draws) = (sql, columns, draws);
+    private PublishedRows(string query, IReadOnlyList<OutboxColumn> columns, Dictionary<string, string> draws, IReadOnlyList<string> uniforms, IReadOnlyList<string> hidden) =>
+        (Query, Columns, _draws, Uniforms, _hidden) = (query, columns, draws, uniforms, hidden);
 
-    /// <summary>A derived table (parenthesized, without alias): <c>_row</c>, every column under its own name, then the draws.</summary>
+    /// <summary>A derived table (parenthesized, without alias): <c>_row</c>, every column under its own name, then the engine's columns.</summary>
     public string Query { get; }
 
     /// <summary>The columns with their published types (a generalized number is text).</summary>
     public IReadOnlyList<OutboxColumn> Columns { get; }
 
-    /// <summary>The column holding the 56-bit draw of <paramref name="purpose"/>.</summary>
+    /// <summary>The uniform draws perturbation uses, as columns of <see cref="Query"/> (<c>_anon_u{n}</c>, double precision).</summary>
+    public IReadOnlyList<string> Uniforms { get; }
+
+    /// <summary>The column holding the 56-bit draw of <paramref name="purpose"/>, when the rows are hashed.</summary>
     public string Draw(string purpose) => _draws[purpose];
 
-    /// <summary>The record as JSON, for the rejects table: its published values, without the draws.</summary>
+    /// <summary>The record as JSON, for the rejects table: its published values, without the engine's columns.</summary>
     public string Json(string alias) =>
-        _draws.Count == 0 ? $"to_jsonb({alias})" : $"(to_jsonb({alias}) - ARRAY[{string.Join(", ", _draws.Values.Select(v => $"'{v}'"))}])";
+        _hidden.Count == 0 ? $"to_jsonb({alias})" : $"(to_jsonb({alias}) - ARRAY[{string.Join(", ", _hidden.Select(v => $"'{v}'"))}])";
 
-    /// <summary>The purposes of the table's draws, in the order that fixes which hash and bits each takes.</summary>
-    public static IReadOnlyList<string> Purposes(AnonymizationPlan plan) =>
+    /// <summary>The column's published type.</summary>
+    public FieldType TypeOf(string column) => Columns.First(c => c.Name == column).Type;
+
+    /// <summary>The purposes of the draws later phases order by, in the order that fixes which hash and bits each takes.</summary>
+    private static IReadOnlyList<string> Purposes(AnonymizationPlan plan) =>
         [.. plan.Permuted.Select(x => ColumnPermutation.Purpose(x.Column.Name)), .. plan.Anatomized is { } a ? [Anatomy.Purpose(a.Name)] : Array.Empty<string>()];
 
-    /// <summary>The published rows of the request's table, with its parameters added to <paramref name="p"/>.</summary>
-    public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p)
+    /// <summary>The published rows of the request's table, hashed for their draws; parameters go to <paramref name="p"/>.</summary>
+    public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p) => Build(r, plan, p, null);
+
+    /// <summary>
+    /// The published rows of the records <paramref name="choices"/> holds (the kept ones), with its draws and, as
+    /// further columns, its choices (<see cref="RecordChoices.Columns"/>).
+    /// </summary>
+    public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices choices) => Build(r, plan, p, choices);
+
+    private static PublishedRows Build(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices? choices)
     {
-        // Each random draw is a column of an inner query (OFFSET 0 keeps it from being inlined), so an expression that
+        // Each uniform draw is a column of an inner query (OFFSET 0 keeps it from being inlined), so an expression that
         // uses its draw twice hashes once per row.
         var uniforms = new Dictionary<string, string>();
         string Uniform(string purpose)
@@ -61,21 +77,29 @@ internal sealed class PublishedRows
                 columns.Add(new(c.Name, c.Type));
             }
         }
-
         var source = Sql.Table(r.Schema, r.Table);
+        var rowId = Sql.Ident(StagingLayout.RowId);
+        var uniformNames = uniforms.Values.ToList();
+
+        if (choices is not null)
+        {
+            // The choices' columns are all named _anon_…, so they cannot clash with the table's own.
+            var carried = uniformNames.Concat(choices.Columns).ToList();
+            select.AddRange(carried.Select(c => "s." + c));
+            return new($"(SELECT {string.Join(", ", select)} FROM (SELECT s.*, {string.Join(", ", carried.Select(c => "c." + c))} FROM {source} s JOIN {choices.Table} c USING ({rowId})) s)",
+                columns, [], uniformNames, carried);
+        }
+
         var purposes = Purposes(plan);
         var draws = RowDraws.For(uniforms.Keys.Concat(purposes));
         var drawColumns = purposes.Select((x, i) => (x, "_anon_b" + i)).ToDictionary(x => x.x, x => x.Item2);
-        if (draws.Digests == 0) return new($"(SELECT {string.Join(", ", select)} FROM {source} s)", columns, drawColumns);
+        if (draws.Digests == 0) return new($"(SELECT {string.Join(", ", select)} FROM {source} s)", columns, drawColumns, [], []);
 
-        select.AddRange(drawColumns.Values.Select(v => "s." + v));
+        var exposed = uniformNames.Concat(drawColumns.Values).ToList();
+        select.AddRange(exposed.Select(v => "s." + v));
         var values = uniforms.Select(u => $"{draws.Uniform(u.Key)} AS {Sql.Ident(u.Value)}")
             .Concat(drawColumns.Select(d => $"{draws.Bits(d.Key)} AS {d.Value}"));
-        var rowId = "s." + Sql.Ident(StagingLayout.RowId);
-        var from = $"(SELECT s.*, {string.Join(", ", values)} FROM (SELECT s.*, {string.Join(", ", draws.DigestColumns(r, p, rowId))} FROM {source} s OFFSET 0) s OFFSET 0) s";
-        return new($"(SELECT {string.Join(", ", select)} FROM {from})", columns, drawColumns);
+        var from = $"(SELECT s.*, {string.Join(", ", values)} FROM (SELECT s.*, {string.Join(", ", draws.DigestColumns(r, p, "s." + rowId))} FROM {source} s OFFSET 0) s OFFSET 0) s";
+        return new($"(SELECT {string.Join(", ", select)} FROM {from})", columns, drawColumns, uniformNames, exposed);
     }
-
-    /// <summary>The column's published type.</summary>
-    public FieldType TypeOf(string column) => Columns.First(c => c.Name == column).Type;
 }

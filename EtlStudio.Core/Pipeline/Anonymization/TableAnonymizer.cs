@@ -6,8 +6,9 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// The anonymization step of one staged table (DESIGN §5.6), all in set-based SQL inside PostgreSQL. Generalization,
 /// value suppression and perturbation are expressions over the staged table (<see cref="PublishedRows"/>), applied
 /// by the table's one write; k-anonymity finds the small classes of the published quasi-identifiers and leaves their
-/// records out; permutation and anatomization are worked out on narrow data beside each other; then the published
-/// table (or QIT and ST) is written once, logged, and the privacy report measures it. Stateless; the caller owns the
+/// records out; permutation, anatomization and the noise draws are worked out in one pass on narrow data
+/// (<see cref="RecordChoices"/>); then the published table (or QIT and ST) is written once, logged, and the privacy
+/// report measures it. Stateless; the caller owns the
 /// connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
 /// </summary>
 public sealed class TableAnonymizer
@@ -42,29 +43,36 @@ public sealed class TableAnonymizer
             return new([new OutboxTable(request.Table, request.Ordinal, published, request.PrimaryKey, request.Table)], rowsIn, rowsIn - removed, removed, kept);
         }
 
-        // The shuffle and the grouping, beside each other; the small classes' records go to the rejects meanwhile.
+        // What each record publishes that depends on others or on chance, worked out in one narrow pass (after the
+        // value histogram, when anatomized); the small classes' records go to the rejects meanwhile.
         long suppressed = 0;
-        ColumnPermutation? permutation = null;
         Anatomy? anatomy = null;
+        RecordChoices? choices = null;
+        var overCap = false;
         await SideConnections.RunAsync(conn, side, ct,
             small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
-            plan.Permuted.Count > 0 ? async (c, t) => permutation = await ColumnPermutation.PlanAsync(c, request, plan, small, t) : null,
-            plan.Anatomized is not null ? async (c, t) => anatomy = await Anatomy.GroupAsync(c, request, plan, small, t) : null);
-        if (permutation is not null) scratch.Add(permutation.Map);
+            RecordChoices.Needed(plan) ? async (c, t) =>
+            {
+                if (plan.Anatomized is not null) anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t);
+                choices = await RecordChoices.CreateAsync(c, request, plan, small, anatomy, t);
+                if (anatomy is not null) overCap = await Anatomy.OverCapAsync(c, choices, t);
+            } : null);
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
+        if (choices is not null) scratch.Add(choices.Table);
+        var permutation = new ColumnPermutation(plan);
 
         // The published tables, each written once and logged, beside each other; then they take the table's place.
         var main = Sql.Table(request.Schema, Scratch.Name());
         var st = Sql.Table(request.Schema, Scratch.Name());
-        long overCap = 0;
+        long overCapRejected = 0;
         await SideConnections.RunAsync(conn, side, ct,
-            anatomy is { OverCap: true } ? async (c, t) => overCap = await anatomy.RejectAsync(c, request, plan, permutation, t) : null,
+            overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
             anatomy is not null
-                ? (c, t) => anatomy.WriteQitAsync(c, request, plan, permutation, main, t)
-                : (c, t) => WriteAsync(c, request, plan, permutation, small, main, t),
-            anatomy is not null ? (c, t) => anatomy.WriteStAsync(c, st, t) : null);
+                ? (c, t) => anatomy.WriteQitAsync(c, request, plan, choices!, permutation, main, t)
+                : (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t),
+            anatomy is not null ? (c, t) => anatomy.WriteStAsync(c, choices!, st, t) : null);
 
-        var rejected = suppressed + overCap;
+        var rejected = suppressed + overCapRejected;
         if (anatomy is null)
         {
             await PlaceAsync(conn, table, main, request.Table, ct);
@@ -85,17 +93,16 @@ public sealed class TableAnonymizer
     }
 
     /// <summary>Writes the published table (without anatomization) into <paramref name="target"/>: the kept records, permuted.</summary>
-    private static Task WriteAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, ColumnPermutation? permutation, string? small,
-        string target, CancellationToken ct)
+    private static Task WriteAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, RecordChoices? choices, ColumnPermutation permutation,
+        string? small, string target, CancellationToken ct)
     {
-        var rowId = Sql.Ident(StagingLayout.RowId);
         var p = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, p);
-        var values = rows.Columns.Select(c => permutation?.Value(c.Name, "t", "m") ?? "t." + Sql.Ident(c.Name)).Prepend("t." + rowId);
-        // The map holds exactly the kept records, so joining it leaves the small classes out.
-        var from = permutation is null ? $"{rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}" : $"{rows.Query} t JOIN {permutation.Map} m USING ({rowId})";
+        // The choices hold exactly the kept records, so joining them leaves the small classes out.
+        var rows = choices is null ? PublishedRows.For(r, plan, p) : PublishedRows.For(r, plan, p, choices);
+        var values = rows.Columns.Select(c => permutation.Value(c.Name, "t")).Prepend("t." + Sql.Ident(StagingLayout.RowId));
+        var where = choices is null ? $" WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}" : "";
         return TableRebuild.FillAsync(conn, target, [new(StagingLayout.RowId, Scripts.FieldType.Integer), .. rows.Columns],
-            $"SELECT {string.Join(", ", values)} FROM {from}", p, ct, logged: true);
+            $"SELECT {string.Join(", ", values)} FROM {rows.Query} t{where}", p, ct, logged: true);
     }
 
     /// <summary>Drops <paramref name="replaced"/> (when given) and gives the written table its name.</summary>
