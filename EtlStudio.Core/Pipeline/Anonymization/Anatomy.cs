@@ -81,7 +81,7 @@ internal sealed class Anatomy
 
     /// <summary>Whether some records are over the cap and must be rejected.</summary>
     public static Task<bool> OverCapAsync(NpgsqlConnection conn, RecordChoices choices, CancellationToken ct) =>
-        new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {choices.Table} WHERE _anon_grp IS NULL)", ct);
+        new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {choices.Parts[0].Table} WHERE _anon_grp IS NULL)", ct);
 
     /// <summary>Files the records over the cap as rejects, with the values they would have published.</summary>
     public Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, RecordChoices choices, ColumnPermutation permutation, CancellationToken ct)
@@ -120,7 +120,7 @@ internal sealed class Anatomy
         TableRebuild.FillAsync(conn, table, [new(StagingLayout.RowId, FieldType.Integer), .. StColumns],
             // A value's records under the cap are consecutive positions, fewer than G, dealt round-robin: each lands in a
             // group of its own, so every (group, value) holds exactly one record and ST needs no grouping — a count of 1.
-            $"SELECT row_number() OVER (ORDER BY w._anon_grp, w._anon_vid), w._anon_grp, h.v, 1 FROM {choices.Table} w JOIN {_histogram} h ON h.vid = w._anon_vid WHERE w._anon_grp IS NOT NULL",
+            $"SELECT row_number() OVER (ORDER BY w._anon_grp, w._anon_vid), w._anon_grp, h.v, 1 FROM {choices.Parts[0].Table} w JOIN {_histogram} h ON h.vid = w._anon_vid WHERE w._anon_grp IS NOT NULL",
             new SqlParameters(), ct, logged: true);
 
     /// <summary>vid, f and start of the NULL value's block, or null when no record has NULL.</summary>

@@ -84,9 +84,10 @@ internal sealed class PublishedRows
         if (choices is not null)
         {
             // The choices' columns are all named _anon_…, so they cannot clash with the table's own.
+            var (joins, joined) = choices.Join(uniformNames);
             var carried = uniformNames.Concat(choices.Columns).ToList();
             select.AddRange(carried.Select(c => "s." + c));
-            return new($"(SELECT {string.Join(", ", select)} FROM (SELECT s.*, {string.Join(", ", carried.Select(c => "c." + c))} FROM {source} s JOIN {choices.Table} c USING ({rowId})) s)",
+            return new($"(SELECT {string.Join(", ", select)} FROM (SELECT s.*, {string.Join(", ", joined)} FROM {source} s{joins}) s)",
                 columns, [], uniformNames, carried);
         }
 

@@ -3,80 +3,109 @@ using Npgsql;
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
-/// What each kept record publishes that depends on other records or on chance, worked out in one pass over narrow
-/// data from one hash per row: its anatomy group (<see cref="Anatomy"/>), its permuted values
-/// (<see cref="ColumnPermutation"/>) and its noise draws. A scratch table of <c>_row</c> and <c>_anon_…</c> columns,
-/// one row per record not in a small class, that the published write joins instead of hashing every row again.
+/// What each kept record publishes that depends on other records or on chance, worked out on narrow data: its anatomy
+/// group (<see cref="Anatomy"/>), its permuted values (<see cref="ColumnPermutation"/>) and its noise draws. One or two
+/// scratch tables of <c>_row</c> and <c>_anon_…</c> columns, one row per record not in a small class — the groups and
+/// the shuffle, built beside each other (each a sort of its own) — that the published write joins instead of hashing
+/// every row again. The noise draws ride with the groups when there are any, else with the shuffle.
 /// </summary>
 internal sealed class RecordChoices
 {
-    private RecordChoices(string table, IReadOnlyList<string> columns) => (Table, Columns) = (table, columns);
+    private RecordChoices(IReadOnlyList<(string Table, IReadOnlyList<string> Columns)> parts) => Parts = parts;
 
-    /// <summary>The table, schema-qualified.</summary>
-    public string Table { get; }
+    /// <summary>The tables (schema-qualified) with their columns besides <c>_row</c> and the noise draws.</summary>
+    public IReadOnlyList<(string Table, IReadOnlyList<string> Columns)> Parts { get; }
 
-    /// <summary>Its columns besides <c>_row</c> and the noise draws: <c>_anon_vid</c>, <c>_anon_f</c>, <c>_anon_grp</c> when anatomized, <c>_anon_v{n}</c> per permuted column.</summary>
-    public IReadOnlyList<string> Columns { get; }
+    public IEnumerable<string> Tables => Parts.Select(p => p.Table);
+
+    /// <summary>
+    /// Every choice column: <c>_anon_vid</c>, <c>_anon_f</c>, <c>_anon_grp</c> when anatomized, <c>_anon_v{n}</c> per
+    /// permuted column.
+    /// </summary>
+    public IEnumerable<string> Columns => Parts.SelectMany(p => p.Columns);
 
     /// <summary>Whether a table needs the pass: it is permuted or anatomized (perturbation alone hashes in the published write).</summary>
     public static bool Needed(AnonymizationPlan plan) => plan.Permuted.Count > 0 || plan.Anatomized is not null;
 
-    public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        Anatomy? anatomy, CancellationToken ct)
+    /// <summary>The joins from the staged table (alias <paramref name="s"/>) to the parts (aliases <c>c0</c>, <c>c1</c>) and the columns they give.</summary>
+    public (string Joins, IReadOnlyList<string> Columns) Join(IReadOnlyList<string> uniforms)
+    {
+        var rowId = Sql.Ident(StagingLayout.RowId);
+        var joins = string.Concat(Parts.Select((p, i) => $" JOIN {p.Table} c{i} USING ({rowId})"));
+        // The draws ride with the first part.
+        var columns = uniforms.Select(u => "c0." + u).Concat(Parts.SelectMany((p, i) => p.Columns.Select(c => $"c{i}.{c}"))).ToList();
+        return (joins, columns);
+    }
+
+    /// <summary>Works out the choices of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
+    public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan,
+        string? small, Anatomy? anatomy, CancellationToken ct)
+    {
+        var groups = anatomy is null ? null : Sql.Table(r.Schema, Scratch.Name());
+        var shuffle = plan.Permuted.Count > 0 ? Sql.Table(r.Schema, Scratch.Name()) : null;
+        await SideConnections.RunAsync(conn, side, ct, null,
+            groups is null ? null : (c, t) => GroupsAsync(c, r, plan, small, anatomy!, groups, t),
+            shuffle is null ? null : (c, t) => ShuffleAsync(c, r, plan, small, shuffle, withDraws: groups is null, t));
+        var parts = new List<(string, IReadOnlyList<string>)>();
+        if (groups is not null) parts.Add((groups, Anatomy.ChoiceNames));
+        if (shuffle is not null) parts.Add((shuffle, plan.Permuted.Select((_, i) => "_anon_v" + i).ToList()));
+        return new RecordChoices(parts);
+    }
+
+    /// <summary>Every record's rank within its value (random) and, under the cap, its group; with the noise draws.</summary>
+    private static Task GroupsAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, Anatomy anatomy, string table, CancellationToken ct)
+    {
+        var p = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, p);
+        var (join, columns) = anatomy.Blocks(p, rows, "t", "h");
+        var narrow = new[] { "t." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "t." + u)).Concat(columns);
+        var select = new[] { "x." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "x." + u)).Concat(anatomy.ChoiceColumns(p, "x"));
+        return p.ExecuteAsync(conn, $"""
+            CREATE UNLOGGED TABLE {table} AS SELECT {string.Join(", ", select)}
+            FROM (SELECT y.*, {anatomy.RankColumn} FROM (SELECT {string.Join(", ", narrow)} FROM {rows.Query} t {join} WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}) y) x;
+            ANALYZE {table}
+            """, ct);
+    }
+
+    /// <summary>
+    /// Records are numbered in <c>_row</c> order (within their class), each permuted column's values in a random order,
+    /// and the join on (class, slot) hands record i value i. Classes are numbered by dense_rank, so the join stays a
+    /// hash join where quasi-identifiers are NULL (PARTITION BY and ORDER BY treat NULLs as equal).
+    /// </summary>
+    private static Task ShuffleAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, string table, bool withDraws, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.For(r, plan, p);
         var rowId = Sql.Ident(StagingLayout.RowId);
-        var qi = plan.QuasiIdentifiers.Select((q, i) => (Column: Sql.Ident(q), Alias: "_anon_q" + i)).ToList();
-        var permuted = plan.Permuted.Select((x, i) => (Column: Sql.Ident(x.Column.Name), Draw: rows.Draw(ColumnPermutation.Purpose(x.Column.Name)),
-            Within: x.WithinGroups && qi.Count > 0, Alias: "_anon_v" + i)).ToList();
+        var qi = string.Join(", ", plan.QuasiIdentifiers.Select(Sql.Ident));
+        // Without quasi-identifiers the whole table is one group.
+        var permuted = plan.Permuted.Select(x => (x.Column.Name, Within: x.WithinGroups && qi.Length > 0)).ToList();
+        var kept = $"(SELECT * FROM {rows.Query} s WHERE {KAnonymityFilter.Kept(small, plan, rows, "s")})";
+        var draws = withDraws ? rows.Uniforms : [];
 
-        // The narrow rows: what the windows below order and partition by, and what they carry.
-        var narrow = new List<string> { "t." + rowId };
-        narrow.AddRange(rows.Uniforms.Select(u => "t." + u));
-        var join = "";
-        if (anatomy is not null)
-        {
-            var (blocks, columns) = anatomy.Blocks(p, rows, "t", "h");
-            join = blocks;
-            narrow.AddRange(columns);
-        }
-        if (permuted.Any(x => x.Within)) narrow.AddRange(qi.Select(q => $"t.{q.Column} AS {q.Alias}"));
-        narrow.AddRange(permuted.SelectMany((x, i) => new[] { $"t.{x.Column} AS _anon_pv{i}", $"t.{x.Draw} AS _anon_pb{i}" }));
-
-        // Records are numbered in _row order (within their class), each column's values in a random order, and the
-        // join on (class, slot) hands record i value i; classes are numbered by dense_rank, so the join stays a hash
-        // join where quasi-identifiers are NULL (PARTITION BY and ORDER BY treat NULLs as equal).
-        var classes = string.Join(", ", qi.Select(q => q.Alias));
-        var ranked = new List<string> { "b.*" };
-        if (anatomy is not null) ranked.Add(anatomy.RankColumn);
-        if (permuted.Any(x => !x.Within)) ranked.Add($"row_number() OVER (ORDER BY {rowId}) AS _anon_slot");
+        var baseColumns = new List<string> { "s." + rowId };
+        baseColumns.AddRange(draws.Select(u => "s." + u));
+        if (permuted.Any(x => !x.Within)) baseColumns.Add($"row_number() OVER (ORDER BY {rowId}) AS _anon_slot");
         if (permuted.Any(x => x.Within))
         {
-            ranked.Add($"row_number() OVER (PARTITION BY {classes} ORDER BY {rowId}) AS _anon_cslot");
-            ranked.Add($"dense_rank() OVER (ORDER BY {classes}) AS _anon_class");
+            baseColumns.Add($"row_number() OVER (PARTITION BY {qi} ORDER BY {rowId}) AS _anon_class_slot");
+            baseColumns.Add($"dense_rank() OVER (ORDER BY {qi}) AS _anon_class");
         }
-        var from = $"(SELECT {string.Join(", ", ranked)} FROM b) a";
-        var select = new List<string> { "a." + rowId };
-        select.AddRange(rows.Uniforms.Select(u => "a." + u));
-        if (anatomy is not null) select.AddRange(anatomy.ChoiceColumns(p, "a"));
+        var from = new List<string> { $"(SELECT {string.Join(", ", baseColumns)} FROM {kept} s) t" };
+        var select = new List<string> { "t." + rowId };
+        select.AddRange(draws.Select(u => "t." + u));
         for (var i = 0; i < permuted.Count; i++)
         {
-            var x = permuted[i];
-            from += x.Within
-                ? $" JOIN (SELECT _anon_pv{i} AS v, row_number() OVER (PARTITION BY {classes} ORDER BY _anon_pb{i}, {rowId}) AS slot, dense_rank() OVER (ORDER BY {classes}) AS class FROM b) p{i} ON p{i}.class = a._anon_class AND p{i}.slot = a._anon_cslot"
-                : $" JOIN (SELECT _anon_pv{i} AS v, row_number() OVER (ORDER BY _anon_pb{i}, {rowId}) AS slot FROM b) p{i} ON p{i}.slot = a._anon_slot";
-            select.Add($"p{i}.v AS {x.Alias}");
+            var (name, within) = permuted[i];
+            var a = "p" + i;
+            // The draw's bits order as its uniform number would.
+            var order = $"ORDER BY {rows.Draw(ColumnPermutation.Purpose(name))}, {rowId}";
+            from.Add(within
+                ? $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER (PARTITION BY {qi} {order}) AS slot, dense_rank() OVER (ORDER BY {qi}) AS class FROM {kept} s) {a} "
+                  + $"ON {a}.class = t._anon_class AND {a}.slot = t._anon_class_slot"
+                : $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER ({order}) AS slot FROM {kept} s) {a} ON {a}.slot = t._anon_slot");
+            select.Add($"{a}.v AS _anon_v{i}");
         }
-
-        var table = Sql.Table(r.Schema, Scratch.Name());
-        await p.ExecuteAsync(conn, $"""
-            CREATE UNLOGGED TABLE {table} AS
-            WITH b AS (SELECT {string.Join(", ", narrow)} FROM {rows.Query} t {join} WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")})
-            SELECT {string.Join(", ", select)} FROM {from};
-            ANALYZE {table}
-            """, ct);
-        IReadOnlyList<string> names = [.. anatomy is null ? [] : Anatomy.ChoiceNames, .. permuted.Select(x => x.Alias)];
-        return new RecordChoices(table, names);
+        return p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {table} AS SELECT {string.Join(", ", select)} FROM {string.Join(" ", from)}; ANALYZE {table}", ct);
     }
 }

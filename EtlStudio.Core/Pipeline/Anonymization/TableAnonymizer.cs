@@ -43,22 +43,22 @@ public sealed class TableAnonymizer
             return new([new OutboxTable(request.Table, request.Ordinal, published, request.PrimaryKey, request.Table)], rowsIn, rowsIn - removed, removed, kept);
         }
 
-        // What each record publishes that depends on others or on chance, worked out in one narrow pass (after the
-        // value histogram, when anatomized); the small classes' records go to the rejects meanwhile.
+        // What each record publishes that depends on others or on chance, worked out on narrow data after the value
+        // histogram (when anatomized); the small classes' records are filed as rejects meanwhile.
         long suppressed = 0;
         Anatomy? anatomy = null;
         RecordChoices? choices = null;
         var overCap = false;
         await SideConnections.RunAsync(conn, side, ct,
             small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
-            RecordChoices.Needed(plan) ? async (c, t) =>
-            {
-                if (plan.Anatomized is not null) anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t);
-                choices = await RecordChoices.CreateAsync(c, request, plan, small, anatomy, t);
-                if (anatomy is not null) overCap = await Anatomy.OverCapAsync(c, choices, t);
-            } : null);
+            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t));
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
-        if (choices is not null) scratch.Add(choices.Table);
+        if (RecordChoices.Needed(plan))
+        {
+            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, ct);
+            scratch.AddRange(choices.Tables);
+            if (anatomy is not null) overCap = await Anatomy.OverCapAsync(conn, choices, ct);
+        }
         var permutation = new ColumnPermutation(plan);
 
         // The published tables, each written once and logged, beside each other; then they take the table's place.

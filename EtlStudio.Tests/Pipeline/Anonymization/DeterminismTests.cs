@@ -1,6 +1,9 @@
+using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Pipeline.Anonymization;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 using EtlStudio.Tests.Infrastructure;
+using Npgsql;
 using static EtlStudio.Tests.Pipeline.Anonymization.Columns;
 
 namespace EtlStudio.Tests.Pipeline.Anonymization;
@@ -36,6 +39,30 @@ public sealed class DeterminismTests(TestDatabase db) : IClassFixture<TestDataba
         Assert.Equal(first.Report with { Sensitive = [], QuasiIdentifiers = [] }, second.Report with { Sensitive = [], QuasiIdentifiers = [] });
         Assert.Equal(first.Report.Sensitive, second.Report.Sensitive);
         Assert.Equal((first.RowsOut, first.RowsRejected), (second.RowsOut, second.RowsRejected));
+    }
+
+    [Fact]
+    public async Task OnSideConnections_ThePhasesGiveTheSameOutput_AsOnTheStepsConnectionAlone()
+    {
+        var t = await StagedTable.CreateAsync(db.ConnectionString,
+            [.. Everything(new AnatomizationParameters(3)), With("score", FieldType.Integer, new PermutationParameters(true))],
+            Rows.Replace(" FROM generate_series", ", g % 13 FROM generate_series"));
+        var privacy = new PrivacySettings(4, null, null);
+        await t.AnonymizeAsync(7, privacy);
+        var alone = (await t.DumpAsync("people_qit"), await t.DumpAsync("people_st"), await RejectsAsync(t));
+
+        await t.RecreateAsync();
+        await using var source = NpgsqlDataSource.Create(db.ConnectionString);
+        var prepared = 0;
+        var side = new SideConnections(source, (_, _) => { Interlocked.Increment(ref prepared); return Task.CompletedTask; });
+        await using (var conn = await t.OpenAsync())
+            await new TableAnonymizer().ApplyAsync(conn, t.Request(7, privacy), CancellationToken.None, side);
+
+        Assert.True(prepared >= 2, "the phases ran on side connections");
+        Assert.Equal(alone, (await t.DumpAsync("people_qit"), await t.DumpAsync("people_st"), await RejectsAsync(t)));
+        Assert.Contains("l-diversity", alone.Item3);
+        Assert.Contains("k-anonymity", alone.Item3);
+        Assert.Equal(0L, await t.ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{t.Schema}' AND tablename LIKE '\\_\\_%'"));
     }
 
     [Fact]
