@@ -6,6 +6,17 @@ namespace EtlStudio.Core.Pipeline;
 /// <summary>Building blocks for SQL made from metadata: identifiers are always quoted, values always parameters.</summary>
 public static class Sql
 {
+    /// <summary>
+    /// The storage options of every table a run works with: autovacuum leaves them alone while the run writes and
+    /// rewrites them (it would vacuum each freshly filled table, competing for the machine, and hold up the next
+    /// statement that alters one for a second before it gives way); the engine analyzes what it queries. The outbox
+    /// step gives the published tables autovacuum back (<see cref="AutovacuumOn"/>) for the edits of review.
+    /// </summary>
+    public const string Working = "WITH (autovacuum_enabled = false)";
+
+    /// <summary>Gives a table autovacuum back.</summary>
+    public static string AutovacuumOn(string table) => $"ALTER TABLE {table} RESET (autovacuum_enabled)";
+
     /// <summary>A quoted identifier (<c>"name"</c>), safe for any name the validators let through.</summary>
     public static string Ident(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
 

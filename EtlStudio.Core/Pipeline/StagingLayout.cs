@@ -46,7 +46,7 @@ public static class StagingLayout
             row_id      bigint,
             -- json, not jsonb: written in bulk (a merge may drop half a million records) and only ever read as text
             record      json NOT NULL
-        );
+        ) {{Sql.Working}};
         CREATE UNLOGGED TABLE IF NOT EXISTS {{Sql.Table(schema, Alive)}} (since timestamptz NOT NULL);
         CREATE TABLE IF NOT EXISTS {{Sql.Table(schema, Catalog)}} (
             table_name   text PRIMARY KEY,

@@ -22,7 +22,7 @@ internal static class KAnonymityFilter
         var p = new SqlParameters();
         var rows = PublishedRows.For(r, plan, p);
         await p.ExecuteAsync(conn,
-            $"CREATE UNLOGGED TABLE {small} AS SELECT {q}, count(*) AS _n FROM {rows.Query} t GROUP BY {q} HAVING count(*) < {p.Add(plan.K!.Value, NpgsqlDbType.Bigint)}; ANALYZE {small}", ct);
+            $"CREATE UNLOGGED TABLE {small} {Sql.Working} AS SELECT {q}, count(*) AS _n FROM {rows.Query} t GROUP BY {q} HAVING count(*) < {p.Add(plan.K!.Value, NpgsqlDbType.Bigint)}; ANALYZE {small}", ct);
         if (await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {small})", ct)) return small;
         await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {small}", ct);
         return null;

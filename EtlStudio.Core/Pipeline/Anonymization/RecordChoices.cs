@@ -61,7 +61,7 @@ internal sealed class RecordChoices
         var narrow = new[] { "t." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "t." + u)).Concat(columns);
         var select = new[] { "x." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "x." + u)).Concat(anatomy.ChoiceColumns(p, "x"));
         return p.ExecuteAsync(conn, $"""
-            CREATE UNLOGGED TABLE {table} AS SELECT {string.Join(", ", select)}
+            CREATE UNLOGGED TABLE {table} {Sql.Working} AS SELECT {string.Join(", ", select)}
             FROM (SELECT y.*, {anatomy.RankColumn} FROM (SELECT {string.Join(", ", narrow)} FROM {rows.Query} t {join} WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}) y) x;
             ANALYZE {table}
             """, ct);
@@ -106,6 +106,6 @@ internal sealed class RecordChoices
                 : $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER ({order}) AS slot FROM {kept} s) {a} ON {a}.slot = t._anon_slot");
             select.Add($"{a}.v AS _anon_v{i}");
         }
-        return p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {table} AS SELECT {string.Join(", ", select)} FROM {string.Join(" ", from)}; ANALYZE {table}", ct);
+        return p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {table} {Sql.Working} AS SELECT {string.Join(", ", select)} FROM {string.Join(" ", from)}; ANALYZE {table}", ct);
     }
 }

@@ -21,7 +21,7 @@ internal static class TableRebuild
         var names = string.Join(", ", columns.Select(c => Sql.Ident(c.Name)));
         var positions = string.Join(", ", columns.Select((_, i) => "_c" + i));
         var typed = string.Join(", ", columns.Select((c, i) => $"_x._c{i}::{Sql.TypeOf(c.Type)}"));
-        return p.ExecuteAsync(conn, $"CREATE {(logged ? "" : "UNLOGGED ")}TABLE {table} ({names}) AS SELECT {typed} FROM ({select}) AS _x ({positions})", ct);
+        return p.ExecuteAsync(conn, $"CREATE {(logged ? "" : "UNLOGGED ")}TABLE {table} ({names}) {Sql.Working} AS SELECT {typed} FROM ({select}) AS _x ({positions})", ct);
     }
 
     /// <summary>
@@ -30,7 +30,7 @@ internal static class TableRebuild
     /// </summary>
     public static Task CreateAsync(NpgsqlConnection conn, string table, IReadOnlyList<OutboxColumn> columns, CancellationToken ct, bool logged = false) =>
         new SqlParameters().ExecuteAsync(conn,
-            $"CREATE {(logged ? "" : "UNLOGGED ")}TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))})", ct);
+            $"CREATE {(logged ? "" : "UNLOGGED ")}TABLE {table} ({string.Join(", ", columns.Select(c => Sql.Ident(c.Name) + " " + Sql.TypeOf(c.Type)))}) {Sql.Working}", ct);
 }
 
 /// <summary>Names for the anonymization's scratch tables: unique, and swept with the run's working tables (<c>__</c>…).</summary>

@@ -34,7 +34,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
             var columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
             await ctx.ExecAsync($"""
                 DROP TABLE IF EXISTS {work};
-                CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text)
+                CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
                 """, ct);
             var tableStart = rows;
             var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";

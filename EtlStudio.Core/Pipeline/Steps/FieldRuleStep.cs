@@ -92,7 +92,7 @@ internal static class FieldRuleStep
             [.. work.Select((w, n) => (Func<NpgsqlConnection, CancellationToken, Task>)(async (c, t) =>
             {
                 var scratch = ctx.T(StepContext.Scratch());
-                await StepContext.ExecAsync(c, $"CREATE UNLOGGED TABLE {scratch} {w.Columns}", t);
+                await StepContext.ExecAsync(c, $"CREATE UNLOGGED TABLE {scratch} {w.Columns} {Sql.Working}", t);
                 written[n] = (scratch, await StepContext.ExecAsync(c, $"INSERT INTO {scratch} {w.Cleaned}", t, w.Parameters));
             }))]);
         foreach (var w in work)

@@ -45,7 +45,7 @@ internal static class MergeStep
                 {
                     var d = ctx.T(StepContext.Scratch());
                     await StepContext.ExecAsync(c, $"""
-                        CREATE UNLOGGED TABLE {d} AS SELECT s.{Sql.Ident(key)} AS _key, min(_row) AS _first, count(*) AS _n FROM {ctx.T(StepContext.Work("c", i))} s
+                        CREATE UNLOGGED TABLE {d} {Sql.Working} AS SELECT s.{Sql.Ident(key)} AS _key, min(_row) AS _first, count(*) AS _n FROM {ctx.T(StepContext.Work("c", i))} s
                         GROUP BY s.{Sql.Ident(key)} HAVING count(*) > 1;
                         ANALYZE {d};
                         """, t);
@@ -120,7 +120,7 @@ internal static class MergeStep
             _ => throw new PipelineFailure(PipelineStep.Merge, $"Regenerate needs an Integer or String key; '{table.Name}.{key}' is {keyType}."),
         };
         await ctx.ExecAsync($"""
-            CREATE UNLOGGED TABLE {target} AS
+            CREATE UNLOGGED TABLE {target} {Sql.Working} AS
             WITH r AS ({ranked}),
                  renamed AS (SELECT _row, {newKey} AS _new FROM r WHERE _rn > 1)
             SELECT r._row, r._src, {string.Join(", ", table.Columns.Select(c => c.Name == key ? $"coalesce(renamed._new, r.{pk}) AS {pk}" : "r." + Sql.Ident(c.Name)))},

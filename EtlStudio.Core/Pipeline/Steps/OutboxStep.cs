@@ -26,7 +26,7 @@ internal static class OutboxStep
             var scratch = ctx.T("__o" + Guid.NewGuid().ToString("N"));
             var select = typed.Select(c => $", {Sql.Ident(c.Name)}::{Sql.TypeOf(c.Type)} AS {Sql.Ident(c.Name)}");
             await ctx.ExecAsync($"""
-                CREATE TABLE {scratch} AS SELECT row_number() OVER () AS {Sql.Ident(StagingLayout.RowId)}{string.Concat(select)} FROM {ctx.T(target)};
+                CREATE TABLE {scratch} {Sql.Working} AS SELECT row_number() OVER () AS {Sql.Ident(StagingLayout.RowId)}{string.Concat(select)} FROM {ctx.T(target)};
                 DROP TABLE {ctx.T(target)};
                 ALTER TABLE {scratch} RENAME TO {Sql.Ident(target)};
                 """, ct);
@@ -39,7 +39,7 @@ internal static class OutboxStep
             // Logged first: SET LOGGED rewrites the table, and would rebuild an index made before it.
             await ctx.ExecAsync($"ALTER TABLE {ctx.T(t.Name)} SET LOGGED", ct);
             if (!await HasPrimaryKeyAsync(ctx, t.Name, ct)) await ctx.ExecAsync($"ALTER TABLE {ctx.T(t.Name)} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", ct);
-            await ctx.ExecAsync($"ANALYZE {ctx.T(t.Name)}", ct);
+            await ctx.ExecAsync($"ANALYZE {ctx.T(t.Name)}; {Sql.AutovacuumOn(ctx.T(t.Name))}", ct);
         }
         await using (var cmd = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = @s AND tablename LIKE '\\_\\_%'", ctx.Connection, ctx.Transaction))
         {
@@ -48,7 +48,7 @@ internal static class OutboxStep
             await using (var r = await cmd.ExecuteReaderAsync(ct)) while (await r.ReadAsync(ct)) leftovers.Add(r.GetString(0));
             foreach (var l in leftovers) await ctx.ExecAsync($"DROP TABLE {ctx.T(l)}", ct);
         }
-        await ctx.ExecAsync(StagingLayout.RejectsIndexSql(ctx.Schema), ct);
+        await ctx.ExecAsync($"{StagingLayout.RejectsIndexSql(ctx.Schema)}; {Sql.AutovacuumOn(ctx.T(StagingLayout.Rejects))}", ct);
         return new StepResult(PipelineStep.Outbox, rows, rows, 0, DateTimeOffset.UtcNow - started);
     }
 

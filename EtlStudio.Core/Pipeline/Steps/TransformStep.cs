@@ -40,7 +40,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             {
                 var (working, name) = (ctx.T(StepContext.Work("f", i)), ctx.T(task.Tables[i].Name));
                 if (!readOnly)
-                    await ctx.ExecAsync($"DROP TABLE IF EXISTS {name}; CREATE UNLOGGED TABLE {name} AS TABLE {working}", ct);
+                    await ctx.ExecAsync($"DROP TABLE IF EXISTS {name}; CREATE UNLOGGED TABLE {name} {Sql.Working} AS TABLE {working}", ct);
                 else if (await ctx.ExistsAsync(StepContext.Work("f", i), ct))
                     await ctx.ExecAsync($"DROP TABLE IF EXISTS {name}; ALTER TABLE {working} RENAME TO {Sql.Ident(task.Tables[i].Name)}", ct);
                 rowsIn += await ctx.CountAsync(task.Tables[i].Name, ct);
@@ -57,8 +57,9 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             throw;
         }
         await Sandbox.HandOverAsync(final, role, targets, ct);
-        long rowsOut = 0;
-        foreach (var name in task.Tables.Select(t => t.Name).Concat(targets)) rowsOut += await final.CountAsync(name, ct);
+        // Scripts that only read left the task's tables as they were counted.
+        var rowsOut = readOnly ? rowsIn : 0;
+        foreach (var name in (readOnly ? Enumerable.Empty<string>() : task.Tables.Select(t => t.Name)).Concat(targets)) rowsOut += await final.CountAsync(name, ct);
         for (var i = 0; i < task.Tables.Count; i++) await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(StepContext.Work("f", i))}", ct);
         return new StepResult(PipelineStep.Transform, rowsIn, rowsOut, 0, DateTimeOffset.UtcNow - started);
     }
@@ -78,7 +79,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         {
             var body = script.Sql.Trim().TrimEnd(';');
             // Unlogged like every working table; the outbox step makes it logged.
-            var sql = script.Type == TransformationType.Merge ? $"CREATE UNLOGGED TABLE {Sql.Ident(script.TargetTable!)} AS {body}" : body;
+            var sql = script.Type == TransformationType.Merge ? $"CREATE UNLOGGED TABLE {Sql.Ident(script.TargetTable!)} {Sql.Working} AS {body}" : body;
             await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
             try { await cmd.ExecuteNonQueryAsync(ct); }
             catch (PostgresException pg)

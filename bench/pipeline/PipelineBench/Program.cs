@@ -151,8 +151,8 @@ foreach (var t in new[] { "base_a", "base_b", "base_o" })
     await using var reader = await conn.BeginRawBinaryCopyAsync($"COPY {t} TO STDOUT (FORMAT BINARY)");
     await reader.CopyToAsync(Stream.Null);
 }
-await ExecAsync(Db("app"), "DROP TABLE base_a, base_b, base_o");
 baseline.Stop();
+await ExecAsync(Db("app"), "DROP TABLE base_a, base_b, base_o");
 
 var runs = provider.GetRequiredService<PipelineRunService>();
 var runId = await runs.StartAsync(actor, task);
