@@ -21,6 +21,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using (var create = new NpgsqlCommand(StagingLayout.CreateSql(job.Schema), conn)) await create.ExecuteNonQueryAsync(ct);
         var finished = await checkpoint.FinishedStepsAsync(ct);
+        var counts = new RowCounts();
         if (!await WorkingTablesIntactAsync(conn, job.Schema, ct)) finished = new HashSet<PipelineStep>();
         foreach (var step in Steps)
         {
@@ -28,19 +29,24 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
             if (await checkpoint.PauseRequestedAsync(ct)) return new PipelineOutcome(false, step);
             ct.ThrowIfCancellationRequested();
             await checkpoint.StepStartedAsync(step, ct);
-            await RunStepAsync(conn, job, step, checkpoint, ct);
+            await RunStepAsync(conn, job, step, checkpoint, counts, ct);
         }
         return new PipelineOutcome(true, null);
     }
 
-    private async Task RunStepAsync(NpgsqlConnection conn, PipelineJob job, PipelineStep step, IRunCheckpoint checkpoint, CancellationToken ct)
+    private async Task RunStepAsync(NpgsqlConnection conn, PipelineJob job, PipelineStep step, IRunCheckpoint checkpoint, RowCounts counts, CancellationToken ct)
     {
         async Task InTransaction(Func<StepContext, Task> work)
         {
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            await TuneAsync(conn, tx, ct);
-            await work(new StepContext(conn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint, new SideConnections(dataSource, (c, t) => TuneAsync(c, null, t))));
-            await tx.CommitAsync(ct);
+            try
+            {
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                await TuneAsync(conn, tx, ct);
+                await work(new StepContext(conn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint, new SideConnections(dataSource, (c, t) => TuneAsync(c, null, t)), counts));
+                await tx.CommitAsync(ct);
+                counts.Commit();
+            }
+            finally { counts.Discard(); }
         }
 
         await InTransaction(async ctx =>
@@ -68,7 +74,7 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
                         {
                             await using var tx = await prepConn.BeginTransactionAsync(ct);
                             await TuneAsync(prepConn, tx, ct);
-                            await work(new StepContext(prepConn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint));
+                            await work(new StepContext(prepConn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint, counts: counts));
                             await tx.CommitAsync(ct);
                         }
                         result = await new TransformStep(dataSource, options.Value).RunAsync(Prepare, ctx, Sandbox.RoleFor(job.RunId), ct);

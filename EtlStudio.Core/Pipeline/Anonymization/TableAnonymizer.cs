@@ -26,10 +26,10 @@ public sealed class TableAnonymizer
         await using var memory = await SessionSetting.RaiseAsync(conn, "work_mem", WorkMemory, ct);
         await AnonymizationRejects.ClearAsync(conn, request, ct);
         var table = Sql.Table(request.Schema, request.Table);
-        long rowsIn = 0;
+        var rowsIn = request.Rows ?? 0;
         string? small = null;
         await SideConnections.RunAsync(conn, side, ct,
-            async (c, t) => rowsIn = await new SqlParameters().ScalarAsync<long>(c, $"SELECT count(*) FROM {table}", t),
+            request.Rows is not null ? null : async (c, t) => rowsIn = await new SqlParameters().ScalarAsync<long>(c, $"SELECT count(*) FROM {table}", t),
             plan.K is not null && plan.QuasiIdentifiers.Count > 0 ? async (c, t) => small = await KAnonymityFilter.SmallClassesAsync(c, request, plan, t) : null);
         var scratch = small is null ? new List<string>() : [small];
         var published = PublishedRows.For(request, plan, new SqlParameters()).Columns;

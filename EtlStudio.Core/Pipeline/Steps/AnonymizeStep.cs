@@ -23,7 +23,10 @@ internal static class AnonymizeStep
             if (table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive))
             {
                 var result = await anonymizer.ApplyAsync(ctx.Connection,
-                    new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i), ct, ctx.Side);
+                    new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i,
+                        ctx.Counts.TryGet(table.Name, out var known) ? known : null), ct, ctx.Side);
+                // QIT and ST hold a row per published record, like a table published whole.
+                foreach (var t in result.Tables) ctx.Counts.Set(t.Name, result.RowsOut);
                 (rowsIn, rowsOut, rejected) = (rowsIn + result.RowsIn, rowsOut + result.RowsOut, rejected + result.RowsRejected);
                 reports.Add(result.Report);
                 tables = result.Tables;

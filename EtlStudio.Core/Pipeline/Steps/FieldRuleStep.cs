@@ -103,6 +103,7 @@ internal static class FieldRuleStep
                 ALTER TABLE {table} RENAME TO {Sql.Ident(StepContext.Work("c", w.Index))};
                 DROP TABLE {ctx.T(StepContext.Work("x", w.Index))};
                 """, ct);
+            ctx.Counts.Set(StepContext.Work("c", w.Index), rows);
             rowsOut += rows;
         }
         // Every record is either rejected or kept (the conditions are never NULL).

@@ -41,6 +41,7 @@ internal static class ForeignKeyStep
             // Dropping a column only marks it dropped; the table is not rewritten.
             await ctx.ExecAsync($"ALTER TABLE {source} DROP COLUMN _src; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
             (rejected, rowsOut) = (rejected + tableRejected, rowsOut + tableIn - tableRejected);
+            ctx.Counts.Set(targetName, tableIn - tableRejected);
         }
         return new StepResult(PipelineStep.ForeignKeys, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
     }

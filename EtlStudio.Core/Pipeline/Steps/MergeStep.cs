@@ -33,7 +33,7 @@ internal static class MergeStep
             {
                 for (var i = 0; i < tables.Count; i++)
                 {
-                    tableIn[i] = await StepContext.ExecScalarAsync(c, $"SELECT count(*) FROM {ctx.T(StepContext.Work("c", i))}", t);
+                    tableIn[i] = await ctx.CountAsync(StepContext.Work("c", i), t, c);
                     await StepContext.ExecAsync(c, $"DROP TABLE IF EXISTS {ctx.T(StepContext.Work("m", i))}", t);
                     if (tables[i].PrimaryKey is { } key)
                         emptyKeys[i] = await RejectAsync(c, ctx, tables[i], ctx.T(StepContext.Work("c", i)), $"WHERE {Empty(tables[i], key)}", "'PrimaryKey'", "@key || ' is empty'", t,
@@ -63,6 +63,7 @@ internal static class MergeStep
             if (table.PrimaryKey is not { } key)
             {
                 await ctx.ExecAsync($"ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
+                ctx.Counts.Set(targetName, tableIn[i]);
                 rowsOut += tableIn[i];
                 continue;
             }
@@ -74,6 +75,7 @@ internal static class MergeStep
                 await RegenerateAsync(ctx, table, key, table.Columns.First(c => c.Name == key).Type, source, target, ct);
                 await ctx.ExecAsync($"DROP TABLE {source}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
                 (rejected, rowsOut) = (rejected + emptyKeys[i], rowsOut + tableIn[i] - emptyKeys[i]);
+                ctx.Counts.Set(targetName, tableIn[i] - emptyKeys[i]);
                 continue;
             }
 
@@ -87,6 +89,7 @@ internal static class MergeStep
                     $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, p, k);
             await ctx.ExecAsync($"DROP TABLE {d}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
             (rejected, rowsOut) = (rejected + merged + emptyKeys[i], rowsOut + tableIn[i] - merged - emptyKeys[i]);
+            ctx.Counts.Set(targetName, tableIn[i] - merged - emptyKeys[i]);
         }
         return new StepResult(PipelineStep.Merge, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
     }

@@ -5,8 +5,11 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>What a step works with: the run's schema on the app database, inside the step's own transaction.</summary>
 internal sealed class StepContext(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, ResolvedTask task, long seed,
-    int? sampleRows, IRunCheckpoint checkpoint, SideConnections? side = null)
+    int? sampleRows, IRunCheckpoint checkpoint, SideConnections? side = null, RowCounts? counts = null)
 {
+    /// <summary>The tables' row counts as the steps wrote them.</summary>
+    public RowCounts Counts { get; } = counts ?? new RowCounts();
+
     /// <summary>Connections for the step's pieces that can run beside each other, reading what earlier steps committed.</summary>
     public SideConnections? Side { get; } = side;
 
@@ -40,10 +43,13 @@ internal sealed class StepContext(NpgsqlConnection conn, NpgsqlTransaction tx, s
     /// <summary>A name for a table a side connection writes and the step then renames; swept with the working tables if the step fails.</summary>
     public static string Scratch() => "__s" + Guid.NewGuid().ToString("N");
 
-    public async Task<long> CountAsync(string table, CancellationToken ct)
+    /// <summary>The table's rows: as a step recorded them (<see cref="Counts"/>), or counted (and recorded) on <paramref name="conn"/>, the step's connection by default.</summary>
+    public async Task<long> CountAsync(string table, CancellationToken ct, NpgsqlConnection? conn = null)
     {
-        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {T(table)}", Connection, Transaction) { CommandTimeout = 0 };
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        if (Counts.TryGet(table, out var known)) return known;
+        var rows = await ExecScalarAsync(conn ?? Connection, $"SELECT count(*) FROM {T(table)}", ct);
+        Counts.Set(table, rows);
+        return rows;
     }
 
     public async Task<bool> ExistsAsync(string table, CancellationToken ct)

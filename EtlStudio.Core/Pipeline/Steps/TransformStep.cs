@@ -21,8 +21,10 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             long rows = 0;
             for (var i = 0; i < task.Tables.Count; i++)
             {
+                var n = await final.CountAsync(StepContext.Work("f", i), ct);
                 await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(task.Tables[i].Name)}; ALTER TABLE {final.T(StepContext.Work("f", i))} RENAME TO {Sql.Ident(task.Tables[i].Name)}", ct);
-                rows += await final.CountAsync(task.Tables[i].Name, ct);
+                final.Counts.Set(task.Tables[i].Name, n);
+                rows += n;
             }
             return new StepResult(PipelineStep.Transform, rows, rows, 0, DateTimeOffset.UtcNow - started);
         }
@@ -39,10 +41,14 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             for (var i = 0; i < task.Tables.Count; i++)
             {
                 var (working, name) = (ctx.T(StepContext.Work("f", i)), ctx.T(task.Tables[i].Name));
-                if (!readOnly)
-                    await ctx.ExecAsync($"DROP TABLE IF EXISTS {name}; CREATE UNLOGGED TABLE {name} {Sql.Working} AS TABLE {working}", ct);
-                else if (await ctx.ExistsAsync(StepContext.Work("f", i), ct))
-                    await ctx.ExecAsync($"DROP TABLE IF EXISTS {name}; ALTER TABLE {working} RENAME TO {Sql.Ident(task.Tables[i].Name)}", ct);
+                if (!readOnly || await ctx.ExistsAsync(StepContext.Work("f", i), ct))
+                {
+                    var n = await ctx.CountAsync(StepContext.Work("f", i), ct);
+                    await ctx.ExecAsync(readOnly
+                        ? $"DROP TABLE IF EXISTS {name}; ALTER TABLE {working} RENAME TO {Sql.Ident(task.Tables[i].Name)}"
+                        : $"DROP TABLE IF EXISTS {name}; CREATE UNLOGGED TABLE {name} {Sql.Working} AS TABLE {working}", ct);
+                    ctx.Counts.Set(task.Tables[i].Name, n);
+                }
                 rowsIn += await ctx.CountAsync(task.Tables[i].Name, ct);
             }
             await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, ct);
@@ -57,9 +63,15 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             throw;
         }
         await Sandbox.HandOverAsync(final, role, targets, ct);
-        // Scripts that only read left the task's tables as they were counted.
+        // Scripts that only read left the task's tables as they were counted; others are counted again.
         var rowsOut = readOnly ? rowsIn : 0;
-        foreach (var name in (readOnly ? Enumerable.Empty<string>() : task.Tables.Select(t => t.Name)).Concat(targets)) rowsOut += await final.CountAsync(name, ct);
+        foreach (var name in readOnly ? [] : task.Tables.Select(t => t.Name))
+        {
+            var n = await StepContext.ExecScalarAsync(final.Connection, $"SELECT count(*) FROM {final.T(name)}", ct);
+            final.Counts.Set(name, n);
+            rowsOut += n;
+        }
+        foreach (var target in targets) rowsOut += await final.CountAsync(target, ct);
         for (var i = 0; i < task.Tables.Count; i++) await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(StepContext.Work("f", i))}", ct);
         return new StepResult(PipelineStep.Transform, rowsIn, rowsOut, 0, DateTimeOffset.UtcNow - started);
     }
