@@ -18,10 +18,10 @@ internal sealed class Anatomy
     private readonly string _histogram;
     private readonly long _groups;
     private readonly int _l;
-    private readonly long?[]? _nullBlock;
+    private readonly long? _nullVid;
 
-    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, long?[]? nullBlock) =>
-        (Sensitive, _histogram, _groups, _l, _nullBlock) = (sensitive, histogram, groups, l, nullBlock);
+    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, long? nullVid) =>
+        (Sensitive, _histogram, _groups, _l, _nullVid) = (sensitive, histogram, groups, l, nullVid);
 
     public ResolvedColumn Sensitive { get; }
 
@@ -50,10 +50,9 @@ internal sealed class Anatomy
             $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT t.{s} AS v, count(*) AS f FROM {hrows.Query} t "
             + $"WHERE {KAnonymityFilter.Kept(small, plan, hrows, "t")} GROUP BY t.{s}) x; ANALYZE {histogram}", ct);
         var groups = await GroupCountAsync(conn, histogram, l, ct);
-        // NULL cannot be matched by the equality (hash) join, so its block is looked up once and passed in.
-        var p = new SqlParameters();
-        var nullBlock = await NullBlockAsync(conn, p, Blocks(histogram, p.Add(groups, NpgsqlDbType.Bigint)), ct);
-        return new Anatomy(sensitive, histogram, groups, l, nullBlock);
+        // NULL cannot be matched by the equality (hash) join, so its number is looked up once and passed in.
+        var nullVid = await new SqlParameters().ScalarAsync<long?>(conn, $"SELECT vid FROM {histogram} WHERE v IS NULL", ct);
+        return new Anatomy(sensitive, histogram, groups, l, nullVid);
     }
 
     /// <summary>Each value's block: it starts after the capped counts of the values before it.</summary>
@@ -61,22 +60,22 @@ internal sealed class Anatomy
         $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
 
     /// <summary>For <see cref="RecordChoices"/>: the join of published rows (alias <paramref name="t"/>) to their value's block (alias <paramref name="h"/>) and the narrow columns it gives.</summary>
-    public (string Join, IReadOnlyList<string> Columns) Blocks(SqlParameters p, PublishedRows rows, string t, string h)
-    {
-        var (vid, f, start) = (p.Add(_nullBlock?[0], NpgsqlDbType.Bigint), p.Add(_nullBlock?[1], NpgsqlDbType.Bigint), p.Add(_nullBlock?[2], NpgsqlDbType.Bigint));
-        return ($"LEFT JOIN ({Blocks(_histogram, p.Add(_groups, NpgsqlDbType.Bigint))}) {h} ON {h}.v = {t}.{Sql.Ident(Sensitive.Name)}",
-            [$"coalesce({h}.vid, {vid}) AS _anon_vid", $"coalesce({h}.f, {f}) AS _anon_f", $"coalesce({h}.start, {start}) AS _anon_start",
-             $"{t}.{rows.Draw(Purpose(Sensitive.Name))} AS _anon_ba"]);
-    }
+    public (string Join, IReadOnlyList<string> Columns) Values(SqlParameters p, PublishedRows rows, string t, string h) =>
+        ($"LEFT JOIN {_histogram} {h} ON {h}.v = {t}.{Sql.Ident(Sensitive.Name)}",
+            [$"coalesce({h}.vid, {p.Add(_nullVid, NpgsqlDbType.Bigint)}) AS _anon_vid", $"{t}.{rows.Draw(Purpose(Sensitive.Name))} AS _anon_ba"]);
+
+    /// <summary>For <see cref="RecordChoices"/>: the join of ranked records (alias <paramref name="x"/>) to their value's block (alias <paramref name="b"/>), after the sort, so the sort carries less.</summary>
+    public string BlocksJoin(SqlParameters p, string x, string b) =>
+        $"JOIN ({Blocks(_histogram, p.Add(_groups, NpgsqlDbType.Bigint))}) {b} ON {b}.vid = {x}._anon_vid";
 
     /// <summary>For <see cref="RecordChoices"/>: every record's rank within its value, in a random order.</summary>
     public string RankColumn => $"row_number() OVER (PARTITION BY _anon_vid ORDER BY _anon_ba, {Sql.Ident(StagingLayout.RowId)}) AS _anon_rv";
 
     /// <summary>For <see cref="RecordChoices"/>: under the cap, the record's group — positions of the value's block dealt round-robin to the G groups.</summary>
-    public IEnumerable<string> ChoiceColumns(SqlParameters p, string a)
+    public IEnumerable<string> ChoiceColumns(SqlParameters p, string x, string b)
     {
         var g = p.Add(_groups, NpgsqlDbType.Bigint);
-        return [$"{a}._anon_vid", $"{a}._anon_f", $"CASE WHEN {a}._anon_rv <= {g} THEN ({a}._anon_start + {a}._anon_rv - 1) % greatest({g}, 1) + 1 END AS _anon_grp"];
+        return [$"{x}._anon_vid", $"{b}.f AS _anon_f", $"CASE WHEN {x}._anon_rv <= {g} THEN ({b}.start + {x}._anon_rv - 1) % greatest({g}, 1) + 1 END AS _anon_grp"];
     }
 
     /// <summary>Whether some records are over the cap and must be rejected.</summary>
@@ -122,15 +121,6 @@ internal sealed class Anatomy
             // group of its own, so every (group, value) holds exactly one record and ST needs no grouping — a count of 1.
             $"SELECT row_number() OVER (ORDER BY w._anon_grp, w._anon_vid), w._anon_grp, h.v, 1 FROM {choices.Parts[0].Table} w JOIN {_histogram} h ON h.vid = w._anon_vid WHERE w._anon_grp IS NOT NULL",
             new SqlParameters(), ct, logged: true);
-
-    /// <summary>vid, f and start of the NULL value's block, or null when no record has NULL.</summary>
-    private static async Task<long?[]?> NullBlockAsync(NpgsqlConnection conn, SqlParameters p, string blocks, CancellationToken ct)
-    {
-        await using var cmd = p.Command(conn, $"SELECT vid, f, start FROM ({blocks}) b WHERE v IS NULL");
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return [reader.GetInt64(0), reader.GetInt64(1), Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)];
-    }
 
     /// <summary>
     /// The largest G with Σ_v min(f_v, G) ≥ l·G (0 when fewer than l distinct values). The left side minus l·G is

@@ -57,12 +57,14 @@ internal sealed class RecordChoices
     {
         var p = new SqlParameters();
         var rows = PublishedRows.For(r, plan, p);
-        var (join, columns) = anatomy.Blocks(p, rows, "t", "h");
+        // The sort carries only what it orders by and the draws; the value's block is joined after it.
+        var (join, columns) = anatomy.Values(p, rows, "t", "h");
         var narrow = new[] { "t." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "t." + u)).Concat(columns);
-        var select = new[] { "x." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "x." + u)).Concat(anatomy.ChoiceColumns(p, "x"));
+        var select = new[] { "x." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "x." + u)).Concat(anatomy.ChoiceColumns(p, "x", "b"));
         return p.ExecuteAsync(conn, $"""
             CREATE UNLOGGED TABLE {table} {Sql.Working} AS SELECT {string.Join(", ", select)}
-            FROM (SELECT y.*, {anatomy.RankColumn} FROM (SELECT {string.Join(", ", narrow)} FROM {rows.Query} t {join} WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}) y) x;
+            FROM (SELECT y.*, {anatomy.RankColumn} FROM (SELECT {string.Join(", ", narrow)} FROM {rows.Query} t {join} WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}) y) x
+            {anatomy.BlocksJoin(p, "x", "b")};
             ANALYZE {table}
             """, ct);
     }
