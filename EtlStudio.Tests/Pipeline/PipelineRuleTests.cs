@@ -58,6 +58,23 @@ public sealed class PipelineRuleTests(PipelineWorld world) : IClassFixture<Pipel
     }
 
     [Fact]
+    public async Task Records_without_a_key_are_rejected_as_such_and_never_taken_for_duplicates()
+    {
+        var codes = new TableConfig("codes", [new ColumnConfig("code", FieldType.String, []), new ColumnConfig("n", FieldType.Integer, [])],
+            "code", MergeStrategy.SourcePriority, [],
+            [new ExtractionConfig(await world.ExtractorAsync("SELECT * FROM (VALUES ('a', 1), ('', 2), (NULL, 3), ('a', 4), ('b', 5), ('', 6)) v(code, n) ORDER BY n"), world.Crm, 1)]);
+
+        var run = await world.RunAsync(await world.TaskAsync([codes], []));
+
+        Assert.Equal(RunState.Prepared, run.State);
+        Assert.Equal([1L, 5], (await world.RowsAsync(run.Id, "codes")).Select(c => c["n"].GetInt64()).Order());
+        var rejects = await world.RejectsAsync(run.Id);
+        Assert.Equal(3, rejects.Count(r => r is { Rule: "PrimaryKey", Reason: "code is empty" }));
+        Assert.Equal("code a also came from a source of higher priority (record 1 kept)", Assert.Single(rejects, r => r.Rule == "SourcePriority").Reason);
+        Assert.Equal((6L, 2L, 4L), run.Steps.Single(s => s.Step == "Merge") is var m ? (m.RowsIn, m.RowsOut, m.RowsRejected) : default);
+    }
+
+    [Fact]
     public async Task Remove_conflicting_drops_every_record_of_a_shared_key_and_remove_rules_drop_their_records()
     {
         var rules = new[]

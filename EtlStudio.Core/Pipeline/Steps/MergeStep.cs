@@ -23,11 +23,16 @@ internal static class MergeStep
             DELETE FROM {ctx.T(StagingLayout.KeyChanges)};
             """, ct);
         // First the keys that occur more than once, found by hashing rather than sorting each table, on side
-        // connections; meanwhile the step's connection counts the tables and files the records without a key.
+        // connections; the same pass tells whether any record has no key (its group is kept too), so the table is
+        // searched for them only when there are some. Meanwhile the step's connection counts the tables and files the
+        // records without a key of tables whose duplicates are regenerated.
         var tables = ctx.Task.Tables;
         var tableIn = new long[tables.Count];
         var emptyKeys = new long[tables.Count];
         var dups = new string?[tables.Count];
+        Task<long> RejectEmptyAsync(NpgsqlConnection c, int i, string key, CancellationToken t) =>
+            RejectAsync(c, ctx, tables[i], ctx.T(StepContext.Work("c", i)), $"WHERE {Empty(tables[i], key, "s")}", "'PrimaryKey'", "@key || ' is empty'", t,
+                ("table", tables[i].Name), ("key", key));
         await SideConnections.RunAsync(ctx.Connection, ctx.Side, ct,
             async (c, t) =>
             {
@@ -35,9 +40,7 @@ internal static class MergeStep
                 {
                     tableIn[i] = await ctx.CountAsync(StepContext.Work("c", i), t, c);
                     await StepContext.ExecAsync(c, $"DROP TABLE IF EXISTS {ctx.T(StepContext.Work("m", i))}", t);
-                    if (tables[i].PrimaryKey is { } key)
-                        emptyKeys[i] = await RejectAsync(c, ctx, tables[i], ctx.T(StepContext.Work("c", i)), $"WHERE {Empty(tables[i], key)}", "'PrimaryKey'", "@key || ' is empty'", t,
-                            ("table", tables[i].Name), ("key", key));
+                    if (tables[i] is { PrimaryKey: { } key, MergeStrategy: MergeStrategy.Regenerate }) emptyKeys[i] = await RejectEmptyAsync(c, i, key, t);
                 }
             },
             [.. tables.Select((table, i) => table.PrimaryKey is { } key && table.MergeStrategy != MergeStrategy.Regenerate
@@ -46,12 +49,19 @@ internal static class MergeStep
                     var d = ctx.T(StepContext.Scratch());
                     await StepContext.ExecAsync(c, $"""
                         CREATE UNLOGGED TABLE {d} {Sql.Working} AS SELECT s.{Sql.Ident(key)} AS _key, min(_row) AS _first, count(*) AS _n FROM {ctx.T(StepContext.Work("c", i))} s
-                        GROUP BY s.{Sql.Ident(key)} HAVING count(*) > 1;
+                        GROUP BY s.{Sql.Ident(key)} HAVING count(*) > 1 OR {Empty(table, key, "s")};
                         ANALYZE {d};
                         """, t);
                     dups[i] = d;
                 }
                 : (Func<NpgsqlConnection, CancellationToken, Task>?)null)]);
+        for (var i = 0; i < tables.Count; i++)
+        {
+            if (dups[i] is not { } d || tables[i].PrimaryKey is not { } key) continue;
+            // Their deletion comes first: a record without a key is filed as such, not as a duplicate.
+            if (await StepContext.ExecScalarAsync(ctx.Connection, $"SELECT count(*) FROM {d} s WHERE {Empty(tables[i], key, "s", "_key")}", ct) > 0)
+                emptyKeys[i] = await RejectEmptyAsync(ctx.Connection, i, key, ct);
+        }
 
         for (var i = 0; i < tables.Count; i++)
         {
@@ -103,11 +113,11 @@ internal static class MergeStep
             SELECT 'Merge', @table, _rule, @key, _reason, _row, _record FROM gone
             """, ct, parameters);
 
-    /// <summary>The condition (alias <c>s</c>) for a record without a key: NULL, or an empty string.</summary>
-    private static string Empty(ResolvedTable table, string key)
+    /// <summary>The condition for a record without a key (alias <paramref name="s"/>, the key in <paramref name="column"/>): NULL, or an empty string.</summary>
+    private static string Empty(ResolvedTable table, string key, string s, string? column = null)
     {
-        var pk = Sql.Ident(key);
-        return table.Columns.First(c => c.Name == key).Type == FieldType.String ? $"(s.{pk} IS NULL OR s.{pk} = '')" : $"s.{pk} IS NULL";
+        var pk = $"{s}.{Sql.Ident(column ?? key)}";
+        return table.Columns.First(c => c.Name == key).Type == FieldType.String ? $"({pk} IS NULL OR {pk} = '')" : $"{pk} IS NULL";
     }
 
     private static async Task RegenerateAsync(StepContext ctx, ResolvedTable table, string key, FieldType keyType,

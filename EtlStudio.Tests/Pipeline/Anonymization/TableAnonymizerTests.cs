@@ -62,9 +62,10 @@ public sealed class TableAnonymizerTests(TestDatabase db) : IClassFixture<TestDa
     }
 
     [Fact]
-    public async Task Draws_carried_between_phases_stay_out_of_the_output_and_the_rejected_records()
+    public async Task The_engines_draw_and_choice_columns_stay_out_of_the_output_and_the_rejected_records()
     {
-        // Perturbation, permutation and anatomization share one hash per row; the later two read theirs from hidden columns.
+        // Perturbation, permutation and anatomization share one hash per row; their draws and each record's choices pass
+        // through _anon_… columns of narrow scratch tables, which must reach neither the output nor the rejects.
         var t = await StagedTable.CreateAsync(db.ConnectionString,
             [.. Anatomized, With("income", FieldType.Integer, new PerturbationParameters(NoiseDistribution.Laplace, 2, null)), With("note", FieldType.String, new PermutationParameters(false))],
             "SELECT g, (g % 7)::text, 20 + g, CASE WHEN g % 3 = 0 THEN 'flu' ELSE 'd' || g % 4 END, g * 10, 'n' || g FROM generate_series(1, 90) g");
