@@ -19,9 +19,10 @@ internal sealed class Anatomy
     private readonly long _groups;
     private readonly int _l;
     private readonly long? _nullVid;
+    private readonly long _values;
 
-    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, long? nullVid) =>
-        (Sensitive, _histogram, _groups, _l, _nullVid) = (sensitive, histogram, groups, l, nullVid);
+    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, long? nullVid, long values) =>
+        (Sensitive, _histogram, _groups, _l, _nullVid, _values) = (sensitive, histogram, groups, l, nullVid, values);
 
     public ResolvedColumn Sensitive { get; }
 
@@ -52,7 +53,8 @@ internal sealed class Anatomy
         var groups = await GroupCountAsync(conn, histogram, l, ct);
         // NULL cannot be matched by the equality (hash) join, so its number is looked up once and passed in.
         var nullVid = await new SqlParameters().ScalarAsync<long?>(conn, $"SELECT vid FROM {histogram} WHERE v IS NULL", ct);
-        return new Anatomy(sensitive, histogram, groups, l, nullVid);
+        var values = await new SqlParameters().ScalarAsync<long>(conn, $"SELECT count(*) FROM {histogram}", ct);
+        return new Anatomy(sensitive, histogram, groups, l, nullVid, values);
     }
 
     /// <summary>Each value's block: it starts after the capped counts of the values before it.</summary>
@@ -115,12 +117,17 @@ internal sealed class Anatomy
     }
 
     /// <summary>Writes ST (logged) into <paramref name="table"/>.</summary>
-    public Task WriteStAsync(NpgsqlConnection conn, RecordChoices choices, string table, CancellationToken ct) =>
-        TableRebuild.FillAsync(conn, table, [new(StagingLayout.RowId, FieldType.Integer), .. StColumns],
+    public Task WriteStAsync(NpgsqlConnection conn, RecordChoices choices, string table, CancellationToken ct)
+    {
+        var p = new SqlParameters();
+        var values = p.Add(_values, NpgsqlDbType.Bigint);
+        return TableRebuild.FillAsync(conn, table, [new(StagingLayout.RowId, FieldType.Integer), .. StColumns],
             // A value's records under the cap are consecutive positions, fewer than G, dealt round-robin: each lands in a
             // group of its own, so every (group, value) holds exactly one record and ST needs no grouping — a count of 1.
-            $"SELECT row_number() OVER (ORDER BY w._anon_grp, w._anon_vid), w._anon_grp, h.v, 1 FROM {choices.Parts[0].Table} w JOIN {_histogram} h ON h.vid = w._anon_vid WHERE w._anon_grp IS NOT NULL",
-            new SqlParameters(), ct, logged: true);
+            // The pair numbers the row too, in (group, value) order, without sorting: it tells nothing the row does not.
+            $"SELECT (w._anon_grp - 1) * {values} + w._anon_vid, w._anon_grp, h.v, 1 FROM {choices.Parts[0].Table} w JOIN {_histogram} h ON h.vid = w._anon_vid WHERE w._anon_grp IS NOT NULL",
+            p, ct, logged: true);
+    }
 
     /// <summary>
     /// The largest G with Σ_v min(f_v, G) ≥ l·G (0 when fewer than l distinct values). The left side minus l·G is
