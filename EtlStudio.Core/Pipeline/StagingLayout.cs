@@ -28,6 +28,13 @@ public static class StagingLayout
     /// </summary>
     public const string Alive = "_alive";
 
+    /// <summary>
+    /// Whether a column name is one the engine gives its own columns: the working tables' <c>_row</c>, <c>_src</c>,
+    /// <c>_bad_col</c> and <c>_bad_reason</c>, and the anonymizer's <c>_anon_…</c>; a task's column cannot have it.
+    /// </summary>
+    public static bool IsEngineColumn(string name) =>
+        name is RowId or "_src" or "_bad_col" or "_bad_reason" || name.StartsWith("_anon_", StringComparison.OrdinalIgnoreCase);
+
     public static string SchemaFor(Guid runId) => "run_" + runId.ToString("N");
 
     /// <summary>Drops a run's staging schema with everything in it (discard, stop with delete, retention, previews).</summary>

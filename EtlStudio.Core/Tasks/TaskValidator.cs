@@ -52,6 +52,8 @@ public static partial class TaskValidator
         {
             var tp = $"tables[{t.Name}]";
             if (!ScriptValidator.IsIdentifier(t.Name)) Add(tp, "A table name uses letters, digits and _ (at most 63), starting with a letter or _.");
+            // The run's schema marks its own tables (_rejects, _outbox, working tables, page maps) with a leading _.
+            else if (t.Name.StartsWith('_')) Add(tp, "A table name starts with a letter: names starting with _ are the engine's own tables.");
             if (t.Columns.Count == 0) Add($"{tp}.columns", "Declare the table's columns and their types.");
             foreach (var dup in t.Columns.GroupBy(x => x.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
                 Add($"{tp}.columns[{dup.Key}]", "Two columns have this name.");
@@ -84,6 +86,8 @@ public static partial class TaskValidator
             {
                 var cp = $"{tp}.columns[{col.Name}]";
                 if (!ScriptValidator.IsIdentifier(col.Name)) Add(cp, "A column name uses letters, digits and _ (at most 63).");
+                else if (Pipeline.StagingLayout.IsEngineColumn(col.Name))
+                    Add(cp, $"{col.Name} is a name the engine gives its own columns (_row, _src, _bad_col, _bad_reason and _anon_…); rename it, for example in the extraction's SELECT.");
                 if (!Enum.IsDefined(col.Type)) Add(cp, "Unknown column type.");
                 if (col.QuasiIdentifier && col.Sensitive) Add(cp, "A column is either a quasi-identifier or sensitive, not both.");
                 var rules = new List<FieldRuleSettings>();

@@ -96,6 +96,8 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
         { "merge into a task table", "transformations[0]" },
         { "SQL bound to an HTTP source", "tables[customers].extractions[0]" },
         { "source that does not exist", "tables[customers].extractions[0]" },
+        { "a column named like the engine's", "tables[customers].columns[_row]" },
+        { "a table named like the engine's", "tables[_rejects]" },
     };
 
     [Theory]
@@ -125,6 +127,8 @@ public sealed class TaskServiceTests(CoreServices core) : IClassFixture<CoreServ
             "interval width on a text column" => t with { Columns = [.. t.Columns.Select(c => c.Name == "city" ? c with { AnonymizationScriptId = w.AgeBands } : c)] },
             "two range rules on a column" => t with { Columns = [.. t.Columns.Select(c => c.Name == "age" ? c with { FieldRuleScriptIds = [w.AgeRule, w.AgeRule] } : c)] },
             "quasi-identifier and sensitive at once" => t with { Columns = [.. t.Columns.Select(c => c.Name == "age" ? c with { QuasiIdentifier = true, Sensitive = true } : c)] },
+            "a column named like the engine's" => t with { Columns = [.. t.Columns, new ColumnConfig("_row", FieldType.Integer, [])] },
+            "a table named like the engine's" => t with { Name = "_rejects" },
             _ => t,
         }, problem switch
         {
