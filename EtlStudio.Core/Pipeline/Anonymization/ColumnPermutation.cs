@@ -14,9 +14,6 @@ internal sealed class ColumnPermutation
     public ColumnPermutation(AnonymizationPlan plan) =>
         _aliases = plan.Permuted.Select((x, i) => (x.Column.Name, i)).ToDictionary(x => x.Name, x => "_anon_v" + x.i);
 
-    /// <summary>Each permuted column with the choices' column holding its new value.</summary>
-    public IReadOnlyDictionary<string, string> Columns => _aliases;
-
     /// <summary>The value a record publishes for <paramref name="column"/> among published rows with choices (alias <paramref name="t"/>).</summary>
     public string Value(string column, string t) =>
         _aliases.TryGetValue(column, out var alias) ? $"{t}.{alias}" : $"{t}.{Sql.Ident(column)}";

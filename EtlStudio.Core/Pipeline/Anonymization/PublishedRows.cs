@@ -1,5 +1,3 @@
-using EtlStudio.Core.Scripts;
-
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
@@ -33,9 +31,6 @@ internal sealed class PublishedRows
     /// <summary>The record as JSON, for the rejects table: its published values, without the engine's columns.</summary>
     public string Json(string alias) =>
         _hidden.Count == 0 ? $"to_jsonb({alias})" : $"(to_jsonb({alias}) - ARRAY[{string.Join(", ", _hidden.Select(v => $"'{v}'"))}])";
-
-    /// <summary>The column's published type.</summary>
-    public FieldType TypeOf(string column) => Columns.First(c => c.Name == column).Type;
 
     /// <summary>The purposes of the draws later phases order by, in the order that fixes which hash and bits each takes.</summary>
     private static IReadOnlyList<string> Purposes(AnonymizationPlan plan) =>

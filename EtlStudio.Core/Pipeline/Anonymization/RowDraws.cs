@@ -22,8 +22,6 @@ internal sealed class RowDraws
         return draws;
     }
 
-    public IEnumerable<string> Purposes => _index.Keys;
-
     public int Digests => (_index.Count + PerDigest - 1) / PerDigest;
 
     /// <summary>The digest columns' definitions (<c>_anon_h{d}</c>).</summary>

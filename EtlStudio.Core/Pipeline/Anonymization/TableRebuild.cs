@@ -1,4 +1,3 @@
-using EtlStudio.Core.Scripts;
 using Npgsql;
 
 namespace EtlStudio.Core.Pipeline.Anonymization;
