@@ -42,8 +42,7 @@ public sealed class SideConnections(NpgsqlDataSource dataSource, Func<NpgsqlConn
         catch when (!ct.IsCancellationRequested)
         {
             // The first real failure, not the cancellations it caused in the others.
-            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!)
-                .FirstOrDefault(e => e is not OperationCanceledException) ?? tasks.First(t => t.IsFaulted || t.IsCanceled).Exception?.InnerException;
+            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
             if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             throw;
         }

@@ -12,7 +12,10 @@ internal sealed class ColumnPermutation
     private readonly Dictionary<string, string> _aliases;
 
     public ColumnPermutation(AnonymizationPlan plan) =>
-        _aliases = plan.Permuted.Select((x, i) => (x.Column.Name, i)).ToDictionary(x => x.Name, x => "_anon_v" + x.i);
+        _aliases = plan.Permuted.Select((x, i) => (x.Column.Name, i)).ToDictionary(x => x.Name, x => Alias(x.i));
+
+    /// <summary>The choices' column holding the new values of the <paramref name="n"/>th permuted column.</summary>
+    public static string Alias(int n) => "_anon_v" + n;
 
     /// <summary>The value a record publishes for <paramref name="column"/> among published rows with choices (alias <paramref name="t"/>).</summary>
     public string Value(string column, string t) =>

@@ -48,7 +48,7 @@ internal sealed class RecordChoices
             shuffle is null ? null : (c, t) => ShuffleAsync(c, r, plan, small, shuffle, withDraws: groups is null, t));
         var parts = new List<(string, IReadOnlyList<string>)>();
         if (groups is not null) parts.Add((groups, Anatomy.ChoiceNames));
-        if (shuffle is not null) parts.Add((shuffle, plan.Permuted.Select((_, i) => "_anon_v" + i).ToList()));
+        if (shuffle is not null) parts.Add((shuffle, plan.Permuted.Select((_, i) => ColumnPermutation.Alias(i)).ToList()));
         return new RecordChoices(parts);
     }
 
@@ -106,7 +106,7 @@ internal sealed class RecordChoices
                 ? $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER (PARTITION BY {qi} {order}) AS slot, dense_rank() OVER (ORDER BY {qi}) AS class FROM {kept} s) {a} "
                   + $"ON {a}.class = t._anon_class AND {a}.slot = t._anon_class_slot"
                 : $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER ({order}) AS slot FROM {kept} s) {a} ON {a}.slot = t._anon_slot");
-            select.Add($"{a}.v AS _anon_v{i}");
+            select.Add($"{a}.v AS {ColumnPermutation.Alias(i)}");
         }
         return p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {table} {Sql.Working} AS SELECT {string.Join(", ", select)} FROM {string.Join(" ", from)}; ANALYZE {table}", ct);
     }

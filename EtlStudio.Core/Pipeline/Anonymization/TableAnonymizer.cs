@@ -6,10 +6,9 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// The anonymization step of one staged table (DESIGN §5.6), all in set-based SQL inside PostgreSQL. Generalization,
 /// value suppression and perturbation are expressions over the staged table (<see cref="PublishedRows"/>), applied
 /// by the table's one write; k-anonymity finds the small classes of the published quasi-identifiers and leaves their
-/// records out; permutation, anatomization and the noise draws are worked out in one pass on narrow data
+/// records out; permutation, anatomization and the noise draws are worked out on narrow data
 /// (<see cref="RecordChoices"/>); then the published table (or QIT and ST) is written once, logged, and the privacy
-/// report measures it. Stateless; the caller owns the
-/// connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
+/// report measures it. Stateless; the caller owns the connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
 /// </summary>
 public sealed class TableAnonymizer
 {
@@ -63,14 +62,14 @@ public sealed class TableAnonymizer
 
         // The published tables, each written once and logged, beside each other; then they take the table's place.
         var main = Sql.Table(request.Schema, Scratch.Name());
-        var st = Sql.Table(request.Schema, Scratch.Name());
+        var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         long overCapRejected = 0;
         await SideConnections.RunAsync(conn, side, ct,
             overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
             anatomy is not null
                 ? (c, t) => anatomy.WriteQitAsync(c, request, plan, choices!, permutation, main, t)
                 : (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t),
-            anatomy is not null ? (c, t) => anatomy.WriteStAsync(c, choices!, st, t) : null);
+            anatomy is not null ? (c, t) => anatomy.WriteStAsync(c, choices!, st!, t) : null);
 
         var rejected = suppressed + overCapRejected;
         if (anatomy is null)
@@ -85,7 +84,7 @@ public sealed class TableAnonymizer
         // A retry after a crash may find the previous attempt's outputs; the input table was re-created, so replace them.
         await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(request.Schema, qitName)}, {Sql.Table(request.Schema, stName)}", ct);
         await PlaceAsync(conn, table, main, qitName, ct);
-        await PlaceAsync(conn, null, st, stName, ct);
+        await PlaceAsync(conn, null, st!, stName, ct);
         await DropAsync(conn, scratch, ct);
         var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, stName, suppressed, ct);
         return new([new OutboxTable(qitName, request.Ordinal, anatomy.QitColumns(published), request.PrimaryKey, request.Table),

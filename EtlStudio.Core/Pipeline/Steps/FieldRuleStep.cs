@@ -95,9 +95,8 @@ internal static class FieldRuleStep
                 await StepContext.ExecAsync(c, $"CREATE UNLOGGED TABLE {scratch} {w.Columns} {Sql.Working}", t);
                 written[n] = (scratch, await StepContext.ExecAsync(c, $"INSERT INTO {scratch} {w.Cleaned}", t, w.Parameters));
             }))]);
-        foreach (var w in work)
+        foreach (var (w, (table, rows)) in work.Zip(written))
         {
-            var (table, rows) = written[work.IndexOf(w)];
             await ctx.ExecAsync($"""
                 DROP TABLE IF EXISTS {ctx.T(StepContext.Work("c", w.Index))};
                 ALTER TABLE {table} RENAME TO {Sql.Ident(StepContext.Work("c", w.Index))};
