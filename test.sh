@@ -13,7 +13,17 @@ status=${PIPESTATUS[0]}
 # One closing line that any reader of CI output understands.
 /usr/bin/python3 - "$PWD/artifacts/tests.trx" <<'PY' || true
 import sys, xml.etree.ElementTree as ET
-c = ET.parse(sys.argv[1]).getroot().find('{*}ResultSummary/{*}Counters').attrib
+ns = {'t': 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010'}
+root = ET.parse(sys.argv[1]).getroot()
+c = root.find('{*}ResultSummary/{*}Counters').attrib
+# The failures last, so that a reader who sees only the end of the output sees what failed and why.
+for r in root.iterfind('.//t:UnitTestResult', ns):
+    if r.get('outcome') == 'Failed':
+        msg = (r.findtext('.//t:ErrorInfo/t:Message', '', ns) or '').strip()
+        stack = (r.findtext('.//t:ErrorInfo/t:StackTrace', '', ns) or '').strip().splitlines()[:6]
+        print(f"FAILED {r.get('testName')} ({r.get('duration')})")
+        for line in msg.splitlines()[:15] + stack:
+            print(f"    {line}")
 print(f"tests: {c['passed']} passed, {c['failed']} failed, {int(c['total'])-int(c['executed'])} skipped")
 PY
 exit $status
