@@ -14,22 +14,22 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
     private async Task SignInThroughProviderAsync(IPage page, string login)
     {
         await page.GotoAsync(app.BaseUrl + "/");
-        await page.WaitForURLAsync(u => u.Contains("/signin"));
+        await Browser.UntilUrlAsync(page, u => u.Contains("/signin"));
         await page.GetByTestId("signin-sso").ClickAsync();
         await LogInAtProviderAsync(page, login);
     }
 
     private async Task LogInAtProviderAsync(IPage page, string login)
     {
-        await page.WaitForURLAsync(u => u.StartsWith(app.Provider.Issuer, StringComparison.Ordinal));
+        await Browser.UntilUrlAsync(page, u => u.StartsWith(app.Provider.Issuer, StringComparison.Ordinal));
         await page.Locator("input[name=login]").FillAsync(login);
         await page.Locator("input[name=password]").FillAsync("any password works here");
         await Browser.ScreenshotAsync(page, $"oidc-01-provider-login-{login}");
         await page.Locator("button[type=submit]").ClickAsync();
         // The provider asks for consent on the first visit only.
-        await page.WaitForURLAsync(u => u.StartsWith(app.BaseUrl, StringComparison.Ordinal) || u.Contains("/interaction/"));
+        await Browser.UntilUrlAsync(page, u => u.StartsWith(app.BaseUrl, StringComparison.Ordinal) || u.Contains("/interaction/"));
         if (page.Url.Contains("/interaction/")) await page.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(u => u.StartsWith(app.BaseUrl, StringComparison.Ordinal) && !u.Contains("/signin"));
+        await Browser.UntilUrlAsync(page, u => u.StartsWith(app.BaseUrl, StringComparison.Ordinal) && !u.Contains("/signin"));
     }
 
     private int LogCount(string line) => app.Log.Split(line).Length - 1;
@@ -58,14 +58,15 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         // Our cookie is gone; the provider's end-session page asks to end its own session, then sends the browser back.
-        await page.WaitForURLAsync(u => u.StartsWith(app.Provider.Issuer + "/session/end", StringComparison.Ordinal));
+        await Browser.UntilUrlAsync(page, u => u.StartsWith(app.Provider.Issuer + "/session/end", StringComparison.Ordinal));
         Assert.Contains("id_token_hint=", page.Url);
         Assert.Contains("post_logout_redirect_uri=" + Uri.EscapeDataString(app.BaseUrl + "/signin"), page.Url);
+        await Assertions.Expect(page.Locator("button[autofocus], button[type=submit]").First).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "oidc-03-provider-end-session");
         await page.Locator("button[autofocus], button[type=submit]").First.ClickAsync();
-        await page.WaitForURLAsync(u => u.StartsWith(app.BaseUrl + "/signin", StringComparison.Ordinal));
+        await Browser.UntilUrlAsync(page, u => u.StartsWith(app.BaseUrl + "/signin", StringComparison.Ordinal));
         await page.GotoAsync(app.BaseUrl + "/audit");
-        await page.WaitForURLAsync(u => u.Contains("/signin"));
+        await Browser.UntilUrlAsync(page, u => u.Contains("/signin"));
 
         // Signing in again finds the same account instead of creating another.
         await SignInThroughProviderAsync(page, "erin");
@@ -111,10 +112,10 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
         var page = await browser.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/signin");
         await page.GetByTestId("signin-sso").ClickAsync();
-        await page.WaitForURLAsync(u => u.StartsWith(app.Provider.Issuer, StringComparison.Ordinal));
+        await Browser.UntilUrlAsync(page, u => u.StartsWith(app.Provider.Issuer, StringComparison.Ordinal));
         // The provider answers the callback with error=access_denied.
         await page.GetByText("[ Cancel ]").ClickAsync();
-        await page.WaitForURLAsync(u => u.StartsWith(app.BaseUrl + "/signin?error=sso", StringComparison.Ordinal));
+        await Browser.UntilUrlAsync(page, u => u.StartsWith(app.BaseUrl + "/signin?error=sso", StringComparison.Ordinal));
         await Assertions.Expect(page.GetByTestId("signin-error")).ToContainTextAsync("Single sign-on did not complete");
         await Assertions.Expect(page.GetByTestId("signin-sso")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "oidc-04-sign-in-cancelled");

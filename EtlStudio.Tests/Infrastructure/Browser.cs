@@ -43,6 +43,21 @@ public sealed class Browser : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// Waits until the page's address satisfies <paramref name="match"/>, by reading it. Not IPage.WaitForURLAsync: when
+    /// the address already matches, that waits for a load event it can miss (microsoft/playwright-dotnet#3364) and then
+    /// times out, which failed a CI run. Callers wait for what they use on the page next, as every locator does.
+    /// </summary>
+    public static async Task UntilUrlAsync(IPage page, Func<string, bool> match, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!match(page.Url))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The page is still at {page.Url} after {seconds} s.");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Saves a full-page screenshot under artifacts/screenshots, named for the step.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

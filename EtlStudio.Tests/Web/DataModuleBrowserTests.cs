@@ -20,7 +20,7 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
         await Row(alice, "tasks-grid", "Customer churn (demo)").ClickAsync();
         await alice.GetByTestId("task-start").ClickAsync();
         await alice.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
-        await alice.WaitForURLAsync(url => url.Contains("/runs/"));
+        await Browser.UntilUrlAsync(alice, url => url.Contains("/runs/"));
         var runId = alice.Url.Split('/').Last();
         await Assertions.Expect(alice.GetByTestId("run-state")).ToHaveTextAsync("Prepared", new() { Timeout = 90_000 });
         await alice.GotoAsync($"{app.BaseUrl}/outbox/{runId}");

@@ -64,7 +64,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await alice.GetByTestId("script-editor-content").ClickAsync();
         await alice.Keyboard.TypeAsync("SELECT id, full_name, age, city FROM customers");
         await alice.GetByTestId("script-save").ClickAsync();
-        await alice.WaitForURLAsync(u => u.Contains("/scripts/") && !u.EndsWith("/new"), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.UntilUrlAsync(alice, u => u.Contains("/scripts/") && !u.EndsWith("/new"));
         await alice.GetByTestId("script-release").ClickAsync();
         await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(alice.GetByTestId("script-save")).ToContainTextAsync("new draft");
@@ -95,7 +95,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         // … starts it and watches the run reach its outbox.
         await alice.GetByTestId("task-start").ClickAsync();
         await alice.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
-        await alice.WaitForURLAsync(url => url.Contains("/runs/"));
+        await Browser.UntilUrlAsync(alice, url => url.Contains("/runs/"));
         var runId = alice.Url.Split('/').Last();
         await Assertions.Expect(alice.GetByTestId("run-state")).ToHaveTextAsync("Prepared", new() { Timeout = 90_000 });
         await Assertions.Expect(alice.GetByTestId("step-Outbox")).ToBeVisibleAsync();

@@ -24,7 +24,7 @@ public sealed class RunsBrowserTests(AppProcess app, Browser browser) : IClassFi
 
         await page.GetByTestId("task-start").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/runs/"));
+        await Browser.UntilUrlAsync(page, url => url.Contains("/runs/"));
         await Assertions.Expect(page.GetByTestId("run-state")).ToHaveTextAsync("Prepared", new() { Timeout = 90_000 });
         await Assertions.Expect(page.GetByTestId("run-steps")).ToContainTextAsync("Succeeded");
         await Assertions.Expect(page.GetByTestId("run-steps").Locator("tbody tr")).ToHaveCountAsync(7);

@@ -23,7 +23,7 @@ public sealed class ScriptsBrowserTests(AppProcess app, Browser browser) : IClas
         // Syntax highlighting: CodeMirror wraps recognised tokens (the keywords here) in styled spans.
         await Assertions.Expect(page.Locator(".cm-line span", new() { HasText = "SELECT" })).ToBeVisibleAsync();
         await page.GetByTestId("script-save").ClickAsync();
-        await page.WaitForURLAsync(u => u.Contains("/scripts/") && !u.EndsWith("/new"), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.UntilUrlAsync(page, u => u.Contains("/scripts/") && !u.EndsWith("/new"));
         await page.GetByTestId("script-release").ClickAsync();
         await page.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("script-save")).ToContainTextAsync("new draft");
@@ -43,7 +43,7 @@ public sealed class ScriptsBrowserTests(AppProcess app, Browser browser) : IClas
         await page.GetByTestId("rule-min").Locator("input").Or(page.GetByTestId("rule-min")).First.FillAsync("18");
         await page.GetByTestId("rule-max").Locator("input").Or(page.GetByTestId("rule-max")).First.FillAsync("120");
         await page.GetByTestId("script-save").ClickAsync();
-        await page.WaitForURLAsync(u => !u.EndsWith("/new"), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.UntilUrlAsync(page, u => !u.EndsWith("/new"));
 
         await page.GotoAsync($"{app.BaseUrl}/scripts");
         var grid = page.Locator("[data-testid=scripts-grid]");

@@ -12,13 +12,13 @@ public sealed class SignInBrowserTests(AppProcess app, Browser browser) : IClass
         await page.GotoAsync(app.BaseUrl + "/audit");
 
         // Unauthenticated: sent to the sign-in page, which lists the demo users.
-        await page.WaitForURLAsync(url => url.Contains("/signin"));
+        await Browser.UntilUrlAsync(page, url => url.Contains("/signin"));
         foreach (var login in new[] { "alice", "bob", "carol", "dave" })
-            Assert.True(await page.GetByTestId($"signin-{login}").IsVisibleAsync(), $"{login} is listed");
+            await Assertions.Expect(page.GetByTestId($"signin-{login}")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "01-sign-in");
 
         await page.GetByTestId("signin-alice").ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/audit"));
+        await Browser.UntilUrlAsync(page, url => url.EndsWith("/audit"));
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("alice");
         // The audit trail shows the demo seed's entries (the demo task's release last), and a row opens its before/after details.
         await Assertions.Expect(page.Locator("[data-testid=audit-grid] tbody tr").First).ToContainTextAsync("task.release");
@@ -28,6 +28,6 @@ public sealed class SignInBrowserTests(AppProcess app, Browser browser) : IClass
 
         await page.Keyboard.PressAsync("Escape");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/signin"));
+        await Browser.UntilUrlAsync(page, url => url.Contains("/signin"));
     }
 }
