@@ -10,17 +10,15 @@ dotnet test EtlStudio.Tests -c Release --no-build --nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=$PWD/artifacts/tests.trx" "$@" \
   | tee artifacts/test-output.txt
 status=${PIPESTATUS[0]}
-# One closing line that any reader of CI output understands.
+# The failures, then one closing line, so that a reader who sees only the end of the output sees what failed and why.
 /usr/bin/python3 - "$PWD/artifacts/tests.trx" <<'PY' || true
 import sys, xml.etree.ElementTree as ET
-ns = {'t': 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010'}
 root = ET.parse(sys.argv[1]).getroot()
 c = root.find('{*}ResultSummary/{*}Counters').attrib
-# The failures last, so that a reader who sees only the end of the output sees what failed and why.
-for r in root.iterfind('.//t:UnitTestResult', ns):
+for r in root.iterfind('.//{*}UnitTestResult'):
     if r.get('outcome') == 'Failed':
-        msg = (r.findtext('.//t:ErrorInfo/t:Message', '', ns) or '').strip()
-        stack = (r.findtext('.//t:ErrorInfo/t:StackTrace', '', ns) or '').strip().splitlines()[:6]
+        msg = r.findtext('.//{*}ErrorInfo/{*}Message', '').strip()
+        stack = r.findtext('.//{*}ErrorInfo/{*}StackTrace', '').strip().splitlines()[:6]
         print(f"FAILED {r.get('testName')} ({r.get('duration')})")
         for line in msg.splitlines()[:15] + stack:
             print(f"    {line}")

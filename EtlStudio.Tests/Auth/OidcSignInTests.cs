@@ -61,9 +61,10 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
         await Browser.UntilUrlAsync(page, u => u.StartsWith(app.Provider.Issuer + "/session/end", StringComparison.Ordinal));
         Assert.Contains("id_token_hint=", page.Url);
         Assert.Contains("post_logout_redirect_uri=" + Uri.EscapeDataString(app.BaseUrl + "/signin"), page.Url);
-        await Assertions.Expect(page.Locator("button[autofocus], button[type=submit]").First).ToBeVisibleAsync();
+        var endSession = page.Locator("button[autofocus], button[type=submit]").First;
+        await Assertions.Expect(endSession).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "oidc-03-provider-end-session");
-        await page.Locator("button[autofocus], button[type=submit]").First.ClickAsync();
+        await endSession.ClickAsync();
         await Browser.UntilUrlAsync(page, u => u.StartsWith(app.BaseUrl + "/signin", StringComparison.Ordinal));
         await page.GotoAsync(app.BaseUrl + "/audit");
         await Browser.UntilUrlAsync(page, u => u.Contains("/signin"));
