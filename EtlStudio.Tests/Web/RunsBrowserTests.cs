@@ -9,10 +9,7 @@ public sealed class RunsBrowserTests(AppProcess app, Browser browser) : IClassFi
     [Fact]
     public async Task A_run_started_in_the_studio_is_followed_live_to_prepared_with_its_rejects_and_privacy_report()
     {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString("/tasks")}");
-        await page.GetByTestId("signin-alice").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("alice");
+        var page = await browser.SignInAsync(app, "alice", "/tasks");
         await page.Locator("[data-testid=tasks-grid] tbody tr", new() { HasText = "Customer churn (demo)" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("task-start")).ToBeVisibleAsync();
 

@@ -8,9 +8,7 @@ public sealed class ScriptsBrowserTests(AppProcess app, Browser browser) : IClas
     [Fact]
     public async Task An_editor_writes_a_query_in_the_code_editor_releases_it_and_is_shown_rule_problems_inline()
     {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl=%2Fscripts");
-        await page.GetByTestId("signin-alice").ClickAsync();
+        var page = await browser.SignInAsync(app, "alice", "/scripts");
         // The demo task's released scripts are listed.
         await Assertions.Expect(page.Locator("[data-testid=scripts-grid]")).ToContainTextAsync("CRM customers");
 

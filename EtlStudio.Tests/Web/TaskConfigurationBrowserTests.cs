@@ -60,9 +60,7 @@ public sealed class TaskConfigurationBrowserTests(AppProcess app, Browser browse
         var upload = await ReleasedScriptAsync(new Script { Name = "versioned tables", Uploader = new() });
 
         // In the studio.
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl=%2Ftasks");
-        await page.GetByTestId("signin-alice").ClickAsync();
+        var page = await browser.SignInAsync(app, "alice", "/tasks");
         await page.GetByTestId("task-new").ClickAsync();
         await page.GetByTestId("task-name").FillAsync("churn");
         await page.GetByTestId("task-create").ClickAsync();
