@@ -2,6 +2,7 @@ using EtlStudio.Protos.UserManager;
 using EtlStudio.Tests.Grpc;
 using EtlStudio.Tests.Infrastructure;
 using Google.Protobuf;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.Playwright;
 using Npgsql;
 
@@ -103,7 +104,10 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
 
         var shortLived = await app.Provider.ClientCredentialsTokenAsync("short-lived", "short-lived-secret");
         Assert.Equal("0", (await client.SendAsync(path, body, token: shortLived)).GrpcStatus);
-        await Task.Delay(TimeSpan.FromSeconds(3)); // the token's own 2-second lifetime runs out; clock skew is 0 in this app
+        // The token's own lifetime (a few seconds) runs out; clock skew is 0 in this app. Its exp is whole seconds, so
+        // the wait reads it rather than guessing, and a slow first call above cannot eat the token's lifetime.
+        var expires = DateTimeOffset.FromUnixTimeSeconds(new JsonWebToken(shortLived).GetPayloadValue<long>("exp"));
+        await Task.Delay(expires - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1));
         Assert.Equal("16", (await client.SendAsync(path, body, token: shortLived)).GrpcStatus);
     }
 

@@ -67,7 +67,7 @@ const provider = new Provider(issuer, {
   ttl: {
     IdToken: 600, AccessToken: 600, Session: 3600, Interaction: 600, Grant: 3600,
     // "short-lived" exists to test that expired tokens are refused.
-    ClientCredentials: (ctx, token, client) => (client.clientId === 'short-lived' ? 2 : 600),
+    ClientCredentials: (ctx, token, client) => (client.clientId === 'short-lived' ? 5 : 600),
   },
 });
 provider.proxy = false;
