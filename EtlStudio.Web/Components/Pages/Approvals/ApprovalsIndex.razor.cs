@@ -2,6 +2,7 @@ using EtlStudio.Core.Access;
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
 using EtlStudio.Web.Auth;
+using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Radzen;
 using Radzen.Blazor;
@@ -17,7 +18,7 @@ public partial class ApprovalsIndex
 
     private RadzenDataGrid<AccessRequestView>? _grid;
     private Paged<AccessRequestView>? _page;
-    private bool _loading;
+    private readonly LatestLoad _loads = new();
     private int _tab;
 
     private AccessRequestScope Scope => _tab switch { 1 => AccessRequestScope.DecidedByMe, 2 => AccessRequestScope.Mine, _ => AccessRequestScope.AwaitingMyDecision };
@@ -31,10 +32,9 @@ public partial class ApprovalsIndex
 
     private async Task LoadAsync(LoadDataArgs args)
     {
-        _loading = true;
         var size = args.Top ?? 20;
-        _page = await Access.ListAsync(await CurrentActor.GetAsync(), new AccessRequestFilter(Scope), new PageRequest((args.Skip ?? 0) / size + 1, size));
-        _loading = false;
+        await _loads.RunAsync(async () => await Access.ListAsync(await CurrentActor.GetAsync(), new AccessRequestFilter(Scope), new PageRequest((args.Skip ?? 0) / size + 1, size)),
+            page => _page = page);
     }
 
     private Task TabChangedAsync(int index)

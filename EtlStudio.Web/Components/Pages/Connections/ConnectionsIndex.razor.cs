@@ -3,6 +3,7 @@ using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Identity;
 using EtlStudio.Web.Auth;
+using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Radzen;
 using Radzen.Blazor;
@@ -18,7 +19,8 @@ public partial class ConnectionsIndex
 
     private RadzenDataGrid<ConnectionView>? _grid;
     private Paged<ConnectionView>? _page;
-    private bool _loading, _canCreate;
+    private bool _canCreate;
+    private readonly LatestLoad _loads = new();
     private string? _search;
 
     protected override async Task OnInitializedAsync() =>
@@ -26,10 +28,9 @@ public partial class ConnectionsIndex
 
     private async Task LoadAsync(LoadDataArgs args)
     {
-        _loading = true;
         var size = args.Top ?? 20;
-        _page = await Connections.ListAsync(await CurrentActor.GetAsync(), new PageRequest((args.Skip ?? 0) / size + 1, size), _search);
-        _loading = false;
+        await _loads.RunAsync(async () => await Connections.ListAsync(await CurrentActor.GetAsync(), new PageRequest((args.Skip ?? 0) / size + 1, size), _search),
+            page => _page = page);
     }
 
     private async Task SearchAsync()

@@ -21,14 +21,14 @@ public partial class DataModulesIndex
     private Paged<DataModuleView>? _page;
     private DataModuleView? _module;
     private IReadOnlyList<DataModuleVersionView> _versions = [];
-    private bool _loading, _busy, _canWrite;
+    private bool _busy, _canWrite;
+    private readonly LatestLoad _loads = new();
 
     private async Task LoadAsync(LoadDataArgs args)
     {
-        _loading = true;
         var size = args.Top ?? 20;
-        await Feedback.RunAsync(async () => _page = await Modules.ListAsync(await CurrentActor.GetAsync(), new PageRequest((args.Skip ?? 0) / size + 1, size)));
-        _loading = false;
+        await Feedback.RunAsync(() => _loads.RunAsync(async () => await Modules.ListAsync(await CurrentActor.GetAsync(), new PageRequest((args.Skip ?? 0) / size + 1, size)),
+            page => _page = page));
     }
 
     private async Task SelectAsync(DataModuleView module)

@@ -25,7 +25,8 @@ public partial class JobsIndex
     private IReadOnlyList<RecurringJobView> _recurring = [];
     private IReadOnlyList<ClusterNodeView> _nodes = [];
     private JobState? _state;
-    private bool _loading, _busy;
+    private bool _busy;
+    private readonly LatestLoad _loads = new();
     private string? _denied;
     private DateTimeOffset? _updatedAt;
     private PageRequest _request = new(1, 20);
@@ -40,17 +41,19 @@ public partial class JobsIndex
     {
         var size = args.Top ?? 20;
         _request = new PageRequest((args.Skip ?? 0) / size + 1, size);
-        _loading = true;
         await LoadPageAsync();
-        _loading = false;
     }
 
     private async Task LoadPageAsync()
     {
         try
         {
-            _page = await Monitor.ListJobsAsync(await CurrentActor.GetAsync(), _state, _request, _stop.Token);
-            _updatedAt = DateTimeOffset.UtcNow;
+            // The refresh loop loads too: a filter chosen meanwhile must not be overwritten by the older answer.
+            await _loads.RunAsync(async () => await Monitor.ListJobsAsync(await CurrentActor.GetAsync(), _state, _request, _stop.Token), page =>
+            {
+                _page = page;
+                _updatedAt = DateTimeOffset.UtcNow;
+            });
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.PermissionDenied)
         {

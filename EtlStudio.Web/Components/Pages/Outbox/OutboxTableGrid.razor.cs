@@ -25,7 +25,8 @@ public partial class OutboxTableGrid
     // Null until the first load: the grid calls LoadData on its own only while it has no data.
     private List<OutboxGridRow>? _rows;
     private long _total;
-    private bool _loading, _busy;
+    private bool _busy;
+    private readonly LatestLoad _loads = new();
     private LoadDataArgs? _last;
     private (int Skip, string Shape)? _loaded;
     private OutboxGridRow? _editing, _original;
@@ -35,7 +36,6 @@ public partial class OutboxTableGrid
     private async Task LoadAsync(LoadDataArgs args)
     {
         _last = args;
-        _loading = true;
         var size = args.Top ?? 25;
         var sort = args.Sorts?.FirstOrDefault(s => s.SortOrder is not null);
         var filters = _filters.Select(f => f.ToFilter()).OfType<OutboxFilter>().ToList();
@@ -46,15 +46,13 @@ public partial class OutboxTableGrid
             ? new OutboxCursor(last.RowId, sort?.Property is { } p && p != StagingLayout.RowId ? last.Texts.GetValueOrDefault(p) : null)
             : null;
         var query = new OutboxQuery(skip / size + 1, size, sort?.Property, sort?.SortOrder == SortOrder.Descending, filters, after);
-        await Feedback.RunAsync(async () =>
+        await Feedback.RunAsync(() => _loads.RunAsync(async () => await Outbox.GetPageAsync(await CurrentActor.GetAsync(), RunId, Table.Name, query), page =>
         {
-            var page = await Outbox.GetPageAsync(await CurrentActor.GetAsync(), RunId, Table.Name, query);
             _rows = page.Rows.Select(OutboxGridRow.From).ToList();
             _total = page.Total;
             _loaded = (skip, shape);
-        });
+        }));
         _editing = null;
-        _loading = false;
     }
 
     private async Task SearchAsync()

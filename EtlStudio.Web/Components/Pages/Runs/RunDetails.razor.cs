@@ -26,6 +26,7 @@ public sealed partial class RunDetails
     private List<StepRow> _steps = [];
     private RadzenDataGrid<RejectView>? _rejectGrid;
     private Paged<RejectView>? _rejects;
+    private readonly LatestLoad _rejectLoads = new();
     private LoadDataArgs _rejectArgs = new() { Skip = 0, Top = 10 };
     private string? _rejectStep;
     private bool _busy, _missing;
@@ -53,7 +54,8 @@ public sealed partial class RunDetails
     {
         _rejectArgs = args;
         var size = args.Top ?? 10;
-        _rejects = await Runs.RejectsAsync(await CurrentActor.GetAsync(), Id, _rejectStep, null, new PageRequest((args.Skip ?? 0) / size + 1, size));
+        await _rejectLoads.RunAsync(async () => await Runs.RejectsAsync(await CurrentActor.GetAsync(), Id, _rejectStep, null, new PageRequest((args.Skip ?? 0) / size + 1, size)),
+            rejects => _rejects = rejects);
     }
 
     private async Task ReloadRejectsAsync()

@@ -2,6 +2,7 @@ using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Runs;
 using EtlStudio.Web.Auth;
+using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Radzen;
 using Radzen.Blazor;
@@ -23,7 +24,8 @@ public sealed partial class RunsIndex
     private RunState? _state;
     private Guid? _taskId;
     private DateTime? _from;
-    private bool _loading, _denied;
+    private bool _denied;
+    private readonly LatestLoad _loads = new();
     private LoadDataArgs _last = new() { Skip = 0, Top = 20 };
 
     protected override async Task OnInitializedAsync()
@@ -36,18 +38,17 @@ public sealed partial class RunsIndex
     private async Task LoadAsync(LoadDataArgs args)
     {
         _last = args;
-        _loading = _page is null;
         var size = args.Top ?? 20;
         try
         {
-            _page = await Runs.ListAsync(await CurrentActor.GetAsync(),
-                new RunFilter(_taskId, _state, _from is { } f ? new DateTimeOffset(f.Date, TimeSpan.Zero) : null), new PageRequest((args.Skip ?? 0) / size + 1, size));
+            await _loads.RunAsync(async () => await Runs.ListAsync(await CurrentActor.GetAsync(),
+                new RunFilter(_taskId, _state, _from is { } f ? new DateTimeOffset(f.Date, TimeSpan.Zero) : null), new PageRequest((args.Skip ?? 0) / size + 1, size)),
+                page => _page = page);
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.PermissionDenied)
         {
             _denied = true;
         }
-        _loading = false;
     }
 
     private async Task ReloadAsync()

@@ -22,7 +22,9 @@ public partial class UsersIndex
     private UserRole? _roleFilter;
     private Paged<UserSummary>? _page;
     private UserView? _selected;
-    private bool _loading, _denied, _busy;
+    private bool _denied, _busy;
+    private readonly LatestLoad _loads = new();
+    private readonly LatestLoad _holderLoads = new();
     private UserRole? _role;
     private DateTime? _until;
 
@@ -32,24 +34,23 @@ public partial class UsersIndex
 
     private async Task LoadAsync(LoadDataArgs args)
     {
-        _loading = true;
         var size = args.Top ?? 20;
         try
         {
-            _page = await Users.ListAsync(await CurrentActor.GetAsync(), new PageRequest((args.Skip ?? 0) / size + 1, size));
+            await _loads.RunAsync(async () => await Users.ListAsync(await CurrentActor.GetAsync(), new PageRequest((args.Skip ?? 0) / size + 1, size)), page => _page = page);
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.PermissionDenied)
         {
             _denied = true;
         }
-        _loading = false;
     }
 
     private async Task LoadHoldersAsync(LoadDataArgs args)
     {
         if (_roleFilter is not { } role) return;
         var size = args.Top ?? 20;
-        _holders = await Users.ListAssignmentsAsync(await CurrentActor.GetAsync(), null, role, new PageRequest((args.Skip ?? 0) / size + 1, size));
+        await _holderLoads.RunAsync(async () => await Users.ListAssignmentsAsync(await CurrentActor.GetAsync(), null, role, new PageRequest((args.Skip ?? 0) / size + 1, size)),
+            holders => _holders = holders);
     }
 
     private async Task RoleFilterChangedAsync()
