@@ -16,6 +16,7 @@ public sealed class RunsBrowserTests(AppProcess app, Browser browser) : IClassFi
         // The preview runs every step on a sample and shows the rows after each.
         await page.GetByTestId("task-preview").ClickAsync();
         await Assertions.Expect(page.GetByTestId("preview")).ToContainTextAsync("7. Outbox", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("preview").GetByRole(AriaRole.Tab, new() { Name = "2. Field rules" })).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "runs-01-preview");
         await page.Keyboard.PressAsync("Escape");
 
@@ -27,7 +28,7 @@ public sealed class RunsBrowserTests(AppProcess app, Browser browser) : IClassFi
         await Assertions.Expect(page.GetByTestId("run-steps").Locator("tbody tr")).ToHaveCountAsync(7);
         await Assertions.Expect(page.GetByTestId("run-rejects")).ToContainTextAsync("amount -10 is outside [0, 100000]");
         await page.GetByTestId("reject-step").ClickAsync();
-        await page.Locator(".rz-dropdown-item:visible", new() { HasText = "ForeignKeys" }).ClickAsync();
+        await page.Locator(".rz-dropdown-item:visible", new() { HasText = "Foreign keys" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("run-rejects")).ToContainTextAsync("has no match in customers.id");
         await Assertions.Expect(page.GetByTestId("privacy-customers")).ToContainTextAsync("k reached / asked3 / 3");
         await Browser.ScreenshotAsync(page, "runs-02-run");

@@ -29,6 +29,7 @@ public sealed partial class RunDetails
     private readonly LatestLoad _rejectLoads = new();
     private LoadDataArgs _rejectArgs = new() { Skip = 0, Top = 10 };
     private string? _rejectStep;
+    private static readonly IReadOnlyList<StepOption> StepOptions = Enum.GetValues<PipelineStep>().Select(s => new StepOption(s.ToString(), StepNames.Short(s))).ToList();
     private bool _busy, _missing;
 
     protected override async Task OnInitializedAsync()
@@ -108,3 +109,6 @@ public sealed partial class RunDetails
         _closed.Dispose();
     }
 }
+
+/// <summary>A step in the rejects filter: its name as the rejects store it, and as people read it.</summary>
+internal sealed record StepOption(string Value, string Text);

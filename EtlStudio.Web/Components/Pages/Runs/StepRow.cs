@@ -1,5 +1,6 @@
 using EtlStudio.Core.Pipeline;
 using EtlStudio.Core.Runs;
+using EtlStudio.Web.Components.Shared;
 
 namespace EtlStudio.Web.Components.Pages.Runs;
 
@@ -9,16 +10,7 @@ internal sealed record StepRow(int Ordinal, string Name, string Label, string St
     public static Func<PipelineStep, StepRow> For(RunView run) => step =>
     {
         var s = run.Steps.FirstOrDefault(x => x.Step == step.ToString());
-        var label = step switch
-        {
-            PipelineStep.Extract => "Extract from the sources",
-            PipelineStep.FieldRules => "Field rules",
-            PipelineStep.Merge => "Merge by primary key",
-            PipelineStep.ForeignKeys => "Foreign keys",
-            PipelineStep.Transform => "Transformations",
-            PipelineStep.Anonymize => "Anonymization",
-            _ => "Outbox",
-        };
+        var label = StepNames.Of(step);
         if (s is null) return new StepRow((int)step, step.ToString(), label, "Waiting", "", "", "", "");
         var time = s.Duration is { } d ? (d.TotalSeconds < 1 ? $"{d.TotalMilliseconds:0} ms" : $"{d.TotalSeconds:0.0} s") : "";
         var done = s.Status != "Running";
