@@ -67,6 +67,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
                     : PostgresSourceReader.ReadAsync(request, ct);
                 rows = await ImportAsync(ctx, copy, table, s, records, rows, ct);
             }
+            ctx.Counts.Set(StepContext.Work("x", i), rows - tableStart);
         }
         return new StepResult(PipelineStep.Extract, rows, rows, 0, DateTimeOffset.UtcNow - started);
     }

@@ -7,7 +7,9 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// <summary>
 /// Step 2 (features 3 and 4): values that did not convert, RemoveEmpty and RemoveOutOfRange drop the record (to
 /// <c>_rejects</c> with the first reason found); FillEmpty puts the default; FillOutOfRange clamps to the nearer bound;
-/// the Ignore strategies keep the value. One set-based pass per table: <c>__x{i}</c> → <c>__c{i}</c>.
+/// the Ignore strategies keep the value. Per table, in place: the rejected records are deleted (and filed) in one
+/// pass, the records a fill or clamp changes are updated, and <c>__x{i}</c> becomes <c>__c{i}</c> — rewriting every
+/// record for the few that change cost more than the rest of the step.
 /// </summary>
 internal static class FieldRuleStep
 {
@@ -15,7 +17,6 @@ internal static class FieldRuleStep
     {
         var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
-        var work = new List<(ResolvedTable Table, int Index, string Rejects, string Columns, string Cleaned, (string, object?)[] Parameters)>();
         for (var i = 0; i < ctx.Task.Tables.Count; i++)
         {
             var table = ctx.Task.Tables[i];
@@ -32,7 +33,7 @@ internal static class FieldRuleStep
             {
                 ("_bad_col IS NOT NULL", "Type", null, "_bad_col || ': ' || _bad_reason"),
             };
-            var outputs = new List<string>();
+            var outputs = new List<(string Column, string Value)>();
             foreach (var c in table.Columns)
             {
                 var col = Sql.Ident(c.Name);
@@ -61,7 +62,7 @@ internal static class FieldRuleStep
                         }
                     }
                 }
-                outputs.Add($"({value})::{Sql.TypeOf(c.Type)}");
+                outputs.Add((c.Name, value));
             }
 
             var rejectedWhen = string.Join(" OR ", checks.Select(k => $"({k.When})"));
@@ -69,44 +70,31 @@ internal static class FieldRuleStep
             var column = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {(k.Column is null ? "_bad_col" : P(k.Column))}")) + " END";
             var reason = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {k.Reason}")) + " END";
             var record = RecordJson("s", table);
+            var changed = outputs.Where(o => o.Value != Sql.Ident(o.Column)).ToList();
 
-            work.Add((table, i, $"""
+            var cleaned = StepContext.Work("c", i);
+            var tableIn = await ctx.CountAsync(StepContext.Work("x", i), ct);
+            await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", ct, ("table", table.Name));
+            var removed = await ctx.ExecAsync($"""
+                WITH gone AS (DELETE FROM {source} s WHERE {rejectedWhen} RETURNING _row, {rule} AS _rule, {column} AS _column, {reason} AS _reason, {record} AS _record)
                 INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                SELECT 'FieldRules', @table, {rule}, {column}, {reason}, _row, {record} FROM {source} AS s WHERE {rejectedWhen}
-                """, $"(_row bigint, _src integer, {string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"))})",
-                $"SELECT _row, _src, {string.Join(", ", outputs)} FROM {source} WHERE NOT ({rejectedWhen})", parameters.ToArray()));
-        }
-
-        // The rejects are filed on the step's connection while side connections write the cleaned tables, each in one
-        // pass; then the cleaned tables take their names.
-        var written = new (string Table, long Rows)[work.Count];
-        await SideConnections.RunAsync(ctx.Connection, ctx.Side, ct,
-            async (c, t) =>
-            {
-                foreach (var w in work)
-                {
-                    await StepContext.ExecAsync(c, $"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", t, ("table", w.Table.Name));
-                    rejected += await StepContext.ExecAsync(c, w.Rejects, t, w.Parameters);
-                }
-            },
-            [.. work.Select((w, n) => (Func<NpgsqlConnection, CancellationToken, Task>)(async (c, t) =>
-            {
-                var scratch = ctx.T(StepContext.Scratch());
-                await StepContext.ExecAsync(c, $"CREATE UNLOGGED TABLE {scratch} {w.Columns} {Sql.Working}", t);
-                written[n] = (scratch, await StepContext.ExecAsync(c, $"INSERT INTO {scratch} {w.Cleaned}", t, w.Parameters));
-            }))]);
-        foreach (var (w, (table, rows)) in work.Zip(written))
-        {
+                SELECT 'FieldRules', @table, _rule, _column, _reason, _row, _record FROM gone
+                """, ct, [.. parameters]);
+            // Only the records a fill or clamp changes are written again (usually a few per cent).
+            if (changed.Count > 0)
+                await ctx.ExecAsync($"""
+                    UPDATE {source} SET {string.Join(", ", changed.Select(o => $"{Sql.Ident(o.Column)} = {o.Value}"))}
+                    WHERE {string.Join(" OR ", changed.Select(o => $"({o.Value}) IS DISTINCT FROM {Sql.Ident(o.Column)}"))}
+                    """, ct, [.. parameters]);
+            // The conversion notes and the extraction's numbering are the engine's business only until here.
             await ctx.ExecAsync($"""
-                DROP TABLE IF EXISTS {ctx.T(StepContext.Work("c", w.Index))};
-                ALTER TABLE {table} RENAME TO {Sql.Ident(StepContext.Work("c", w.Index))};
-                DROP TABLE {ctx.T(StepContext.Work("x", w.Index))};
+                ALTER TABLE {source} ALTER COLUMN _row DROP IDENTITY, DROP COLUMN _bad_col, DROP COLUMN _bad_reason;
+                DROP TABLE IF EXISTS {ctx.T(cleaned)};
+                ALTER TABLE {source} RENAME TO {Sql.Ident(cleaned)};
                 """, ct);
-            ctx.Counts.Set(StepContext.Work("c", w.Index), rows);
-            rowsOut += rows;
+            ctx.Counts.Set(cleaned, tableIn - removed);
+            (rowsIn, rowsOut, rejected) = (rowsIn + tableIn, rowsOut + tableIn - removed, rejected + removed);
         }
-        // Every record is either rejected or kept (the conditions are never NULL).
-        rowsIn = rowsOut + rejected;
         return new StepResult(PipelineStep.FieldRules, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
     }
 

@@ -22,7 +22,7 @@ internal static class MergeStep
             DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'Merge';
             DELETE FROM {ctx.T(StagingLayout.KeyChanges)};
             """, ct);
-        // First the keys that occur more than once, found by hashing rather than sorting each table, on side
+        // First the keys that occur more than once, found by grouping each table, on side
         // connections; the same pass tells whether any record has no key (its group is kept too), so the table is
         // searched for them only when there are some. Meanwhile the step's connection counts the tables and files the
         // records without a key of tables whose duplicates are regenerated.
@@ -47,9 +47,13 @@ internal static class MergeStep
                 ? async (NpgsqlConnection c, CancellationToken t) =>
                 {
                     var d = ctx.T(StepContext.Scratch());
+                    // Grouped by sorting, not hashing: a hash table of millions of keys takes twice as long to build here
+                    // as a parallel sort of them (3 M and 2 M keys side by side: 3.1–3.5 s against 1.7 s).
                     await StepContext.ExecAsync(c, $"""
+                        SET LOCAL enable_hashagg = off;
                         CREATE UNLOGGED TABLE {d} {Sql.Working} AS SELECT s.{Sql.Ident(key)} AS _key, min(_row) AS _first, count(*) AS _n FROM {ctx.T(StepContext.Work("c", i))} s
                         GROUP BY s.{Sql.Ident(key)} HAVING count(*) > 1 OR {Empty(table, key, "s")};
+                        SET LOCAL enable_hashagg = on;
                         ANALYZE {d};
                         """, t);
                     dups[i] = d;
