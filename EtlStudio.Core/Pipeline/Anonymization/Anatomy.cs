@@ -18,11 +18,11 @@ internal sealed class Anatomy
     private readonly string _histogram;
     private readonly long _groups;
     private readonly int _l;
-    private readonly long? _nullVid;
+    private readonly (long Vid, long F, long Start)? _nullBlock;
     private readonly long _values;
 
-    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, long? nullVid, long values) =>
-        (Sensitive, _histogram, _groups, _l, _nullVid, _values) = (sensitive, histogram, groups, l, nullVid, values);
+    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, (long, long, long)? nullBlock, long values) =>
+        (Sensitive, _histogram, _groups, _l, _nullBlock, _values) = (sensitive, histogram, groups, l, nullBlock, values);
 
     public ResolvedColumn Sensitive { get; }
 
@@ -42,7 +42,7 @@ internal sealed class Anatomy
         var l = plan.L!.Value;
         var s = Sql.Ident(sensitive.Name);
 
-        // Each value numbered (vid) so the big sort is on numbers, not on values.
+        // Each value numbered (vid), the records' rankings are kept by number.
         var histogram = Sql.Table(r.Schema, Anonymization.Scratch.Name());
         var hp = new SqlParameters();
         var hrows = PublishedRows.For(r, plan, hp);
@@ -51,34 +51,50 @@ internal sealed class Anatomy
             $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT t.{s} AS v, count(*) AS f FROM {hrows.Query} t "
             + $"WHERE {KAnonymityFilter.Kept(small, plan, hrows, "t")} GROUP BY t.{s}) x; ANALYZE {histogram}", ct);
         var groups = await GroupCountAsync(conn, histogram, l, ct);
-        // NULL cannot be matched by the equality (hash) join, so its number is looked up once and passed in.
-        var nullVid = await new SqlParameters().ScalarAsync<long?>(conn, $"SELECT vid FROM {histogram} WHERE v IS NULL", ct);
+        var bp = new SqlParameters();
+        await bp.ExecuteAsync(conn, $"ALTER TABLE {histogram} ADD COLUMN start bigint; "
+            + $"UPDATE {histogram} h SET start = b.start FROM ({Blocks(histogram, bp.Add(groups, NpgsqlDbType.Bigint))}) b WHERE b.vid = h.vid; ANALYZE {histogram}", ct);
+        // NULL cannot be matched by the equality (hash) join, so its block is looked up once and passed in.
+        (long, long, long)? nullBlock = null;
+        await using (var cmd = new SqlParameters().Command(conn, $"SELECT vid, f, start FROM {histogram} WHERE v IS NULL"))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            if (await reader.ReadAsync(ct)) nullBlock = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         var values = await new SqlParameters().ScalarAsync<long>(conn, $"SELECT count(*) FROM {histogram}", ct);
-        return new Anatomy(sensitive, histogram, groups, l, nullVid, values);
+        return new Anatomy(sensitive, histogram, groups, l, nullBlock, values);
     }
 
     /// <summary>Each value's block: it starts after the capped counts of the values before it.</summary>
     private static string Blocks(string histogram, string g) =>
         $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
 
-    /// <summary>For <see cref="RecordChoices"/>: the join of published rows (alias <paramref name="t"/>) to their value's block (alias <paramref name="h"/>) and the narrow columns it gives.</summary>
-    public (string Join, IReadOnlyList<string> Columns) Values(SqlParameters p, PublishedRows rows, string t, string h) =>
-        ($"LEFT JOIN {_histogram} {h} ON {h}.v = {t}.{Sql.Ident(Sensitive.Name)}",
-            [$"coalesce({h}.vid, {p.Add(_nullVid, NpgsqlDbType.Bigint)}) AS _anon_vid", $"{t}.{rows.Draw(Purpose(Sensitive.Name))} AS _anon_ba"]);
+    /// <summary>
+    /// Above this many distinct values the records are read sorted by value, so that only one value's ranking is held
+    /// at a time (<see cref="RecordChoices"/>); below, in the table's order, each value's ranking held throughout.
+    /// </summary>
+    public const long ValuesHeldAtOnce = 65_536;
 
-    /// <summary>For <see cref="RecordChoices"/>: the join of ranked records (alias <paramref name="x"/>) to their value's block (alias <paramref name="b"/>), after the sort, so the sort carries less.</summary>
-    public string BlocksJoin(SqlParameters p, string x, string b) =>
-        $"JOIN ({Blocks(_histogram, p.Add(_groups, NpgsqlDbType.Bigint))}) {b} ON {b}.vid = {x}._anon_vid";
+    /// <summary>Whether <see cref="Records"/> sorts by value (see <see cref="ValuesHeldAtOnce"/>).</summary>
+    public bool SortedByValue => _values > ValuesHeldAtOnce;
 
-    /// <summary>For <see cref="RecordChoices"/>: every record's rank within its value, in a random order.</summary>
-    public string RankColumn => $"row_number() OVER (PARTITION BY _anon_vid ORDER BY _anon_ba, {Sql.Ident(StagingLayout.RowId)}) AS _anon_rv";
-
-    /// <summary>For <see cref="RecordChoices"/>: under the cap, the record's group — positions of the value's block dealt round-robin to the G groups.</summary>
-    public IEnumerable<string> ChoiceColumns(SqlParameters p, string x, string b)
+    /// <summary>
+    /// For <see cref="RecordChoices"/>: the kept records (not in a small class, <paramref name="small"/>) as
+    /// <c>(_row, vid, f, start)</c> — the value's number and frequency and where its block starts — in the table's
+    /// order (a sequential scan, so the same table gives the same order) or, with many values, by value and <c>_row</c>.
+    /// </summary>
+    public string Records(SqlParameters p, AnonymizationPlan plan, PublishedRows rows, string? small)
     {
-        var g = p.Add(_groups, NpgsqlDbType.Bigint);
-        return [$"{x}._anon_vid", $"{b}.f AS _anon_f", $"CASE WHEN {x}._anon_rv <= {g} THEN ({b}.start + {x}._anon_rv - 1) % greatest({g}, 1) + 1 END AS _anon_grp"];
+        var rowId = $"t.{Sql.Ident(StagingLayout.RowId)}";
+        var vid = $"coalesce(h.vid, {p.Add(_nullBlock?.Vid, NpgsqlDbType.Bigint)})";
+        return $"SELECT {rowId}, {vid}, coalesce(h.f, {p.Add(_nullBlock?.F, NpgsqlDbType.Bigint)}), coalesce(h.start, {p.Add(_nullBlock?.Start, NpgsqlDbType.Bigint)}) "
+            + $"FROM {rows.Query} t LEFT JOIN {_histogram} h ON h.v = t.{Sql.Ident(Sensitive.Name)} "
+            + $"WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}{(SortedByValue ? $" ORDER BY {vid}, {rowId}" : "")}";
     }
+
+    /// <summary>
+    /// The group of the record of rank <paramref name="rank"/> (1 … f, random) within its value, whose block starts at
+    /// <paramref name="start"/>: positions of the block dealt round-robin to the G groups; none over the cap of G.
+    /// </summary>
+    public long? Group(long start, long rank) => rank <= _groups ? (start + rank - 1) % Math.Max(_groups, 1) + 1 : null;
 
     /// <summary>Whether some records are over the cap and must be rejected.</summary>
     public static Task<bool> OverCapAsync(NpgsqlConnection conn, RecordChoices choices, CancellationToken ct) =>

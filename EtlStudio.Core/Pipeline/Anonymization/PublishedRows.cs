@@ -13,8 +13,9 @@ internal sealed class PublishedRows
     private readonly Dictionary<string, string> _draws;
     private readonly IReadOnlyList<string> _hidden;
 
-    private PublishedRows(string query, IReadOnlyList<OutboxColumn> columns, Dictionary<string, string> draws, IReadOnlyList<string> uniforms, IReadOnlyList<string> hidden) =>
-        (Query, Columns, _draws, Uniforms, _hidden) = (query, columns, draws, uniforms, hidden);
+    private PublishedRows(string query, IReadOnlyList<OutboxColumn> columns, Dictionary<string, string> draws, IReadOnlyList<string> uniforms, IReadOnlyList<string> hidden,
+        IReadOnlyList<string> purposes) =>
+        (Query, Columns, _draws, Uniforms, _hidden, UniformPurposes) = (query, columns, draws, uniforms, hidden, purposes);
 
     /// <summary>A derived table (parenthesized, without alias): <c>_row</c>, every column under its own name, then the engine's columns.</summary>
     public string Query { get; }
@@ -25,6 +26,9 @@ internal sealed class PublishedRows
     /// <summary>The uniform draws perturbation uses, as columns of <see cref="Query"/> (<c>_anon_u{n}</c>, double precision).</summary>
     public IReadOnlyList<string> Uniforms { get; }
 
+    /// <summary>What each of <see cref="Uniforms"/> is drawn for, in the same order (say <c>income/noise</c>).</summary>
+    public IReadOnlyList<string> UniformPurposes { get; }
+
     /// <summary>The column holding the 56-bit draw of <paramref name="purpose"/>, when the rows are hashed.</summary>
     public string Draw(string purpose) => _draws[purpose];
 
@@ -32,9 +36,12 @@ internal sealed class PublishedRows
     public string Json(string alias) =>
         _hidden.Count == 0 ? $"to_jsonb({alias})" : $"(to_jsonb({alias}) - ARRAY[{string.Join(", ", _hidden.Select(v => $"'{v}'"))}])";
 
-    /// <summary>The purposes of the draws later phases order by, in the order that fixes which hash and bits each takes.</summary>
+    /// <summary>
+    /// The purposes of the draws later phases order by (shuffles within classes; the other choices are drawn in this
+    /// process, <see cref="RecordChoices"/>), in the order that fixes which hash and bits each takes.
+    /// </summary>
     private static IReadOnlyList<string> Purposes(AnonymizationPlan plan) =>
-        [.. plan.Permuted.Select(x => ColumnPermutation.Purpose(x.Column.Name)), .. plan.Anatomized is { } a ? [Anatomy.Purpose(a.Name)] : Array.Empty<string>()];
+        [.. plan.Permuted.Where(x => x.WithinGroups && plan.QuasiIdentifiers.Count > 0).Select(x => ColumnPermutation.Purpose(x.Column.Name))];
 
     /// <summary>The published rows of the request's table, hashed for their draws; parameters go to <paramref name="p"/>.</summary>
     public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p) => Build(r, plan, p, null);
@@ -75,6 +82,7 @@ internal sealed class PublishedRows
         var source = Sql.Table(r.Schema, r.Table);
         var rowId = Sql.Ident(StagingLayout.RowId);
         var uniformNames = uniforms.Values.ToList();
+        var uniformPurposes = uniforms.Keys.ToList();
 
         if (choices is not null)
         {
@@ -83,19 +91,19 @@ internal sealed class PublishedRows
             var carried = uniformNames.Concat(choices.Columns).ToList();
             select.AddRange(carried.Select(c => "s." + c));
             return new($"(SELECT {string.Join(", ", select)} FROM (SELECT s.*, {string.Join(", ", joined)} FROM {source} s{joins}) s)",
-                columns, [], uniformNames, carried);
+                columns, [], uniformNames, carried, uniformPurposes);
         }
 
         var purposes = Purposes(plan);
         var draws = RowDraws.For(uniforms.Keys.Concat(purposes));
         var drawColumns = purposes.Select((x, i) => (x, "_anon_b" + i)).ToDictionary(x => x.x, x => x.Item2);
-        if (draws.Digests == 0) return new($"(SELECT {string.Join(", ", select)} FROM {source} s)", columns, drawColumns, [], []);
+        if (draws.Digests == 0) return new($"(SELECT {string.Join(", ", select)} FROM {source} s)", columns, drawColumns, [], [], []);
 
         var exposed = uniformNames.Concat(drawColumns.Values).ToList();
         select.AddRange(exposed.Select(v => "s." + v));
         var values = uniforms.Select(u => $"{draws.Uniform(u.Key)} AS {Sql.Ident(u.Value)}")
             .Concat(drawColumns.Select(d => $"{draws.Bits(d.Key)} AS {d.Value}"));
         var from = $"(SELECT s.*, {string.Join(", ", values)} FROM (SELECT s.*, {string.Join(", ", draws.DigestColumns(r, p, "s." + rowId))} FROM {source} s OFFSET 0) s OFFSET 0) s";
-        return new($"(SELECT {string.Join(", ", select)} FROM {from})", columns, drawColumns, uniformNames, exposed);
+        return new($"(SELECT {string.Join(", ", select)} FROM {from})", columns, drawColumns, uniformNames, exposed, uniformPurposes);
     }
 }

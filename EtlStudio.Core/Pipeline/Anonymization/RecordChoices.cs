@@ -1,16 +1,30 @@
+using System.Threading.Channels;
+using EtlStudio.Core.Scripts;
+using EtlStudio.Core.Tasks;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
-/// What each kept record publishes that depends on other records or on chance, worked out on narrow data: its anatomy
-/// group (<see cref="Anatomy"/>), its permuted values (<see cref="ColumnPermutation"/>) and its noise draws. One or two
-/// scratch tables of <c>_row</c> and <c>_anon_…</c> columns, one row per record not in a small class — the groups and
-/// the shuffle, built beside each other (each a sort of its own) — that the published write joins instead of hashing
-/// every row again. The noise draws ride with the groups when there are any, else with the shuffle.
+/// What each kept record publishes that depends on other records or on chance: its anatomy group (<see cref="Anatomy"/>),
+/// its permuted values (<see cref="ColumnPermutation"/>) and its noise draws — narrow scratch tables of <c>_row</c> and
+/// <c>_anon_…</c> columns, one row per record not in a small class, that the published write joins.
+/// <para>
+/// The random choices are made in this process, from streams of narrow rows and with memory that does not grow with
+/// the records (<see cref="RandomPermutation"/>, <see cref="RowSet"/>): the anatomy reads the records sorted by value
+/// and ranks each value's records by a random permutation of their positions; a shuffle across the table sends the
+/// value of the record at position p (in <c>_row</c> order) to the record at position π(p). Each stream is written
+/// back by binary COPY on a side connection while it is read (without side connections, as in a preview, after it,
+/// from memory). Shuffles within equivalence classes are worked out in SQL, by sorting on hashed draws
+/// (<see cref="RowDraws"/>). The noise draws ride with the first table.
+/// </para>
 /// </summary>
 internal sealed class RecordChoices
 {
+    /// <summary>Rows read and written per batch: one AES call per batch and purpose.</summary>
+    private const int Batch = 8192;
+
     private RecordChoices(IReadOnlyList<(string Table, IReadOnlyList<string> Columns)> parts) => Parts = parts;
 
     /// <summary>The tables (schema-qualified) with their columns besides <c>_row</c> and the noise draws.</summary>
@@ -37,76 +51,316 @@ internal sealed class RecordChoices
         return (joins, columns);
     }
 
+    /// <summary>The key of one use of randomness in this process, from the run's seed.</summary>
+    private static KeyedRandom Random(AnonymizationRequest r, string purpose) => KeyedRandom.For(r.Seed, $"{r.Table}/{purpose}");
+
     /// <summary>Works out the choices of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
     public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan,
         string? small, Anatomy? anatomy, CancellationToken ct)
     {
-        var groups = anatomy is null ? null : Sql.Table(r.Schema, Scratch.Name());
-        var shuffle = plan.Permuted.Count > 0 ? Sql.Table(r.Schema, Scratch.Name()) : null;
-        await SideConnections.RunAsync(conn, side, ct, null,
-            groups is null ? null : (c, t) => GroupsAsync(c, r, plan, small, anatomy!, groups, t),
-            shuffle is null ? null : (c, t) => ShuffleAsync(c, r, plan, small, shuffle, withDraws: groups is null, t));
+        var qi = plan.QuasiIdentifiers.Count > 0;
+        // Without quasi-identifiers the whole table is one class.
+        var shuffles = plan.Permuted.Select((x, i) => (x.Column, Index: i, Within: x.WithinGroups && qi)).ToList();
+        var across = shuffles.Where(x => !x.Within).Select(x => (x.Column, x.Index)).ToList();
+        var within = shuffles.Where(x => x.Within).Select(x => (x.Column, x.Index)).ToList();
+        var uniforms = PublishedRows.For(r, plan, new SqlParameters()).UniformPurposes;
         var parts = new List<(string, IReadOnlyList<string>)>();
-        if (groups is not null) parts.Add((groups, Anatomy.ChoiceNames));
-        if (shuffle is not null) parts.Add((shuffle, plan.Permuted.Select((_, i) => ColumnPermutation.Alias(i)).ToList()));
+        var kept = new RowSet();
+
+        if (anatomy is not null)
+        {
+            var table = Sql.Table(r.Schema, Scratch.Name());
+            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 ? kept : null, table, ct);
+            parts.Add((table, Anatomy.ChoiceNames));
+        }
+        else if (across.Count > 0)
+        {
+            await KeptAsync(conn, r, plan, small, kept, ct);
+        }
+        kept.Seal();
+        foreach (var (column, index) in across)
+        {
+            var table = Sql.Table(r.Schema, Scratch.Name());
+            await ShuffleAcrossAsync(conn, side, r, plan, small, column, index, parts.Count == 0 ? uniforms : [], kept, table, ct);
+            parts.Add((table, [ColumnPermutation.Alias(index)]));
+        }
+        if (within.Count > 0)
+        {
+            var table = Sql.Table(r.Schema, Scratch.Name());
+            await ShuffleWithinAsync(conn, r, plan, small, within, withDraws: parts.Count == 0, table, ct);
+            parts.Add((table, within.Select(x => ColumnPermutation.Alias(x.Index)).ToList()));
+        }
         return new RecordChoices(parts);
     }
 
-    /// <summary>Every record's rank within its value (random) and, under the cap, its group; with the noise draws.</summary>
-    private static Task GroupsAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, Anatomy anatomy, string table, CancellationToken ct)
+    /// <summary>The kept records' row numbers, for a shuffle across the table when no anatomy reads them.</summary>
+    private static async Task KeptAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, RowSet kept, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.For(r, plan, p);
-        // The sort carries only what it orders by and the draws; the value's block is joined after it.
-        var (join, columns) = anatomy.Values(p, rows, "t", "h");
-        var narrow = new[] { "t." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "t." + u)).Concat(columns);
-        var select = new[] { "x." + Sql.Ident(StagingLayout.RowId) }.Concat(rows.Uniforms.Select(u => "x." + u)).Concat(anatomy.ChoiceColumns(p, "x", "b"));
-        return p.ExecuteAsync(conn, $"""
-            CREATE UNLOGGED TABLE {table} {Sql.Working} AS SELECT {string.Join(", ", select)}
-            FROM (SELECT y.*, {anatomy.RankColumn} FROM (SELECT {string.Join(", ", narrow)} FROM {rows.Query} t {join} WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}) y) x
-            {anatomy.BlocksJoin(p, "x", "b")};
-            ANALYZE {table}
-            """, ct);
+        await using var cmd = p.Command(conn, $"SELECT t.{Sql.Ident(StagingLayout.RowId)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}");
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        while (await reader.ReadAsync(ct)) Keep(r, kept, reader.GetInt64(0));
+    }
+
+    private static void Keep(AnonymizationRequest r, RowSet kept, long row)
+    {
+        if (!kept.Add(row))
+            throw new PipelineFailure(PipelineStep.Anonymize, $"Table {r.Table}: row number {row} is beyond what a permutation of the table can number (0 to {1L << 29}).");
     }
 
     /// <summary>
-    /// Records are numbered in <c>_row</c> order (within their class), each permuted column's values in a random order,
-    /// and the join on (class, slot) hands record i value i. Classes are numbered by dense_rank, so the join stays a
-    /// hash join where quasi-identifiers are NULL (PARTITION BY and ORDER BY treat NULLs as equal).
+    /// Every kept record's value number, frequency and group (NULL over the cap), with the noise draws: each value's
+    /// records, in the order they are read, ranked by a random permutation of their positions.
     /// </summary>
-    private static Task ShuffleAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, string table, bool withDraws, CancellationToken ct)
+    private static async Task GroupsAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
+        Anatomy anatomy, IReadOnlyList<string> uniforms, RowSet? kept, string table, CancellationToken ct)
+    {
+        var p = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, p);
+        var columns = new List<OutboxColumn> { new(StagingLayout.RowId, FieldType.Integer) };
+        columns.AddRange(rows.Uniforms.Select(u => new OutboxColumn(u, FieldType.Double)));
+        columns.AddRange(Anatomy.ChoiceNames.Select(n => new OutboxColumn(n, FieldType.Integer)));
+        using var random = Random(r, Anatomy.Purpose(anatomy.Sensitive.Name));
+        using var draws = new Draws(r, uniforms);
+        var rankings = new Rankings(random, anatomy.SortedByValue);
+        // The order the records come in is their position within their value: one plan, one process, no parallel scan
+        // starting elsewhere, so the same table and seed give the same groups.
+        await using var serial = await SessionSetting.SetAsync(conn, "max_parallel_workers_per_gather", "0", ct);
+        await using var fromStart = await SessionSetting.SetAsync(conn, "synchronize_seqscans", "off", ct);
+        await PipeAsync(conn, side, p, anatomy.Records(p, plan, rows, small), table, columns, 4, false, input =>
+        {
+            var (row, vid, f, start) = (input.Longs[0], input.Longs[1], input.Longs[2], input.Longs[3]);
+            var n = input.Count;
+            if (kept is not null) for (var i = 0; i < n; i++) Keep(r, kept, row[i]);
+            var rank = rankings.Rank(vid, f, n);
+            var u = draws.For(row, n);
+            return importer =>
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    importer.StartRow();
+                    importer.Write(row[i], NpgsqlDbType.Bigint);
+                    foreach (var d in u) importer.Write(d[i], NpgsqlDbType.Double);
+                    importer.Write(vid[i], NpgsqlDbType.Bigint);
+                    importer.Write(f[i], NpgsqlDbType.Bigint);
+                    if (anatomy.Group(start[i], rank[i] + 1) is { } g) importer.Write(g, NpgsqlDbType.Bigint);
+                    else importer.WriteNull();
+                }
+            };
+        }, ct);
+    }
+
+    /// <summary>
+    /// Each value's ranking of its records: the next record of a value takes the next position, which a random
+    /// permutation of the value's f positions (keyed by the value's number) turns into its rank. When the records come
+    /// sorted by value only the current value's ranking is held; shuffles kept as arrays are held up to a budget
+    /// (64 MB), beyond which a value's ranking is enciphered (<see cref="RandomPermutation"/>).
+    /// </summary>
+    private sealed class Rankings(KeyedRandom random, bool sorted)
+    {
+        private const long ArrayBudget = 1 << 24;
+        private readonly Dictionary<long, (RandomPermutation Permutation, long Next)> _values = [];
+        private long _held;
+
+        public long[] Rank(long[] vid, long[] f, int n)
+        {
+            var rank = new long[n];
+            // Enciphered rankings take a value's positions of the batch in one call (one AES call a round).
+            Dictionary<long, List<int>>? enciphered = null;
+            for (var i = 0; i < n; i++)
+            {
+                if (!_values.TryGetValue(vid[i], out var value))
+                {
+                    if (sorted) Release();
+                    var limit = Math.Min(RandomPermutation.InMemoryLimit, ArrayBudget - _held);
+                    value = (RandomPermutation.Of(f[i], random, (ulong)vid[i], limit), 0);
+                    if (f[i] <= limit) _held += f[i];
+                }
+                rank[i] = value.Next++;
+                _values[vid[i]] = value;
+                if (!value.Permutation.Enciphered) value.Permutation.Map(rank.AsSpan(i, 1));
+                else
+                {
+                    enciphered ??= [];
+                    if (!enciphered.TryGetValue(vid[i], out var at)) enciphered[vid[i]] = at = [];
+                    at.Add(i);
+                }
+            }
+            foreach (var (v, at) in enciphered ?? [])
+            {
+                var positions = at.Select(i => rank[i]).ToArray();
+                _values[v].Permutation.Map(positions);
+                for (var k = 0; k < at.Count; k++) rank[at[k]] = positions[k];
+            }
+            return rank;
+        }
+
+        private void Release()
+        {
+            _values.Clear();
+            _held = 0;
+        }
+    }
+
+    /// <summary>
+    /// A shuffle of one column across the table: the record at position p in <c>_row</c> order hands its value to the
+    /// record at position π(p), π a random permutation of the kept records' positions; with the noise draws of the
+    /// record that receives it when <paramref name="uniforms"/> are given.
+    /// </summary>
+    private static async Task ShuffleAcrossAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
+        ResolvedColumn column, int index, IReadOnlyList<string> uniforms, RowSet kept, string table, CancellationToken ct)
+    {
+        var p = new SqlParameters();
+        var rows = PublishedRows.For(r, plan, p);
+        var columns = new List<OutboxColumn> { new(StagingLayout.RowId, FieldType.Integer) };
+        columns.AddRange(uniforms.Select((_, k) => new OutboxColumn(rows.Uniforms[k], FieldType.Double)));
+        columns.Add(new(ColumnPermutation.Alias(index), column.Type));
+        var type = Sql.DbTypeOf(column.Type);
+        using var random = Random(r, ColumnPermutation.Purpose(column.Name));
+        var permutation = RandomPermutation.Of(kept.Count, random, 0);
+        using var draws = new Draws(r, uniforms);
+        var select = $"SELECT t.{Sql.Ident(StagingLayout.RowId)}, t.{Sql.Ident(column.Name)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}";
+        await PipeAsync(conn, side, p, select, table, columns, 1, true, input =>
+        {
+            var n = input.Count;
+            var target = new long[n];
+            for (var i = 0; i < n; i++) target[i] = kept.Rank(input.Longs[0][i]);
+            permutation.Map(target.AsSpan(0, n));
+            for (var i = 0; i < n; i++) target[i] = kept.Select(target[i]);
+            var u = draws.For(target, n);
+            var values = input.Values!;
+            return importer =>
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    importer.StartRow();
+                    importer.Write(target[i], NpgsqlDbType.Bigint);
+                    foreach (var d in u) importer.Write(d[i], NpgsqlDbType.Double);
+                    if (values[i] is { } v) importer.Write(v, type);
+                    else importer.WriteNull();
+                }
+            };
+        }, ct);
+    }
+
+    /// <summary>The noise draws of records: one uniform number in (0, 1) per purpose, keyed by the record's <c>_row</c>.</summary>
+    private sealed class Draws(AnonymizationRequest r, IReadOnlyList<string> purposes) : IDisposable
+    {
+        private readonly KeyedRandom[] _random = purposes.Select(x => Random(r, "uniform/" + x)).ToArray();
+
+        public double[][] For(long[] rows, int n) => _random.Select(k =>
+        {
+            var u = new double[n];
+            k.Uniforms(rows.AsSpan(0, n), u);
+            return u;
+        }).ToArray();
+
+        public void Dispose()
+        {
+            foreach (var k in _random) k.Dispose();
+        }
+    }
+
+    /// <summary>A batch of rows read: the first columns as bigints, column by column, and optionally one more of any type.</summary>
+    private sealed class Rows(int longs, bool value)
+    {
+        public long[][] Longs { get; } = Enumerable.Range(0, longs).Select(_ => new long[Batch]).ToArray();
+        public object?[]? Values { get; } = value ? new object?[Batch] : null;
+        public int Count { get; set; }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="select"/> on <paramref name="conn"/> in batches — its first <paramref name="longs"/> columns
+    /// bigints, then one of any type when <paramref name="value"/> — hands each batch, in order, to
+    /// <paramref name="choose"/>, and writes what it returns into a new table <paramref name="target"/> of
+    /// <paramref name="columns"/> by binary COPY: on a side connection while reading, or, without side connections, after.
+    /// </summary>
+    private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, SqlParameters p, string select, string target,
+        IReadOnlyList<OutboxColumn> columns, int longs, bool value, Func<Rows, Action<NpgsqlBinaryImporter>> choose, CancellationToken ct)
+    {
+        var batches = side is null ? Channel.CreateUnbounded<Action<NpgsqlBinaryImporter>>() : Channel.CreateBounded<Action<NpgsqlBinaryImporter>>(4);
+        async Task ReadAsync(NpgsqlConnection c, CancellationToken t)
+        {
+            try
+            {
+                await using var cmd = p.Command(c, select);
+                await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, t);
+                var input = new Rows(longs, value);
+                while (true)
+                {
+                    var more = await reader.ReadAsync(t);
+                    if (more)
+                    {
+                        var i = input.Count++;
+                        for (var k = 0; k < longs; k++) input.Longs[k][i] = reader.GetInt64(k);
+                        if (value) input.Values![i] = reader.IsDBNull(longs) ? null : reader.GetValue(longs);
+                    }
+                    if (input.Count == Batch || (!more && input.Count > 0))
+                    {
+                        await batches.Writer.WriteAsync(choose(input), t);
+                        input = new Rows(longs, value);
+                    }
+                    if (!more) break;
+                }
+                batches.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                batches.Writer.TryComplete(e);
+                throw;
+            }
+        }
+        async Task WriteAsync(NpgsqlConnection c, CancellationToken t)
+        {
+            await TableRebuild.CreateAsync(c, target, columns, t);
+            await using (var importer = await c.BeginBinaryImportAsync($"COPY {target} ({string.Join(", ", columns.Select(x => Sql.Ident(x.Name)))}) FROM STDIN (FORMAT BINARY)", t))
+            {
+                // Synchronous writes: they only fill the COPY buffer, far cheaper than an awaited call per value.
+                await foreach (var write in batches.Reader.ReadAllAsync(t)) write(importer);
+                await importer.CompleteAsync(t);
+            }
+            await new SqlParameters().ExecuteAsync(c, $"ANALYZE {target}", t);
+        }
+        if (side is null)
+        {
+            await ReadAsync(conn, ct);
+            await WriteAsync(conn, ct);
+        }
+        else await SideConnections.RunAsync(conn, side, ct, ReadAsync, WriteAsync);
+    }
+
+    /// <summary>
+    /// A shuffle within equivalence classes: records are numbered in <c>_row</c> order within their class, each permuted
+    /// column's values in a random order (a hashed draw), and the join on (class, slot) hands record i value i. Classes
+    /// are numbered by dense_rank, so the join stays a hash join where quasi-identifiers are NULL (PARTITION BY and
+    /// ORDER BY treat NULLs as equal).
+    /// </summary>
+    private static Task ShuffleWithinAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small,
+        IReadOnlyList<(ResolvedColumn Column, int Index)> permuted, bool withDraws, string table, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.For(r, plan, p);
         var rowId = Sql.Ident(StagingLayout.RowId);
         var qi = string.Join(", ", plan.QuasiIdentifiers.Select(Sql.Ident));
-        // Without quasi-identifiers the whole table is one group.
-        var permuted = plan.Permuted.Select(x => (x.Column.Name, Within: x.WithinGroups && qi.Length > 0)).ToList();
         var kept = $"(SELECT * FROM {rows.Query} s WHERE {KAnonymityFilter.Kept(small, plan, rows, "s")})";
         var draws = withDraws ? rows.Uniforms : [];
 
         var baseColumns = new List<string> { "s." + rowId };
         baseColumns.AddRange(draws.Select(u => "s." + u));
-        if (permuted.Any(x => !x.Within)) baseColumns.Add($"row_number() OVER (ORDER BY {rowId}) AS _anon_slot");
-        if (permuted.Any(x => x.Within))
-        {
-            baseColumns.Add($"row_number() OVER (PARTITION BY {qi} ORDER BY {rowId}) AS _anon_class_slot");
-            baseColumns.Add($"dense_rank() OVER (ORDER BY {qi}) AS _anon_class");
-        }
+        baseColumns.Add($"row_number() OVER (PARTITION BY {qi} ORDER BY {rowId}) AS _anon_class_slot");
+        baseColumns.Add($"dense_rank() OVER (ORDER BY {qi}) AS _anon_class");
         var from = new List<string> { $"(SELECT {string.Join(", ", baseColumns)} FROM {kept} s) t" };
         var select = new List<string> { "t." + rowId };
         select.AddRange(draws.Select(u => "t." + u));
-        for (var i = 0; i < permuted.Count; i++)
+        foreach (var (column, index) in permuted)
         {
-            var (name, within) = permuted[i];
-            var a = "p" + i;
+            var a = "p" + index;
             // The draw's bits order as its uniform number would.
-            var order = $"ORDER BY {rows.Draw(ColumnPermutation.Purpose(name))}, {rowId}";
-            from.Add(within
-                ? $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER (PARTITION BY {qi} {order}) AS slot, dense_rank() OVER (ORDER BY {qi}) AS class FROM {kept} s) {a} "
-                  + $"ON {a}.class = t._anon_class AND {a}.slot = t._anon_class_slot"
-                : $"JOIN (SELECT {Sql.Ident(name)} AS v, row_number() OVER ({order}) AS slot FROM {kept} s) {a} ON {a}.slot = t._anon_slot");
-            select.Add($"{a}.v AS {ColumnPermutation.Alias(i)}");
+            var order = $"ORDER BY {rows.Draw(ColumnPermutation.Purpose(column.Name))}, {rowId}";
+            from.Add($"JOIN (SELECT {Sql.Ident(column.Name)} AS v, row_number() OVER (PARTITION BY {qi} {order}) AS slot, dense_rank() OVER (ORDER BY {qi}) AS class FROM {kept} s) {a} "
+                + $"ON {a}.class = t._anon_class AND {a}.slot = t._anon_class_slot");
+            select.Add($"{a}.v AS {ColumnPermutation.Alias(index)}");
         }
         return p.ExecuteAsync(conn, $"CREATE UNLOGGED TABLE {table} {Sql.Working} AS SELECT {string.Join(", ", select)} FROM {string.Join(" ", from)}; ANALYZE {table}", ct);
     }

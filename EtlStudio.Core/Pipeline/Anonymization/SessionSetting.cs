@@ -34,6 +34,16 @@ internal sealed class SessionSetting : IAsyncDisposable
         return new(conn, name, previous);
     }
 
+    /// <summary>Sets <paramref name="name"/> to <paramref name="value"/> for the session until disposed.</summary>
+    public static async Task<SessionSetting> SetAsync(NpgsqlConnection conn, string name, string value, CancellationToken ct)
+    {
+        var p = new SqlParameters();
+        var previous = await p.ScalarAsync<string>(conn, $"SELECT current_setting({p.Add(name, NpgsqlDbType.Text)})", ct);
+        var set = new SqlParameters();
+        await set.ExecuteAsync(conn, $"SELECT set_config({set.Add(name, NpgsqlDbType.Text)}, {set.Add(value, NpgsqlDbType.Text)}, false)", ct);
+        return new(conn, name, previous);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_previous is null) return;
