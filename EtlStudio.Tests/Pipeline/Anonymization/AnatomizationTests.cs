@@ -84,9 +84,11 @@ public sealed class AnatomizationTests(TestDatabase db) : IClassFixture<TestData
     [InlineData(400, 3, 2, 2L)]
     [InlineData(500, 5, 4, 3L)]
     [InlineData(257, 4, 7, 4L)]
-    public async Task EveryGroupHasLDistinctValues_AndQitJoinStGivesBackTheCounts(int n, int l, int skew, long seed)
+    // More distinct values than are held at once: the records are read sorted by value.
+    [InlineData(140_000, 2, 3, 5L, 100_003)]
+    public async Task EveryGroupHasLDistinctValues_AndQitJoinStGivesBackTheCounts(int n, int l, int skew, long seed, int spread = 31)
     {
-        var rows = $"SELECT g, (g % 11)::text, CASE WHEN g % {skew} = 0 THEN 'common' WHEN g % 37 = 0 THEN NULL ELSE 'v' || (g * 7919 % 31) END FROM generate_series(1, {n}) g";
+        var rows = $"SELECT g, (g % 11)::text, CASE WHEN g % {skew} = 0 THEN 'common' WHEN g % 37 = 0 THEN NULL ELSE 'v' || (g * 7919 % {spread}) END FROM generate_series(1, {n}) g";
         var t = await StagedTable.CreateAsync(db.ConnectionString,
             [Plain("zip", FieldType.String, qi: true), With("disease", FieldType.String, new AnatomizationParameters(l), sensitive: true)], rows);
 
