@@ -100,8 +100,12 @@ internal sealed class RecordChoices
         var rows = PublishedRows.For(r, plan, p);
         await using var cmd = p.Command(conn, $"SELECT t.{Sql.Ident(StagingLayout.RowId)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}");
         await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-        while (await reader.ReadAsync(ct)) Keep(r, kept, reader.GetInt64(0));
+        while (await reader.ReadAsync(ct)) Keep(r, kept, reader.IsDBNull(0) ? throw NoRowNumber(r.Table) : reader.GetInt64(0));
     }
+
+    /// <summary>A record without a row number (one an Update transformation inserted without it) has no place in a permutation or a group.</summary>
+    private static PipelineFailure NoRowNumber(string table) =>
+        new(PipelineStep.Anonymize, $"Table {table}: a record has no row number (_row); rows a transformation adds must be given one.");
 
     private static void Keep(AnonymizationRequest r, RowSet kept, long row)
     {
@@ -128,7 +132,7 @@ internal sealed class RecordChoices
         // starting elsewhere, so the same table and seed give the same groups.
         await using var serial = await SessionSetting.SetAsync(conn, "max_parallel_workers_per_gather", "0", ct);
         await using var fromStart = await SessionSetting.SetAsync(conn, "synchronize_seqscans", "off", ct);
-        await PipeAsync(conn, side, p, anatomy.Records(p, plan, rows, small), table, columns, 4, false, input =>
+        await PipeAsync(conn, side, r.Table, p, anatomy.Records(p, plan, rows, small), table, columns, 4, false, input =>
         {
             var (row, vid, f, start) = (input.Longs[0], input.Longs[1], input.Longs[2], input.Longs[3]);
             var n = input.Count;
@@ -221,7 +225,7 @@ internal sealed class RecordChoices
         var permutation = RandomPermutation.Of(kept.Count, random, 0);
         using var draws = new Draws(r, uniforms);
         var select = $"SELECT t.{Sql.Ident(StagingLayout.RowId)}, t.{Sql.Ident(column.Name)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}";
-        await PipeAsync(conn, side, p, select, table, columns, 1, true, input =>
+        await PipeAsync(conn, side, r.Table, p, select, table, columns, 1, true, input =>
         {
             var n = input.Count;
             var target = new long[n];
@@ -276,7 +280,7 @@ internal sealed class RecordChoices
     /// <paramref name="choose"/>, and writes what it returns into a new table <paramref name="target"/> of
     /// <paramref name="columns"/> by binary COPY: on a side connection while reading, or, without side connections, after.
     /// </summary>
-    private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, SqlParameters p, string select, string target,
+    private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, string table, SqlParameters p, string select, string target,
         IReadOnlyList<OutboxColumn> columns, int longs, bool value, Func<Rows, Action<NpgsqlBinaryImporter>> choose, CancellationToken ct)
     {
         var batches = side is null ? Channel.CreateUnbounded<Action<NpgsqlBinaryImporter>>() : Channel.CreateBounded<Action<NpgsqlBinaryImporter>>(4);
@@ -293,6 +297,7 @@ internal sealed class RecordChoices
                     if (more)
                     {
                         var i = input.Count++;
+                        if (reader.IsDBNull(0)) throw NoRowNumber(table);
                         for (var k = 0; k < longs; k++) input.Longs[k][i] = reader.GetInt64(k);
                         if (value) input.Values![i] = reader.IsDBNull(longs) ? null : reader.GetValue(longs);
                     }

@@ -27,18 +27,9 @@ public sealed class TableAnonymizer
         var table = Sql.Table(request.Schema, request.Table);
         var rowsIn = request.Rows ?? 0;
         string? small = null;
-        // The value histogram is made beside the search for small classes, as if there were none (usually there are
-        // none); when there are some, it is made again without their records.
-        Anatomy? anatomy = null;
         await SideConnections.RunAsync(conn, side, ct,
             request.Rows is not null ? null : async (c, t) => rowsIn = await new SqlParameters().ScalarAsync<long>(c, $"SELECT count(*) FROM {table}", t),
-            plan.K is not null && plan.QuasiIdentifiers.Count > 0 ? async (c, t) => small = await KAnonymityFilter.SmallClassesAsync(c, request, plan, t) : null,
-            plan.Anatomized is not null && side is not null ? async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, null, t) : null);
-        if (small is not null && anatomy is not null)
-        {
-            await DropAsync(conn, anatomy.Scratch.ToList(), ct);
-            anatomy = null;
-        }
+            plan.K is not null && plan.QuasiIdentifiers.Count > 0 ? async (c, t) => small = await KAnonymityFilter.SmallClassesAsync(c, request, plan, t) : null);
         var scratch = small is null ? new List<string>() : [small];
         var published = PublishedRows.For(request, plan, new SqlParameters()).Columns;
 
@@ -54,11 +45,12 @@ public sealed class TableAnonymizer
         // What each record publishes that depends on others or on chance, worked out on narrow data after the value
         // histogram (when anatomized); the small classes' records are filed as rejects meanwhile.
         long suppressed = 0;
+        Anatomy? anatomy = null;
         RecordChoices? choices = null;
         var overCap = false;
         await SideConnections.RunAsync(conn, side, ct,
             small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
-            plan.Anatomized is null || anatomy is not null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t));
+            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t));
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
         if (RecordChoices.Needed(plan))
         {

@@ -26,73 +26,57 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
     public async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var tables = ctx.Task.Tables;
-        var counts = new long[tables.Count];
-        var progress = new Progress(ctx.Checkpoint);
-        // Tables are extracted two at a time when there are side connections — one lane on the step's connection, one
-        // on a side connection — as each copy keeps about one core busy; a table's sources go in priority order.
-        var lanes = ctx.Side is null || tables.Count < 2 ? 1 : 2;
-        async Task LaneAsync(NpgsqlConnection conn, int lane, CancellationToken t)
+        long rows = 0;
+        for (var i = 0; i < ctx.Task.Tables.Count; i++)
         {
-            for (var i = lane; i < tables.Count; i += lanes) counts[i] = await TableAsync(ctx, conn, i, progress, t);
+            var table = ctx.Task.Tables[i];
+            var work = ctx.T(StepContext.Work("x", i));
+            var columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
+            await ctx.ExecAsync($"""
+                DROP TABLE IF EXISTS {work};
+                CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
+                """, ct);
+            var tableStart = rows;
+            var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
+            for (var s = 0; s < table.Extractions.Count; s++)
+            {
+                var extraction = table.Extractions[s];
+                var (name, secret) = await sources(extraction.ConnectionId, ct);
+                var request = new SourceRequest(table.Name, name, secret, extraction, table.Columns, ctx.SampleRows, options.SourceTimeout);
+                if (extraction.ConnectionKind == ConnectionKind.PostgreSql)
+                {
+                    var before = rows;
+                    using var progress = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    var reporting = ReportCopyProgressAsync(ctx, ctx.Connection.ProcessID, before, progress.Token);
+                    bool copied;
+                    try { copied = await PostgresSourceReader.TryCopyAsync(request, s, ctx.Connection, copy, ct); }
+                    finally
+                    {
+                        await progress.CancelAsync();
+                        await reporting;
+                    }
+                    if (copied)
+                    {
+                        rows = tableStart + await NumberedAsync(ctx, work, ct);
+                        await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, rows, ct);
+                        continue;
+                    }
+                }
+                var records = extraction.ConnectionKind == ConnectionKind.HttpJson
+                    ? HttpJsonSourceReader.ReadAsync(request, http, options.MaxDocumentBytes, ct)
+                    : PostgresSourceReader.ReadAsync(request, ct);
+                rows = await ImportAsync(ctx, copy, table, s, records, rows, ct);
+            }
+            ctx.Counts.Set(StepContext.Work("x", i), rows - tableStart);
         }
-        await SideConnections.RunAsync(ctx.Connection, ctx.Side, ct, (c, t) => LaneAsync(c, 0, t), lanes == 2 ? (c, t) => LaneAsync(c, 1, t) : null);
-        for (var i = 0; i < tables.Count; i++) ctx.Counts.Set(StepContext.Work("x", i), counts[i]);
-        var rows = counts.Sum();
         return new StepResult(PipelineStep.Extract, rows, rows, 0, DateTimeOffset.UtcNow - started);
     }
 
-    /// <summary>Every source of table <paramref name="i"/> into <c>__x{i}</c>, on <paramref name="conn"/>; returns its rows.</summary>
-    private async Task<long> TableAsync(StepContext ctx, NpgsqlConnection conn, int i, Progress progress, CancellationToken ct)
+    /// <summary>Records converted one by one to the table's types; returns the rows extracted so far.</summary>
+    private static async Task<long> ImportAsync(StepContext ctx, string copy, ResolvedTable table, int source, IAsyncEnumerable<object?[]> records,
+        long rows, CancellationToken ct)
     {
-        var table = ctx.Task.Tables[i];
-        var work = ctx.T(StepContext.Work("x", i));
-        var columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
-        await StepContext.ExecAsync(conn, $"""
-            DROP TABLE IF EXISTS {work};
-            CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
-            """, ct);
-        long rows = 0;
-        var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
-        for (var s = 0; s < table.Extractions.Count; s++)
-        {
-            var extraction = table.Extractions[s];
-            var (name, secret) = await sources(extraction.ConnectionId, ct);
-            var request = new SourceRequest(table.Name, name, secret, extraction, table.Columns, ctx.SampleRows, options.SourceTimeout);
-            if (extraction.ConnectionKind == ConnectionKind.PostgreSql)
-            {
-                using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var copied = new[] { 0L };
-                var reporting = ReportCopyProgressAsync(progress, conn.ProcessID, copied, watching.Token);
-                bool done;
-                try { done = await PostgresSourceReader.TryCopyAsync(request, s, conn, copy, ct); }
-                finally
-                {
-                    await watching.CancelAsync();
-                    await reporting;
-                }
-                if (done)
-                {
-                    var total = await NumberedAsync(conn, work, ct);
-                    await progress.AddAsync(total - rows - Interlocked.Read(ref copied[0]), ct);
-                    rows = total;
-                    continue;
-                }
-            }
-            var records = extraction.ConnectionKind == ConnectionKind.HttpJson
-                ? HttpJsonSourceReader.ReadAsync(request, http, options.MaxDocumentBytes, ct)
-                : PostgresSourceReader.ReadAsync(request, ct);
-            rows += await ImportAsync(conn, copy, table, s, records, progress, ct);
-        }
-        return rows;
-    }
-
-    /// <summary>Records converted one by one to the table's types; returns how many there were.</summary>
-    private static async Task<long> ImportAsync(NpgsqlConnection conn, string copy, ResolvedTable table, int source, IAsyncEnumerable<object?[]> records,
-        Progress progress, CancellationToken ct)
-    {
-        long rows = 0;
-        await using var importer = await conn.BeginBinaryImportAsync(copy, ct);
+        await using var importer = await ctx.Connection.BeginBinaryImportAsync(copy, ct);
         var types = table.Columns.Select(c => Sql.DbTypeOf(c.Type)).ToArray();
         var values = new object?[table.Columns.Count];
         await foreach (var record in records.WithCancellation(ct))
@@ -116,35 +100,25 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
             }
             if (badColumn is null) { importer.WriteNull(); importer.WriteNull(); }
             else { importer.Write(badColumn, NpgsqlDbType.Text); importer.Write(badReason, NpgsqlDbType.Text); }
-            if (rows % ProgressEvery == 0) await progress.AddAsync(ProgressEvery, ct);
+            if (rows % ProgressEvery == 0) await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, rows, ct);
         }
         await importer.CompleteAsync(ct);
-        await progress.AddAsync(rows % ProgressEvery, ct);
         return rows;
-    }
-
-    /// <summary>The rows extracted so far over all tables, as the run's progress.</summary>
-    private sealed class Progress(IRunCheckpoint checkpoint)
-    {
-        private long _rows;
-
-        public Task AddAsync(long rows, CancellationToken ct) =>
-            rows == 0 ? Task.CompletedTask : checkpoint.ProgressAsync(PipelineStep.Extract, Interlocked.Add(ref _rows, rows), ct);
     }
 
     /// <summary>
     /// The rows in <paramref name="work"/> so far, without reading it: the identity that numbers them is new with the
     /// table and moves by one a row in this transaction, so its last value is the count.
     /// </summary>
-    private static async Task<long> NumberedAsync(NpgsqlConnection conn, string work, CancellationToken ct)
+    private static async Task<long> NumberedAsync(StepContext ctx, string work, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(@t, '_row')), 0)", conn);
+        await using var cmd = new NpgsqlCommand("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(@t, '_row')), 0)", ctx.Connection, ctx.Transaction);
         cmd.Parameters.AddWithValue("t", work);
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>While a source is copied straight through, its progress is read from PostgreSQL's own COPY progress view.</summary>
-    private async Task ReportCopyProgressAsync(Progress progress, int backend, long[] copied, CancellationToken ct)
+    private async Task ReportCopyProgressAsync(StepContext ctx, int backend, long before, CancellationToken ct)
     {
         try
         {
@@ -153,8 +127,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
                 await Task.Delay(ProgressInterval, ct);
                 await using var cmd = dataSource.CreateCommand("SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = @pid");
                 cmd.Parameters.AddWithValue("pid", backend);
-                if (await cmd.ExecuteScalarAsync(ct) is long n && n > Interlocked.Read(ref copied[0]))
-                    await progress.AddAsync(n - Interlocked.Exchange(ref copied[0], n), ct);
+                if (await cmd.ExecuteScalarAsync(ct) is long n) await ctx.Checkpoint.ProgressAsync(PipelineStep.Extract, before + n, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
