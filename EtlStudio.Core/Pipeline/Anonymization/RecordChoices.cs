@@ -12,8 +12,8 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <c>_anon_…</c> columns, one row per record not in a small class, that the published write joins.
 /// <para>
 /// The random choices are made in this process, from streams of narrow rows and with memory that does not grow with
-/// the records (<see cref="RandomPermutation"/>, <see cref="RowSet"/>): the anatomy reads the records sorted by value
-/// and ranks each value's records by a random permutation of their positions; a shuffle across the table sends the
+/// the records (<see cref="RandomPermutation"/>, <see cref="RowSet"/>): the anatomy reads the records in the table's
+/// order (by value when there are many values) and ranks each value's records by a random permutation of their positions; a shuffle across the table sends the
 /// value of the record at position p (in <c>_row</c> order) to the record at position π(p). Each stream is written
 /// back by binary COPY on a side connection while it is read (without side connections, as in a preview, after it,
 /// from memory). Shuffles within equivalence classes are worked out in SQL, by sorting on hashed draws
@@ -110,7 +110,7 @@ internal sealed class RecordChoices
     private static void Keep(AnonymizationRequest r, RowSet kept, long row)
     {
         if (!kept.Add(row))
-            throw new PipelineFailure(PipelineStep.Anonymize, $"Table {r.Table}: row number {row} is beyond what a permutation of the table can number (0 to {1L << 29}).");
+            throw new PipelineFailure(PipelineStep.Anonymize, $"Table {r.Table}: row number {row} is beyond what a permutation of the table can number (0 to {RowSet.MaxSpan - 1}).");
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 internal sealed class RowSet
 {
     /// <summary>The bitmap never spans more than this many row numbers (64 MB); far beyond what a table of the engine reaches.</summary>
-    private const long MaxSpan = 1L << 29;
+    public const long MaxSpan = 1L << 29;
 
     private ulong[] _words = new ulong[1024];
     private long[] _before = [];
