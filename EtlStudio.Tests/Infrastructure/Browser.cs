@@ -58,6 +58,17 @@ public sealed class Browser : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Clicks <paramref name="opener"/> and waits until the dialog it opens holds the focus. Radzen focuses a dialog's
+    /// first field once the dialog is shown; on a loaded machine that can come after a test has begun filling the
+    /// fields, and the text then lands in the first field (a CI run's journey got the table name "customersid Integer …").
+    /// </summary>
+    public static async Task OpenDialogAsync(ILocator opener)
+    {
+        await opener.ClickAsync();
+        await opener.Page.WaitForFunctionAsync("() => { const d = document.querySelector('.rz-dialog'); return !!d && d.contains(document.activeElement); }");
+    }
+
     /// <summary>Saves a full-page screenshot under artifacts/screenshots, named for the step.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

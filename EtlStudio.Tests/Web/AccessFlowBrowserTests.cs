@@ -19,7 +19,7 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         // dave asks for READ on the CRM with a reason.
         var dave = await SignInAsync("dave", "/connections");
         await Assertions.Expect(dave.GetByTestId("connection-new")).ToHaveCountAsync(0); // no CREATE_EXT_DATAMODULE
-        await dave.GetByTestId("request-CRM (demo)").ClickAsync();
+        await Browser.OpenDialogAsync(dave.GetByTestId("request-CRM (demo)"));
         await dave.GetByTestId("request-reason").FillAsync("Features for the churn model");
         await Browser.ScreenshotAsync(dave, "access-01-request");
         await dave.GetByTestId("request-submit").ClickAsync();
@@ -31,7 +31,7 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         var request = Row(bob, "approvals-grid", "dave");
         await Assertions.Expect(request).ToContainTextAsync("Features for the churn model");
         await Browser.ScreenshotAsync(bob, "access-02-approvals");
-        await request.GetByTestId("approve-period").ClickAsync();
+        await Browser.OpenDialogAsync(request.GetByTestId("approve-period"));
         await bob.GetByTestId("decision-comment").FillAsync("Until the study ends");
         await bob.GetByTestId("decision-confirm").ClickAsync();
         await Assertions.Expect(bob.Locator("[data-testid=approvals-grid]")).ToContainTextAsync("Nothing waits for you");
@@ -47,7 +47,7 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         await Assertions.Expect(dave.GetByTestId("access-CRM (demo)-Read")).ToBeVisibleAsync();
 
         // A WRITE request is denied with a reason; dave sees the decision and the reason.
-        await dave.GetByTestId("request-CRM (demo)").ClickAsync();
+        await Browser.OpenDialogAsync(dave.GetByTestId("request-CRM (demo)"));
         await dave.GetByTestId("request-reason").FillAsync("I would like to upload corrections");
         await dave.GetByTestId("request-submit").ClickAsync();
         await bob.ReloadAsync();
@@ -67,7 +67,7 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
     {
         var bob = await SignInAsync("bob", "/connections");
         await bob.Locator("[data-testid=connections-grid] a", new() { HasText = "Billing (demo)" }).ClickAsync();
-        await bob.GetByTestId("connection-edit").ClickAsync();
+        await Browser.OpenDialogAsync(bob.GetByTestId("connection-edit"));
         await bob.GetByTestId("connection-owners").ClickAsync();
         await bob.Locator(".rz-multiselect-item:visible", new() { HasText = "carol" }).ClickAsync();
         await bob.Keyboard.PressAsync("Escape");

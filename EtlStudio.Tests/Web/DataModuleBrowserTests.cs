@@ -57,7 +57,7 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
         await Browser.ScreenshotAsync(alice, "datamodules-03-v1-current");
 
         // A document with an unknown data type is refused with the reason; a good one becomes the contract.
-        await alice.GetByTestId("module-import").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("module-import"));
         await alice.GetByTestId("import-document").FillAsync("""
             {"@context": {"@vocab": "https://schema.org/", "sc": "https://schema.org/", "cr": "http://mlcommons.org/croissant/",
                           "recordSet": "cr:recordSet", "field": "cr:field", "dataType": {"@id": "cr:dataType", "@type": "@vocab"}},

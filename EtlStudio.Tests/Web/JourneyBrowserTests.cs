@@ -33,7 +33,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         // bob, who registers data modules, connects the support desk's database.
         var bob = await SignInAsync("bob", "/connections");
         await ShotAsync(bob, "connections");
-        await bob.GetByTestId("connection-new").ClickAsync();
+        await Browser.OpenDialogAsync(bob.GetByTestId("connection-new"));
         await bob.GetByTestId("connection-name").FillAsync(Source);
         var secret = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString) { Database = app.DemoPrefix + "_crm" }.ConnectionString;
         await bob.GetByTestId("connection-secret").FillAsync(secret);
@@ -44,7 +44,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
 
         // alice, a task editor, asks for READ; bob approves; alice is told.
         var alice = await SignInAsync("alice", "/connections");
-        await alice.GetByTestId($"request-{Source}").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId($"request-{Source}"));
         await alice.GetByTestId("request-reason").FillAsync("Ticket volumes for the churn model");
         await ShotAsync(alice, "request-access");
         await alice.GetByTestId("request-submit").ClickAsync();
@@ -53,7 +53,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         var request = Row(bob, "approvals-grid", "alice");
         await Assertions.Expect(request).ToContainTextAsync("Ticket volumes");
         await ShotAsync(bob, "approvals");
-        await request.GetByTestId("approve-period").ClickAsync();
+        await Browser.OpenDialogAsync(request.GetByTestId("approve-period"));
         await bob.GetByTestId("decision-comment").FillAsync("For the churn study");
         await bob.GetByTestId("decision-confirm").ClickAsync();
         await Assertions.Expect(bob.Locator("[data-testid=approvals-grid]")).ToContainTextAsync("Nothing waits for you");
@@ -72,10 +72,10 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
 
         // … configures a task on it, uploading to the warehouse, and releases it.
         await alice.GotoAsync(app.BaseUrl + "/tasks");
-        await alice.GetByTestId("task-new").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("task-new"));
         await alice.GetByTestId("task-name").FillAsync("Support desk churn");
         await alice.GetByTestId("task-create").ClickAsync();
-        await alice.GetByTestId("table-add").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("table-add"));
         await alice.GetByTestId("table-name").FillAsync("customers");
         await alice.GetByTestId("table-key").FillAsync("id");
         await alice.GetByTestId("table-columns").FillAsync("id Integer\nfull_name String\nage Integer\ncity String");

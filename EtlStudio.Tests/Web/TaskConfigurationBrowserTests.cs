@@ -61,13 +61,13 @@ public sealed class TaskConfigurationBrowserTests(AppProcess app, Browser browse
 
         // In the studio.
         var page = await browser.SignInAsync(app, "alice", "/tasks");
-        await page.GetByTestId("task-new").ClickAsync();
+        await Browser.OpenDialogAsync(page.GetByTestId("task-new"));
         await page.GetByTestId("task-name").FillAsync("churn");
         await page.GetByTestId("task-create").ClickAsync();
         var missing = page.GetByTestId("missing-list");
         await Assertions.Expect(missing).ToContainTextAsync("Add at least one table");
 
-        await page.GetByTestId("table-add").ClickAsync();
+        await Browser.OpenDialogAsync(page.GetByTestId("table-add"));
         await page.GetByTestId("table-name").FillAsync("customers");
         await page.GetByTestId("table-key").FillAsync("id");
         await page.GetByTestId("table-columns").FillAsync("id Integer\nage Integer");
