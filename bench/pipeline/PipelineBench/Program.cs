@@ -171,9 +171,13 @@ await File.AppendAllTextAsync(resultsFile, line + "\n");
 await File.AppendAllTextAsync(resultsFile + ".steps", $"- {total:N0} rows: {steps}\n");
 NpgsqlConnection.ClearAllPools();
 // The figures are written; a scratch database an autovacuum worker still holds is dropped by the next run instead.
-foreach (var d in new[] { "app", "a", "b" })
-    try { await ExecAsync(server, $"DROP DATABASE IF EXISTS {tag}_{d} WITH (FORCE)"); }
-    catch (PostgresException e) { Console.Error.WriteLine($"could not drop {tag}_{d} now ({e.MessageText}); the next run drops it"); }
+// BENCH_KEEP=1 keeps them for looking at the run's tables afterwards.
+if (Environment.GetEnvironmentVariable("BENCH_KEEP") != "1")
+{
+    foreach (var d in new[] { "app", "a", "b" })
+        try { await ExecAsync(server, $"DROP DATABASE IF EXISTS {tag}_{d} WITH (FORCE)"); }
+        catch (PostgresException e) { Console.Error.WriteLine($"could not drop {tag}_{d} now ({e.MessageText}); the next run drops it"); }
+}
 
 internal sealed class NoQueue : IRunQueue
 {
