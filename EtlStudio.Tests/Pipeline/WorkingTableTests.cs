@@ -95,6 +95,38 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
         }
     }
 
+    [Fact]
+    public async Task An_outbox_step_that_fails_after_its_tables_were_made_logged_is_retried_to_the_same_outbox()
+    {
+        var reference = await world.RunAsync(await TaskAsync());
+        var expected = await OutboxAsync(reference.Id);
+
+        var task = await world.Get<TaskService>().ResolveForRunAsync(await TaskAsync());
+        var runId = Guid.NewGuid();
+        var job = new PipelineJob(runId, StagingLayout.SchemaFor(runId), task, Seed: 1);
+        var engine = world.Get<PipelineEngine>();
+        // The step's side connections commit its tables logged and keyed; then the step fails and its transaction rolls back.
+        var checkpoint = new MemoryCheckpoint(pauseBefore: null) { FailFinishing = PipelineStep.Outbox };
+        try
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => engine.RunAsync(job, checkpoint, CancellationToken.None));
+            var afterFailure = await TablesAsync(job.Schema);
+            Assert.True(afterFailure.Single(t => t.Name == "customers") is { Unlogged: false, Keyed: true });
+
+            checkpoint.Resume(pauseBefore: null);
+            Assert.True((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
+            Assert.Equal([PipelineStep.Outbox], checkpoint.Started);
+            Assert.Equal(expected, await OutboxAsync(runId));
+            var tables = await TablesAsync(job.Schema);
+            Assert.Equal(["_alive"], tables.Where(t => t.Unlogged).Select(t => t.Name));
+            Assert.DoesNotContain(tables, t => t.Name.StartsWith("__", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await world.ScalarAsync(StagingLayout.DropSql(job.Schema));
+        }
+    }
+
     /// <summary>Every outbox table as text, row by row, without the row ids (which depend on extraction order only).</summary>
     private async Task<List<string>> OutboxAsync(Guid runId)
     {
@@ -135,6 +167,9 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
 
         public List<PipelineStep> Started { get; } = [];
 
+        /// <summary>A step whose finishing fails once, inside its transaction, after all its work.</summary>
+        public PipelineStep? FailFinishing { get; set; }
+
         public void Resume(PipelineStep? pauseBefore) => (_pauseBefore, _next) = (pauseBefore, null);
 
         public Task<IReadOnlySet<PipelineStep>> FinishedStepsAsync(CancellationToken ct)
@@ -153,6 +188,11 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
 
         public Task StepFinishedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, StepResult result, CancellationToken ct)
         {
+            if (result.Step == FailFinishing)
+            {
+                FailFinishing = null;
+                throw new InvalidOperationException("the checkpoint could not be written");
+            }
             _finished.Add(result.Step);
             _next = result.Step + 1;
             return Task.CompletedTask;

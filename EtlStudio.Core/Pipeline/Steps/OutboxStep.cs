@@ -14,11 +14,41 @@ internal static class OutboxStep
     public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
+        // The tables earlier steps committed are made logged, keyed and analyzed each on a connection of its own, beside
+        // the others and beside the typing of the transformations' tables (each is a serial rewrite or index build:
+        // one core). That commits apart from the step, which is safe because a retry finds it done: SET LOGGED of a
+        // logged table does nothing and an existing key is kept. The tables this transaction writes are seen by it
+        // alone, so they are finished on its connection, which touches none of the others meanwhile.
+        var committed = await Outbox.OutboxCatalog.ReadAsync(ctx.Connection, ctx.Transaction, ctx.Schema, ct);
+        var known = committed.Select(t => ctx.Counts.TryGet(t.Name, out var n) ? n : (long?)null).ToArray();
+        var rows = new long[committed.Count];
+        var typed = new List<(string Name, long Rows)>();
+        await SideConnections.RunAsync(ctx.Connection, ctx.Side, ct,
+            async (c, t) =>
+            {
+                foreach (var target in await TypeTransformedAsync(ctx, committed.Select(x => x.Name).ToHashSet(), t))
+                    typed.Add((target, await PublishAsync(c, ctx.T(target), ctx.Counts.TryGet(target, out var n) ? n : null, t)));
+                await DropLeftoversAsync(ctx, t);
+                await ctx.ExecAsync($"{StagingLayout.RejectsIndexSql(ctx.Schema)}; {Sql.AutovacuumOn(ctx.T(StagingLayout.Rejects))}", t);
+            },
+            [.. committed.Select((table, i) => (Func<NpgsqlConnection, CancellationToken, Task>)(async (c, t) => rows[i] = await PublishAsync(c, ctx.T(table.Name), known[i], t)))]);
+        for (var i = 0; i < committed.Count; i++) ctx.Counts.Set(committed[i].Name, rows[i]);
+        foreach (var (name, n) in typed) ctx.Counts.Set(name, n);
+        var total = rows.Sum() + typed.Sum(x => x.Rows);
+        return new StepResult(PipelineStep.Outbox, total, total, 0, DateTimeOffset.UtcNow - started);
+    }
+
+    /// <summary>
+    /// Types and numbers the tables the transformations made that the catalog does not hold yet, and lists them in it;
+    /// returns their names.
+    /// </summary>
+    private static async Task<List<string>> TypeTransformedAsync(StepContext ctx, HashSet<string> listed, CancellationToken ct)
+    {
         var ordinal = ctx.Task.Tables.Count;
-        var existing = (await Outbox.OutboxCatalog.ReadAsync(ctx.Connection, ctx.Transaction, ctx.Schema, ct)).Select(t => t.Name).ToHashSet();
+        var typedTables = new List<string>();
         foreach (var target in ctx.Task.Transformations.Where(t => t.Type == TransformationType.Merge).Select(t => t.TargetTable!).Distinct())
         {
-            if (existing.Contains(target)) continue;
+            if (listed.Contains(target)) continue;
             var columns = await ColumnsAsync(ctx, target, ct);
             var typed = columns.Where(c => c.Name != StagingLayout.RowId)
                 .Select(c => new OutboxColumn(c.Name, FieldTypeOf(c.Type) ?? (c.Type is "numeric" or "real" ? FieldType.Double : FieldType.String))).ToList();
@@ -31,31 +61,39 @@ internal static class OutboxStep
                 ALTER TABLE {scratch} RENAME TO {Sql.Ident(target)};
                 """, ct);
             await OutboxCatalogWriter.AddAsync(ctx, new OutboxTable(target, ordinal++, typed, null, null), ct);
+            typedTables.Add(target);
         }
-        long rows = 0;
-        foreach (var t in await Outbox.OutboxCatalog.ReadAsync(ctx.Connection, ctx.Transaction, ctx.Schema, ct))
-        {
-            rows += await ctx.CountAsync(t.Name, ct);
-            // Logged first: SET LOGGED rewrites the table, and would rebuild an index made before it.
-            await ctx.ExecAsync($"ALTER TABLE {ctx.T(t.Name)} SET LOGGED", ct);
-            if (!await HasPrimaryKeyAsync(ctx, t.Name, ct)) await ctx.ExecAsync($"ALTER TABLE {ctx.T(t.Name)} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", ct);
-            await ctx.ExecAsync($"ANALYZE {ctx.T(t.Name)}; {Sql.AutovacuumOn(ctx.T(t.Name))}", ct);
-        }
+        return typedTables;
+    }
+
+    /// <summary>Makes <paramref name="table"/> logged, gives it its <c>_row</c> key and statistics; returns its rows (counted unless <paramref name="known"/>).</summary>
+    private static async Task<long> PublishAsync(NpgsqlConnection conn, string table, long? known, CancellationToken ct)
+    {
+        var rows = known ?? await StepContext.ExecScalarAsync(conn, $"SELECT count(*) FROM {table}", ct);
+        // Logged first: SET LOGGED rewrites the table, and would rebuild an index made before it.
+        await StepContext.ExecAsync(conn, $"ALTER TABLE {table} SET LOGGED", ct);
+        if (!await HasPrimaryKeyAsync(conn, table, ct)) await StepContext.ExecAsync(conn, $"ALTER TABLE {table} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", ct);
+        await StepContext.ExecAsync(conn, $"ANALYZE {table}; {Sql.AutovacuumOn(table)}", ct);
+        return rows;
+    }
+
+    /// <summary>Drops what earlier steps left in the schema (<c>__</c>…).</summary>
+    private static async Task DropLeftoversAsync(StepContext ctx, CancellationToken ct)
+    {
+        var leftovers = new List<string>();
         await using (var cmd = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = @s AND tablename LIKE '\\_\\_%'", ctx.Connection, ctx.Transaction))
         {
             cmd.Parameters.AddWithValue("s", ctx.Schema);
-            var leftovers = new List<string>();
-            await using (var r = await cmd.ExecuteReaderAsync(ct)) while (await r.ReadAsync(ct)) leftovers.Add(r.GetString(0));
-            foreach (var l in leftovers) await ctx.ExecAsync($"DROP TABLE {ctx.T(l)}", ct);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) leftovers.Add(r.GetString(0));
         }
-        await ctx.ExecAsync($"{StagingLayout.RejectsIndexSql(ctx.Schema)}; {Sql.AutovacuumOn(ctx.T(StagingLayout.Rejects))}", ct);
-        return new StepResult(PipelineStep.Outbox, rows, rows, 0, DateTimeOffset.UtcNow - started);
+        foreach (var l in leftovers) await ctx.ExecAsync($"DROP TABLE {ctx.T(l)}", ct);
     }
 
-    private static async Task<bool> HasPrimaryKeyAsync(StepContext ctx, string table, CancellationToken ct)
+    private static async Task<bool> HasPrimaryKeyAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass(@t) AND indisprimary)", ctx.Connection, ctx.Transaction);
-        cmd.Parameters.AddWithValue("t", ctx.T(table));
+        await using var cmd = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = to_regclass(@t) AND indisprimary)", conn);
+        cmd.Parameters.AddWithValue("t", table);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
