@@ -106,23 +106,8 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>
-    /// For this transaction only: the step's sorts, hashes and index builds get the configured memory, and the planner
-    /// is readier to compute rows in parallel (the defaults assume hashing and conversions cost next to nothing, so a
-    /// CPU-bound pass over millions of rows stays on one core).
-    /// </summary>
-    private async Task TuneAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            SELECT set_config('work_mem', @work, true), set_config('maintenance_work_mem', @maintenance, true),
-                   set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true),
-                   -- Compiling these long statements costs more than it saves: they spend their time in functions, not in expressions.
-                   set_config('jit', 'off', true)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("work", options.Value.WorkMemory);
-        cmd.Parameters.AddWithValue("maintenance", options.Value.MaintenanceMemory);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    /// <summary>For this transaction only, the step's memory and planner settings (<see cref="SessionTuning"/>).</summary>
+    private Task TuneAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct) => SessionTuning.ApplyAsync(conn, tx, options.Value, ct);
 
     private async Task<(string Name, ConnectionSecret Secret)> SourceAsync(Guid id, CancellationToken ct)
     {

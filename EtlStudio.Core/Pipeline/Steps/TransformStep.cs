@@ -87,6 +87,8 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         await using var tx = await conn.BeginTransactionAsync(ct);
         var timeout = (long)options.TransformTimeout.TotalMilliseconds;
         await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {timeout}", conn, tx)) await set.ExecuteNonQueryAsync(ct);
+        // The memory and parallel plans of the steps: a GROUP BY over millions of rows otherwise spills to disk on one core.
+        await SessionTuning.ApplyAsync(conn, tx, options, ct);
         foreach (var script in scripts.OrderBy(s => s.Order))
         {
             var body = script.Sql.Trim().TrimEnd(';');
