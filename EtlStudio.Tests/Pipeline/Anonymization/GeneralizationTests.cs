@@ -24,6 +24,21 @@ public sealed class GeneralizationTests(TestDatabase db) : IClassFixture<TestDat
     }
 
     [Fact]
+    public async Task Width_OnIntegers_NearTheLargestAndSmallestBigint_GivesTheirIntervalsWithoutOverflow()
+    {
+        // The intervals are worked out in bigint arithmetic, except within a width of either end, where a bound would overflow.
+        var t = await StagedTable.CreateAsync(db.ConnectionString,
+            [With("n", FieldType.Integer, new GeneralizationParameters(10, null, null, null))],
+            "VALUES (1, 9223372036854775807), (2, 9223372036854775799), (3, 9223372036854775798), (4, -9223372036854775808), (5, -9223372036854775801), (6, -9223372036854775798)");
+
+        await t.AnonymizeAsync();
+
+        Assert.Equal(["9223372036854775800-9223372036854775809", "9223372036854775790-9223372036854775799", "9223372036854775790-9223372036854775799",
+                      "-9223372036854775810--9223372036854775801", "-9223372036854775810--9223372036854775801", "-9223372036854775800--9223372036854775791"],
+            await t.ColumnAsync("n"));
+    }
+
+    [Fact]
     public async Task Width_OnDoubles_GivesHalfOpenIntervalsWithoutBinaryNoise()
     {
         var t = await StagedTable.CreateAsync(db.ConnectionString,
