@@ -16,9 +16,10 @@ internal static class OutboxStep
         var started = DateTimeOffset.UtcNow;
         // The tables earlier steps committed are made logged, keyed and analyzed each on a connection of its own, beside
         // the others and beside the typing of the transformations' tables (each is a serial rewrite or index build:
-        // one core). That commits apart from the step, which is safe because a retry finds it done: SET LOGGED of a
-        // logged table does nothing and an existing key is kept. The tables this transaction writes are seen by it
-        // alone, so they are finished on its connection, which touches none of the others meanwhile.
+        // one core); the rejects' index too. That commits apart from the step, which is safe because a retry finds it
+        // done: SET LOGGED of a logged table does nothing, an existing key or index is kept. The tables this
+        // transaction writes are seen by it alone, so they are finished on its connection, which touches none of the
+        // others meanwhile.
         var committed = await Outbox.OutboxCatalog.ReadAsync(ctx.Connection, ctx.Transaction, ctx.Schema, ct);
         var known = committed.Select(t => ctx.Counts.TryGet(t.Name, out var n) ? n : (long?)null).ToArray();
         var rows = new long[committed.Count];
@@ -29,9 +30,10 @@ internal static class OutboxStep
                 foreach (var target in await TypeTransformedAsync(ctx, committed.Select(x => x.Name).ToHashSet(), t))
                     typed.Add((target, await PublishAsync(c, ctx.T(target), ctx.Counts.TryGet(target, out var n) ? n : null, t)));
                 await DropLeftoversAsync(ctx, t);
-                await ctx.ExecAsync($"{StagingLayout.RejectsIndexSql(ctx.Schema)}; {Sql.AutovacuumOn(ctx.T(StagingLayout.Rejects))}", t);
             },
-            [.. committed.Select((table, i) => (Func<NpgsqlConnection, CancellationToken, Task>)(async (c, t) => rows[i] = await PublishAsync(c, ctx.T(table.Name), known[i], t)))]);
+            [.. committed.Select((table, i) => (Func<NpgsqlConnection, CancellationToken, Task>)(async (c, t) => rows[i] = await PublishAsync(c, ctx.T(table.Name), known[i], t))),
+             // The earlier steps filed every reject; the index is made once, like the keys (IF NOT EXISTS: a retry finds it).
+             (c, t) => StepContext.ExecAsync(c, $"{StagingLayout.RejectsIndexSql(ctx.Schema)}; {Sql.AutovacuumOn(ctx.T(StagingLayout.Rejects))}", t)]);
         for (var i = 0; i < committed.Count; i++) ctx.Counts.Set(committed[i].Name, rows[i]);
         foreach (var (name, n) in typed) ctx.Counts.Set(name, n);
         var total = rows.Sum() + typed.Sum(x => x.Rows);
