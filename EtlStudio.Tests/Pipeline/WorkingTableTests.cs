@@ -64,15 +64,8 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
     [Fact]
     public async Task After_a_server_crash_empties_the_working_tables_a_resumed_run_starts_again_from_its_sources()
     {
-        var reference = await world.RunAsync(await TaskAsync());
-        var expected = await OutboxAsync(reference.Id);
-
-        var task = await world.Get<TaskService>().ResolveForRunAsync(await TaskAsync());
-        var runId = Guid.NewGuid();
-        var job = new PipelineJob(runId, StagingLayout.SchemaFor(runId), task, Seed: 1);
-        var engine = world.Get<PipelineEngine>();
         var checkpoint = new MemoryCheckpoint(pauseBefore: PipelineStep.Transform);
-        try
+        await OnTheEngineAsync(async (engine, job, expected) =>
         {
             Assert.False((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
             Assert.Equal([PipelineStep.Extract, PipelineStep.FieldRules, PipelineStep.Merge, PipelineStep.ForeignKeys], checkpoint.Started);
@@ -87,27 +80,16 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
             checkpoint.Resume(pauseBefore: null);
             Assert.True((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
             Assert.Equal(Enum.GetValues<PipelineStep>(), checkpoint.Started);
-            Assert.Equal(expected, await OutboxAsync(runId));
-        }
-        finally
-        {
-            await world.ScalarAsync(StagingLayout.DropSql(job.Schema));
-        }
+            Assert.Equal(expected, await OutboxAsync(job.RunId));
+        });
     }
 
     [Fact]
     public async Task An_outbox_step_that_fails_after_its_tables_were_made_logged_is_retried_to_the_same_outbox()
     {
-        var reference = await world.RunAsync(await TaskAsync());
-        var expected = await OutboxAsync(reference.Id);
-
-        var task = await world.Get<TaskService>().ResolveForRunAsync(await TaskAsync());
-        var runId = Guid.NewGuid();
-        var job = new PipelineJob(runId, StagingLayout.SchemaFor(runId), task, Seed: 1);
-        var engine = world.Get<PipelineEngine>();
         // The step's side connections commit its tables logged and keyed; then the step fails and its transaction rolls back.
         var checkpoint = new MemoryCheckpoint(pauseBefore: null) { FailFinishing = PipelineStep.Outbox };
-        try
+        await OnTheEngineAsync(async (engine, job, expected) =>
         {
             await Assert.ThrowsAsync<InvalidOperationException>(() => engine.RunAsync(job, checkpoint, CancellationToken.None));
             var afterFailure = await TablesAsync(job.Schema);
@@ -116,15 +98,26 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
             checkpoint.Resume(pauseBefore: null);
             Assert.True((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
             Assert.Equal([PipelineStep.Outbox], checkpoint.Started);
-            Assert.Equal(expected, await OutboxAsync(runId));
+            Assert.Equal(expected, await OutboxAsync(job.RunId));
             var tables = await TablesAsync(job.Schema);
             Assert.Equal(["_alive"], tables.Where(t => t.Unlogged).Select(t => t.Name));
             Assert.DoesNotContain(tables, t => t.Name.StartsWith("__", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await world.ScalarAsync(StagingLayout.DropSql(job.Schema));
-        }
+        });
+    }
+
+    /// <summary>
+    /// Runs the task once through the service for the outbox it should give, then hands <paramref name="body"/> the
+    /// engine and a job of its own to drive, and drops the job's schema afterwards.
+    /// </summary>
+    private async Task OnTheEngineAsync(Func<PipelineEngine, PipelineJob, List<string>, Task> body)
+    {
+        var reference = await world.RunAsync(await TaskAsync());
+        var expected = await OutboxAsync(reference.Id);
+        var task = await world.Get<TaskService>().ResolveForRunAsync(await TaskAsync());
+        var runId = Guid.NewGuid();
+        var job = new PipelineJob(runId, StagingLayout.SchemaFor(runId), task, Seed: 1);
+        try { await body(world.Get<PipelineEngine>(), job, expected); }
+        finally { await world.ScalarAsync(StagingLayout.DropSql(job.Schema)); }
     }
 
     /// <summary>Every outbox table as text, row by row, without the row ids (which depend on extraction order only).</summary>
