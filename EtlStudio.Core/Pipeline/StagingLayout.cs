@@ -44,7 +44,8 @@ public static class StagingLayout
     public static string CreateSql(string schema) => $$"""
         CREATE SCHEMA IF NOT EXISTS {{Sql.Ident(schema)}};
         CREATE TABLE IF NOT EXISTS {{Sql.Table(schema, Rejects)}} (
-            id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            -- unique by the identity; its key comes with the index once every reject is filed (RejectsIndexSql)
+            id          bigint GENERATED ALWAYS AS IDENTITY,
             step        text NOT NULL,
             table_name  text NOT NULL,
             rule        text NOT NULL,
@@ -67,9 +68,17 @@ public static class StagingLayout
         """;
 
     /// <summary>
-    /// The index for reading rejects by step and table, made once the last step has filed its rejects: building it
-    /// over them all costs a fraction of keeping it up to date while they are written.
+    /// The key (for paging by id) and the index for reading rejects by step and table, made once the last step has filed
+    /// its rejects: building them over them all costs a fraction of keeping them up to date while they are written (a
+    /// merge filing half a million records took 3.8 s with the key, 2.1 s without). Safe to run again; a schema made
+    /// before the key moved here keeps the key it has.
     /// </summary>
-    public static string RejectsIndexSql(string schema) =>
-        $"CREATE INDEX IF NOT EXISTS _rejects_step_idx ON {Sql.Table(schema, Rejects)} (step, table_name)";
+    public static string RejectsIndexSql(string schema) => $"""
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = '{Sql.Table(schema, Rejects).Replace("'", "''")}'::regclass AND indisprimary) THEN
+                ALTER TABLE {Sql.Table(schema, Rejects)} ADD PRIMARY KEY (id);
+            END IF;
+        END $$;
+        CREATE INDEX IF NOT EXISTS _rejects_step_idx ON {Sql.Table(schema, Rejects)} (step, table_name)
+        """;
 }

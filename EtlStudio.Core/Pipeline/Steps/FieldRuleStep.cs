@@ -36,7 +36,8 @@ internal static class FieldRuleStep
             var outputs = new List<(string Column, string Value)>();
             foreach (var c in table.Columns)
             {
-                var col = Sql.Ident(c.Name);
+                // Qualified: the rejects' query also has the record's columns under their names (RejectFiling).
+                var col = "s." + Sql.Ident(c.Name);
                 var empty = c.Type == FieldType.String ? $"({col} IS NULL OR {col} = '')" : $"{col} IS NULL";
                 var value = col;
                 if (c.EmptyRule?.Settings is { Type: FieldRuleType.RemoveEmpty })
@@ -69,22 +70,17 @@ internal static class FieldRuleStep
             var rule = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN '{k.Rule}'")) + " END";
             var column = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {(k.Column is null ? "_bad_col" : P(k.Column))}")) + " END";
             var reason = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {k.Reason}")) + " END";
-            var record = RecordJson("s", table);
-            var changed = outputs.Where(o => o.Value != Sql.Ident(o.Column)).ToList();
+            var changed = outputs.Where(o => o.Value != "s." + Sql.Ident(o.Column)).ToList();
 
             var cleaned = StepContext.Work("c", i);
             var tableIn = await ctx.CountAsync(StepContext.Work("x", i), ct);
             await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", ct, ("table", table.Name));
-            var removed = await ctx.ExecAsync($"""
-                WITH gone AS (DELETE FROM {source} s WHERE {rejectedWhen} RETURNING _row, {rule} AS _rule, {column} AS _column, {reason} AS _reason, {record} AS _record)
-                INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                SELECT 'FieldRules', @table, _rule, _column, _reason, _row, _record FROM gone
-                """, ct, [.. parameters]);
+            var removed = await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.FieldRules, table, source, "", rejectedWhen, rule, column, reason, ct, [.. parameters]);
             // Only the records a fill or clamp changes are written again (usually a few per cent).
             if (changed.Count > 0)
                 await ctx.ExecAsync($"""
-                    UPDATE {source} SET {string.Join(", ", changed.Select(o => $"{Sql.Ident(o.Column)} = {o.Value}"))}
-                    WHERE {string.Join(" OR ", changed.Select(o => $"({o.Value}) IS DISTINCT FROM {Sql.Ident(o.Column)}"))}
+                    UPDATE {source} s SET {string.Join(", ", changed.Select(o => $"{Sql.Ident(o.Column)} = {o.Value}"))}
+                    WHERE {string.Join(" OR ", changed.Select(o => $"({o.Value}) IS DISTINCT FROM s.{Sql.Ident(o.Column)}"))}
                     """, ct, [.. parameters]);
             // The conversion notes and the extraction's numbering are the engine's business only until here.
             await ctx.ExecAsync($"""
@@ -100,12 +96,4 @@ internal static class FieldRuleStep
 
     private static object? Bound(FieldType type, string? text) =>
         !string.IsNullOrEmpty(text) && ScriptValidator.TryConvert(type, text, out var v) ? v : null;
-
-    /// <summary>
-    /// The record as JSON for the rejects table: the task's columns in their order, without the engine's own. A row of
-    /// just those columns made into json: half the cost of jsonb with the engine's keys removed, which counts when a
-    /// merge drops half a million records.
-    /// </summary>
-    internal static string RecordJson(string alias, ResolvedTable table) =>
-        $"(SELECT to_json(_r) FROM (SELECT {string.Join(", ", table.Columns.Select(c => $"{alias}.{Sql.Ident(c.Name)}"))}) _r)";
 }

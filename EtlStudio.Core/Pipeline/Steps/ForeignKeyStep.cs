@@ -24,25 +24,15 @@ internal static class ForeignKeyStep
             await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(targetName)}", ct);
             long tableRejected = 0;
             // One anti-join per key, in the task's order, deleting in place (far cheaper than writing every record that
-            // has its parents into a new table): a record missing two parents goes with the first key's reason. The
-            // orphans are found by a query of their own, which PostgreSQL runs in parallel (a DELETE never is), and
-            // then deleted by row number: 2.9 s against 2.1 s for 2 M records against 3 M parents here.
+            // has its parents into a new table): a record missing two parents goes with the first key's reason.
             foreach (var fk in table.ForeignKeys)
             {
                 var parent = ctx.T(StepContext.Work("f", index[fk.ReferencesTable]));
                 var col = Sql.Ident(fk.Column);
-                var orphans = ctx.T(StepContext.Scratch());
-                await ctx.ExecAsync($"""
-                    CREATE UNLOGGED TABLE {orphans} {Sql.Working} AS SELECT s._row FROM {source} s
-                    WHERE s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{Sql.Ident(fk.ReferencesColumn)} = s.{col})
-                    """, ct);
-                tableRejected += await ctx.ExecAsync($"""
-                    WITH gone AS (DELETE FROM {source} s USING {orphans} o WHERE o._row = s._row RETURNING s.*)
-                    INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-                    SELECT 'ForeignKeys', @table, 'ForeignKey', @column, @column || ' ' || s.{col}::text || ' has no match in ' || @parent, _row, {FieldRuleStep.RecordJson("s", table)}
-                    FROM gone s
-                    """, ct, ("table", table.Name), ("column", fk.Column), ("parent", $"{fk.ReferencesTable}.{fk.ReferencesColumn}"));
-                await ctx.ExecAsync($"DROP TABLE {orphans}", ct);
+                tableRejected += await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.ForeignKeys, table, source, "",
+                    $"s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{Sql.Ident(fk.ReferencesColumn)} = s.{col})",
+                    "'ForeignKey'", "@column", $"@column || ' ' || s.{col}::text || ' has no match in ' || @parent", ct,
+                    ("column", fk.Column), ("parent", $"{fk.ReferencesTable}.{fk.ReferencesColumn}"));
             }
             // Dropping a column only marks it dropped; the table is not rewritten.
             await ctx.ExecAsync($"ALTER TABLE {source} DROP COLUMN _src; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);

@@ -31,8 +31,8 @@ internal static class MergeStep
         var emptyKeys = new long[tables.Count];
         var dups = new string?[tables.Count];
         Task<long> RejectEmptyAsync(NpgsqlConnection c, int i, string key, CancellationToken t) =>
-            RejectAsync(c, ctx, tables[i], ctx.T(StepContext.Work("c", i)), $"WHERE {Empty(tables[i], key, "s")}", "'PrimaryKey'", "@key || ' is empty'", t,
-                ("table", tables[i].Name), ("key", key));
+            RejectFiling.MoveAsync(c, ctx, PipelineStep.Merge, tables[i], ctx.T(StepContext.Work("c", i)), "", Empty(tables[i], key, "s"), "'PrimaryKey'", "@key",
+                "@key || ' is empty'", t, ("key", key));
         await SideConnections.RunAsync(ctx.Connection, ctx.Side, ct,
             async (c, t) =>
             {
@@ -82,7 +82,6 @@ internal static class MergeStep
                 continue;
             }
             var pk = Sql.Ident(key);
-            var p = ("table", (object?)table.Name);
             var k = ("key", (object?)key);
             if (table.MergeStrategy == MergeStrategy.Regenerate)
             {
@@ -97,25 +96,16 @@ internal static class MergeStep
             // go, and deleting them costs far less than writing every record that stays into a new table.
             var d = dups[i]!;
             var merged = table.MergeStrategy == MergeStrategy.SourcePriority
-                ? await RejectAsync(ctx.Connection, ctx, table, source, $"USING {d} d WHERE d._key = s.{pk} AND s._row <> d._first", "'SourcePriority'",
-                    $"@key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)'", ct, p, k)
-                : await RejectAsync(ctx.Connection, ctx, table, source, $"USING {d} d WHERE d._key = s.{pk}", "'RemoveConflicting'",
-                    $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, p, k);
+                ? await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.Merge, table, source, $"JOIN {d} d ON d._key = s.{pk}", "s._row <> d._first",
+                    "'SourcePriority'", "@key", $"@key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)'", ct, k)
+                : await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.Merge, table, source, $"JOIN {d} d ON d._key = s.{pk}", "true",
+                    "'RemoveConflicting'", "@key", $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, k);
             await ctx.ExecAsync($"DROP TABLE {d}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
             (rejected, rowsOut) = (rejected + merged + emptyKeys[i], rowsOut + tableIn[i] - merged - emptyKeys[i]);
             ctx.Counts.Set(targetName, tableIn[i] - merged - emptyKeys[i]);
         }
         return new StepResult(PipelineStep.Merge, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
     }
-
-    /// <summary>Deletes the records <paramref name="where"/> picks (alias <c>s</c>) and files each in the rejects table with its rule and reason.</summary>
-    private static Task<long> RejectAsync(NpgsqlConnection conn, StepContext ctx, ResolvedTable table, string source, string where, string rule, string reason,
-        CancellationToken ct, params (string, object?)[] parameters) =>
-        StepContext.ExecAsync(conn, $"""
-            WITH gone AS (DELETE FROM {source} s {where} RETURNING s._row, {rule} AS _rule, {reason} AS _reason, {FieldRuleStep.RecordJson("s", table)} AS _record)
-            INSERT INTO {ctx.T(StagingLayout.Rejects)} (step, table_name, rule, column_name, reason, row_id, record)
-            SELECT 'Merge', @table, _rule, @key, _reason, _row, _record FROM gone
-            """, ct, parameters);
 
     /// <summary>The condition for a record without a key (alias <paramref name="s"/>, the key in <paramref name="column"/>): NULL, or an empty string.</summary>
     private static string Empty(ResolvedTable table, string key, string s, string? column = null)
