@@ -104,6 +104,23 @@ public sealed class PipelineRuleTests(PipelineWorld world) : IClassFixture<Pipel
     }
 
     [Fact]
+    public async Task Rejected_records_are_filed_in_row_order_with_the_task_columns_only_and_the_rejects_are_keyed_when_the_run_is_prepared()
+    {
+        var run = await world.RunAsync(await world.TaskAsync([await CustomersAsync(MergeStrategy.RemoveConflicting)], await AgeRulesAsync()));
+
+        var conflicting = (await world.RejectsAsync(run.Id)).Where(r => r.Rule == "RemoveConflicting").OrderBy(r => r.Id).ToList();
+        Assert.Equal(conflicting.Select(r => r.RowId).Order(), conflicting.Select(r => r.RowId));
+        Assert.Equal(2, conflicting.Select(r => r.RowId).Distinct().Count());
+        // CRM's Bob (clamped to 120 by the field rule before the merge) first, then billing's Robert: the record as the step saw it.
+        var records = conflicting.Select(r => System.Text.Json.JsonDocument.Parse(r.Record).RootElement).ToList();
+        Assert.All(records, r => Assert.Equal(["id", "name", "age", "city"], r.EnumerateObject().Select(p => p.Name)));
+        Assert.Equal(["Bob", "Robert"], records.Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(120, records[0].GetProperty("age").GetInt64());
+        Assert.Equal(true, await world.ScalarAsync(
+            $"SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = 'run_{run.Id:N}._rejects'::regclass AND indisprimary)"));
+    }
+
+    [Fact]
     public async Task Regenerate_keeps_every_record_and_gives_the_later_duplicate_the_next_key_on_record()
     {
         var run = await world.RunAsync(await world.TaskAsync([await CustomersAsync(MergeStrategy.Regenerate)], await AgeRulesAsync()));
