@@ -192,4 +192,33 @@ public sealed class PipelineFailureTests(PipelineWorld world) : IClassFixture<Pi
         Assert.Equal([("city", FieldType.String), ("n", FieldType.Integer)], table.Columns.Select(c => (c.Name, c.Type)));
         Assert.Equal(0L, await world.ScalarAsync($"SELECT count(*) FROM pg_roles WHERE rolname = 'etl_sbx_{run.Id:N}'"));
     }
+
+    [Fact]
+    public async Task Merge_only_transformations_write_their_tables_typed_numbered_and_logged_as_published()
+    {
+        var customers = new TableConfig("customers", [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("city", FieldType.String, [])],
+            "id", MergeStrategy.SourcePriority, [], [new ExtractionConfig(await world.ExtractorAsync("SELECT id, city FROM customers"), world.Crm, 1)]);
+        // Types outside ours, the task table's own _row copied by SELECT *, a trailing line comment, and a second
+        // script reading the first one's table.
+        var wide = await world.TransformAsync("SELECT *, id * 1.5 AS half, interval '1 day' * id AS span FROM customers -- every customer", TransformationType.Merge, "wide");
+        var counts = await world.TransformAsync("SELECT city, count(*) AS n, sum(half) AS halves FROM wide GROUP BY city", TransformationType.Merge, "wide_counts");
+        var run = await world.RunAsync(await world.TaskAsync([customers], transformations: [wide, counts]));
+
+        Assert.Equal(RunState.Prepared, run.State);
+        var catalog = await world.CatalogAsync(run.Id);
+        Assert.Equal([("id", FieldType.Integer), ("city", FieldType.String), ("half", FieldType.Double), ("span", FieldType.String)],
+            catalog.Single(t => t.Name == "wide").Columns.Select(c => (c.Name, c.Type)));
+        Assert.Equal([("city", FieldType.String), ("n", FieldType.Integer), ("halves", FieldType.Double)],
+            catalog.Single(t => t.Name == "wide_counts").Columns.Select(c => (c.Name, c.Type)));
+        var rows = await world.RowsAsync(run.Id, "wide");
+        Assert.Equal(["1:1.5:1 day", "2:3:2 days", "3:4.5:3 days", "6:9:6 days"],
+            rows.Select(r => $"{r["id"].GetInt64()}:{r["half"].GetDouble()}:{r["span"].GetString()}").Order());
+        Assert.Equal(Enumerable.Range(1, rows.Count).Select(i => (long)i), rows.Select(r => r["_row"].GetInt64()).Order());
+        Assert.Equal(18.0, (await world.RowsAsync(run.Id, "wide_counts")).Sum(r => r["halves"].GetDouble()));
+        foreach (var t in new[] { "wide", "wide_counts" })
+            // Logged and keyed, and written once, by the transformation step (its mark; the outbox step left it as it was).
+            Assert.Equal("p:true:EtlStudio: typed and numbered", await world.ScalarAsync(
+                $"SELECT (SELECT relpersistence::text FROM pg_class WHERE oid = 'run_{run.Id:N}.{t}'::regclass) || ':' || EXISTS (SELECT 1 FROM pg_index WHERE indrelid = 'run_{run.Id:N}.{t}'::regclass AND indisprimary)"
+                + $" || ':' || obj_description('run_{run.Id:N}.{t}'::regclass, 'pg_class')"));
+    }
 }

@@ -5,7 +5,7 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// Step 7: the result becomes the outbox. Tables the transformations made are typed (types outside ours become text)
-/// and numbered (<c>_row</c>) and join the catalog; every outbox table becomes logged (it must outlive a server
+/// and numbered (<c>_row</c>), unless the transformation step wrote them so already, and join the catalog; every outbox table becomes logged (it must outlive a server
 /// crash, unlike the working tables) and gets its <c>_row</c> key; leftovers of earlier steps go; statistics are
 /// refreshed so the outbox grid pages quickly.
 /// </summary>
@@ -51,17 +51,15 @@ internal static class OutboxStep
         foreach (var target in ctx.Task.Transformations.Where(t => t.Type == TransformationType.Merge).Select(t => t.TargetTable!).Distinct())
         {
             if (listed.Contains(target)) continue;
-            var columns = await ColumnsAsync(ctx, target, ct);
-            var typed = columns.Where(c => c.Name != StagingLayout.RowId)
-                .Select(c => new OutboxColumn(c.Name, FieldTypeOf(c.Type) ?? (c.Type is "numeric" or "real" ? FieldType.Double : FieldType.String))).ToList();
-            // One logged write: typed, and numbered afresh (a script's own _row, say copied with SELECT *, need not be unique).
-            var scratch = ctx.T("__o" + Guid.NewGuid().ToString("N"));
-            var select = typed.Select(c => $", {Sql.Ident(c.Name)}::{Sql.TypeOf(c.Type)} AS {Sql.Ident(c.Name)}");
-            await ctx.ExecAsync($"""
-                CREATE TABLE {scratch} {Sql.Working} AS SELECT row_number() OVER () AS {Sql.Ident(StagingLayout.RowId)}{string.Concat(select)} FROM {ctx.T(target)};
-                DROP TABLE {ctx.T(target)};
-                ALTER TABLE {scratch} RENAME TO {Sql.Ident(target)};
-                """, ct);
+            var table = ctx.T(target);
+            var typed = Published(await ColumnsAsync(ctx.Connection, ctx.Transaction, table, ct));
+            // The transformation step wrote it so when no Update script could change it after (TransformStep).
+            if (!await IsNumberedAsync(ctx, table, ct))
+            {
+                // One logged write: typed, and numbered afresh (a script's own _row, say copied with SELECT *, need not be unique).
+                var scratch = ctx.T("__o" + Guid.NewGuid().ToString("N"));
+                await ctx.ExecAsync($"{NumberedSql(scratch, typed, table)}; DROP TABLE {table}; ALTER TABLE {scratch} RENAME TO {Sql.Ident(target)};", ct);
+            }
             await OutboxCatalogWriter.AddAsync(ctx, new OutboxTable(target, ordinal++, typed, null, null), ct);
             typedTables.Add(target);
         }
@@ -99,13 +97,37 @@ internal static class OutboxStep
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    private static async Task<List<(string Name, string Type)>> ColumnsAsync(StepContext ctx, string table, CancellationToken ct)
+    /// <summary>The comment on a transformation's table written typed and numbered, as published.</summary>
+    internal const string NumberedMarker = "EtlStudio: typed and numbered";
+
+    private static async Task<bool> IsNumberedAsync(StepContext ctx, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT obj_description(to_regclass(@t), 'pg_class') IS NOT DISTINCT FROM @m", ctx.Connection, ctx.Transaction);
+        cmd.Parameters.AddWithValue("t", table);
+        cmd.Parameters.AddWithValue("m", NumberedMarker);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>A transformation's columns as published: all but <c>_row</c>, each of its type or, for types outside ours, text (numbers double).</summary>
+    internal static IReadOnlyList<OutboxColumn> Published(IEnumerable<(string Name, string Type)> columns) =>
+        columns.Where(c => c.Name != StagingLayout.RowId)
+            .Select(c => new OutboxColumn(c.Name, FieldTypeOf(c.Type) ?? (c.Type is "numeric" or "real" ? FieldType.Double : FieldType.String))).ToList();
+
+    /// <summary>
+    /// Creates <paramref name="target"/> (logged) from <paramref name="source"/> (a table or a parenthesized query)
+    /// with <paramref name="typed"/> cast to their types, numbered <c>_row</c> from 1.
+    /// </summary>
+    internal static string NumberedSql(string target, IReadOnlyList<OutboxColumn> typed, string source) =>
+        $"CREATE TABLE {target} {Sql.Working} AS SELECT row_number() OVER () AS {Sql.Ident(StagingLayout.RowId)}"
+        + string.Concat(typed.Select(c => $", _q.{Sql.Ident(c.Name)}::{Sql.TypeOf(c.Type)} AS {Sql.Ident(c.Name)}")) + $" FROM {source} _q";
+
+    internal static async Task<List<(string Name, string Type)>> ColumnsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string table, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
             SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a
             WHERE a.attrelid = to_regclass(@t) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
-            """, ctx.Connection, ctx.Transaction);
-        cmd.Parameters.AddWithValue("t", ctx.T(table));
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("t", table);
         var list = new List<(string, string)>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1)));

@@ -55,7 +55,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         });
         try
         {
-            await RunScriptsAsync(final.Schema, role, password, task.Transformations, ct);
+            await RunScriptsAsync(final.Schema, role, password, task.Transformations, readOnly, ct);
         }
         catch
         {
@@ -76,7 +76,12 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         return new StepResult(PipelineStep.Transform, rowsIn, rowsOut, 0, DateTimeOffset.UtcNow - started);
     }
 
-    private async Task RunScriptsAsync(string schema, string role, string password, IReadOnlyList<Tasks.ResolvedTransformation> scripts, CancellationToken ct)
+    /// <param name="final">
+    /// Whether no Update script runs: then each Merge target is final once written, so it is written as the outbox
+    /// publishes it — typed, numbered (<c>_row</c>) and logged — rather than written here and again by the outbox step
+    /// (a GROUP BY of 2 M orders into 1.9 M totals took 5 s, and writing its result again 8 s beside the other tables).
+    /// </param>
+    private async Task RunScriptsAsync(string schema, string role, string password, IReadOnlyList<Tasks.ResolvedTransformation> scripts, bool final, CancellationToken ct)
     {
         var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString)
         {
@@ -92,10 +97,22 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         foreach (var script in scripts.OrderBy(s => s.Order))
         {
             var body = script.Sql.Trim().TrimEnd(';');
-            // Unlogged like every working table; the outbox step makes it logged.
-            var sql = script.Type == TransformationType.Merge ? $"CREATE UNLOGGED TABLE {Sql.Ident(script.TargetTable!)} {Sql.Working} AS {body}" : body;
-            await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
-            try { await cmd.ExecuteNonQueryAsync(ct); }
+            var target = script.TargetTable is { } name ? Sql.Ident(name) : null;
+            try
+            {
+                if (script.Type != TransformationType.Merge) await ExecAsync(conn, tx, body, ct);
+                else if (!final)
+                    // Unlogged like every working table; the outbox step types, numbers and logs it.
+                    await ExecAsync(conn, tx, $"CREATE UNLOGGED TABLE {target} {Sql.Working} AS {body}", ct);
+                else
+                {
+                    // The result's columns first, from the plan alone; then the one write.
+                    await ExecAsync(conn, tx, $"CREATE UNLOGGED TABLE {target} AS {body}\nWITH NO DATA", ct);
+                    var columns = OutboxStep.Published(await OutboxStep.ColumnsAsync(conn, tx, Sql.Table(schema, script.TargetTable!), ct));
+                    await ExecAsync(conn, tx, $"DROP TABLE {target}; " + OutboxStep.NumberedSql(target!, columns, $"(\n{body}\n)"), ct);
+                    await ExecAsync(conn, tx, $"COMMENT ON TABLE {target} IS '{OutboxStep.NumberedMarker}'", ct);
+                }
+            }
             catch (PostgresException pg)
             {
                 var what = $"Transformation {script.Order} ({script.Type}{(script.TargetTable is { } t ? " into " + t : "")})";
@@ -108,5 +125,11 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             }
         }
         await tx.CommitAsync(ct);
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 }
