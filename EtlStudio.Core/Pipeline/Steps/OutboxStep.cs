@@ -5,9 +5,9 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// Step 7: the result becomes the outbox. Tables the transformations made are typed (types outside ours become text)
-/// and numbered (<c>_row</c>), unless the transformation step wrote them so already, and join the catalog; every outbox table becomes logged (it must outlive a server
-/// crash, unlike the working tables) and gets its <c>_row</c> key; leftovers of earlier steps go; statistics are
-/// refreshed so the outbox grid pages quickly.
+/// and numbered (<c>_row</c>), unless the transformation step wrote them so already, and join the catalog; every
+/// outbox table becomes logged (it must outlive a server crash, unlike the working tables) and gets its <c>_row</c>
+/// key; leftovers of earlier steps go; statistics are refreshed so the outbox grid pages quickly.
 /// </summary>
 internal static class OutboxStep
 {
