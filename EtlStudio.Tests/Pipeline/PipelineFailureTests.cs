@@ -176,11 +176,15 @@ public sealed class PipelineFailureTests(PipelineWorld world) : IClassFixture<Pi
         Assert.Contains("permission denied for schema app", escaped.Error);
     }
 
+    /// <summary>The CRM's customers with just their id and city, for the transformation tests.</summary>
+    private async Task<TableConfig> CustomerCitiesAsync() =>
+        new("customers", [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("city", FieldType.String, [])],
+            "id", MergeStrategy.SourcePriority, [], [new ExtractionConfig(await world.ExtractorAsync("SELECT id, city FROM customers"), world.Crm, 1)]);
+
     [Fact]
     public async Task Transformations_make_new_outbox_tables_and_update_task_tables_in_order()
     {
-        var customers = new TableConfig("customers", [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("city", FieldType.String, [])],
-            "id", MergeStrategy.SourcePriority, [], [new ExtractionConfig(await world.ExtractorAsync("SELECT id, city FROM customers"), world.Crm, 1)]);
+        var customers = await CustomerCitiesAsync();
         var upper = await world.TransformAsync("UPDATE customers SET city = upper(city)", TransformationType.Update, "customers");
         var counts = await world.TransformAsync("SELECT city, count(*) AS n FROM customers GROUP BY city ORDER BY city", TransformationType.Merge, "city_counts");
         var run = await world.RunAsync(await world.TaskAsync([customers], transformations: [upper, counts]));
@@ -196,8 +200,7 @@ public sealed class PipelineFailureTests(PipelineWorld world) : IClassFixture<Pi
     [Fact]
     public async Task Merge_only_transformations_write_their_tables_typed_numbered_and_logged_as_published()
     {
-        var customers = new TableConfig("customers", [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("city", FieldType.String, [])],
-            "id", MergeStrategy.SourcePriority, [], [new ExtractionConfig(await world.ExtractorAsync("SELECT id, city FROM customers"), world.Crm, 1)]);
+        var customers = await CustomerCitiesAsync();
         // Types outside ours, the task table's own _row copied by SELECT *, a trailing line comment, and a second
         // script reading the first one's table.
         var wide = await world.TransformAsync("SELECT *, id * 1.5 AS half, interval '1 day' * id AS span FROM customers -- every customer", TransformationType.Merge, "wide");
