@@ -45,7 +45,7 @@ internal sealed class Anatomy
         // Each value numbered (vid), the records' rankings are kept by number.
         var histogram = Sql.Table(r.Schema, Anonymization.Scratch.Name());
         var hp = new SqlParameters();
-        var hrows = PublishedRows.For(r, plan, hp);
+        var hrows = PublishedRows.Reading(r, plan, hp, plan.QuasiIdentifiers.Append(sensitive.Name));
         await TableRebuild.CreateAsync(conn, histogram, [new("v", sensitive.Type), new("f", FieldType.Integer), new("vid", FieldType.Integer)], ct);
         await hp.ExecuteAsync(conn,
             $"INSERT INTO {histogram} SELECT v, f, row_number() OVER (ORDER BY v) FROM (SELECT t.{s} AS v, count(*) AS f FROM {hrows.Query} t "

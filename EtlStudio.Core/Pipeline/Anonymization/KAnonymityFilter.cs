@@ -20,7 +20,7 @@ internal static class KAnonymityFilter
         var small = Sql.Table(r.Schema, Scratch.Name());
         var q = string.Join(", ", plan.QuasiIdentifiers.Select(Sql.Ident));
         var p = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, p);
+        var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers);
         await p.ExecuteAsync(conn,
             $"CREATE UNLOGGED TABLE {small} {Sql.Working} AS SELECT {q}, count(*) AS _n FROM {rows.Query} t GROUP BY {q} HAVING count(*) < {p.Add(plan.K!.Value, NpgsqlDbType.Bigint)}; ANALYZE {small}", ct);
         if (await new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {small})", ct)) return small;

@@ -1,3 +1,5 @@
+using EtlStudio.Core.Scripts;
+
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
@@ -44,25 +46,40 @@ internal sealed class PublishedRows
         [.. plan.Permuted.Where(x => x.WithinGroups && plan.QuasiIdentifiers.Count > 0).Select(x => ColumnPermutation.Purpose(x.Column.Name))];
 
     /// <summary>The published rows of the request's table, hashed for their draws; parameters go to <paramref name="p"/>.</summary>
-    public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p) => Build(r, plan, p, null);
+    public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p) => Build(r, plan, p, null, null);
+
+    /// <summary>
+    /// The published rows for a phase that reads only <paramref name="columns"/> (and <c>_row</c>) and no draw: when
+    /// none of those columns is perturbed the rows are not hashed, and PostgreSQL may scan the table in parallel (the
+    /// hashed rows come from subqueries it must not inline, which keep it on one core). The perturbed columns are then
+    /// left out of <see cref="Query"/>, so a phase that reads one after all fails instead of publishing something else.
+    /// </summary>
+    public static PublishedRows Reading(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, IEnumerable<string> columns) =>
+        Build(r, plan, p, null, columns.ToHashSet());
 
     /// <summary>
     /// The published rows of the records <paramref name="choices"/> holds (the kept ones), with its draws and, as
     /// further columns, its choices (<see cref="RecordChoices.Columns"/>).
     /// </summary>
-    public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices choices) => Build(r, plan, p, choices);
+    public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices choices) => Build(r, plan, p, choices, null);
 
-    private static PublishedRows Build(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices? choices)
+    private static PublishedRows Build(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices? choices, IReadOnlySet<string>? reads)
     {
         // Each uniform draw is a column of an inner query (OFFSET 0 keeps it from being inlined), so an expression that
         // uses its draw twice hashes once per row.
         var uniforms = new Dictionary<string, string>();
+        var drawn = new HashSet<string>();
+        var rewriting = "";
         string Uniform(string purpose)
         {
+            drawn.Add(rewriting);
             if (!uniforms.TryGetValue(purpose, out var alias)) uniforms[purpose] = alias = "_anon_u" + uniforms.Count;
             return Sql.Ident(alias);
         }
-        var rewritten = plan.RowLocal.ToDictionary(c => c.Name, c => ValueRewrite.For(c, p, Uniform));
+        var rewritten = new Dictionary<string, (string Sql, FieldType Type)>();
+        foreach (var c in plan.RowLocal) rewritten[rewriting = c.Name] = ValueRewrite.For(c, p, Uniform);
+        // A phase that needs no draw reads the table as it is, without the perturbed columns.
+        var unhashed = choices is null && reads is not null && !reads.Overlaps(drawn);
         var columns = new List<OutboxColumn>();
         var select = new List<string> { "s." + Sql.Ident(StagingLayout.RowId) };
         foreach (var c in r.Columns)
@@ -70,7 +87,7 @@ internal sealed class PublishedRows
             var name = Sql.Ident(c.Name);
             if (rewritten.TryGetValue(c.Name, out var e))
             {
-                select.Add($"{e.Sql} AS {name}");
+                if (!unhashed || !drawn.Contains(c.Name)) select.Add($"{e.Sql} AS {name}");
                 columns.Add(new(c.Name, e.Type));
             }
             else
@@ -93,6 +110,8 @@ internal sealed class PublishedRows
             return new($"(SELECT {string.Join(", ", select)} FROM (SELECT s.*, {string.Join(", ", joined)} FROM {source} s{joins}) s)",
                 columns, [], uniformNames, carried, uniformPurposes);
         }
+
+        if (unhashed) return new($"(SELECT {string.Join(", ", select)} FROM {source} s)", columns, [], [], [], []);
 
         var purposes = Purposes(plan);
         var draws = RowDraws.For(uniforms.Keys.Concat(purposes));

@@ -63,7 +63,9 @@ internal sealed class RecordChoices
         var shuffles = plan.Permuted.Select((x, i) => (x.Column, Index: i, Within: x.WithinGroups && qi)).ToList();
         var across = shuffles.Where(x => !x.Within).Select(x => (x.Column, x.Index)).ToList();
         var within = shuffles.Where(x => x.Within).Select(x => (x.Column, x.Index)).ToList();
-        var uniforms = PublishedRows.For(r, plan, new SqlParameters()).UniformPurposes;
+        // The noise draws, which this process computes: each purpose and the column that holds it.
+        var hashed = PublishedRows.For(r, plan, new SqlParameters());
+        var uniforms = hashed.UniformPurposes.Zip(hashed.Uniforms).ToList();
         var parts = new List<(string, IReadOnlyList<string>)>();
         var kept = new RowSet();
 
@@ -97,7 +99,7 @@ internal sealed class RecordChoices
     private static async Task KeptAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, RowSet kept, CancellationToken ct)
     {
         var p = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, p);
+        var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers);
         await using var cmd = p.Command(conn, $"SELECT t.{Sql.Ident(StagingLayout.RowId)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}");
         await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         while (await reader.ReadAsync(ct)) Keep(r, kept, reader.IsDBNull(0) ? throw NoRowNumber(r.Table) : reader.GetInt64(0));
@@ -118,15 +120,15 @@ internal sealed class RecordChoices
     /// records, in the order they are read, ranked by a random permutation of their positions.
     /// </summary>
     private static async Task GroupsAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        Anatomy anatomy, IReadOnlyList<string> uniforms, RowSet? kept, string table, CancellationToken ct)
+        Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, string table, CancellationToken ct)
     {
         var p = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, p);
+        var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(anatomy.Sensitive.Name));
         var columns = new List<OutboxColumn> { new(StagingLayout.RowId, FieldType.Integer) };
-        columns.AddRange(rows.Uniforms.Select(u => new OutboxColumn(u, FieldType.Double)));
+        columns.AddRange(uniforms.Select(u => new OutboxColumn(u.Name, FieldType.Double)));
         columns.AddRange(Anatomy.ChoiceNames.Select(n => new OutboxColumn(n, FieldType.Integer)));
         using var random = Random(r, Anatomy.Purpose(anatomy.Sensitive.Name));
-        using var draws = new Draws(r, uniforms);
+        using var draws = new Draws(r, uniforms.Select(u => u.Purpose));
         var rankings = new Rankings(random, anatomy.SortedByValue);
         // The order the records come in is their position within their value: one plan, one process, no parallel scan
         // starting elsewhere, so the same table and seed give the same groups.
@@ -213,17 +215,17 @@ internal sealed class RecordChoices
     /// record that receives it when <paramref name="uniforms"/> are given.
     /// </summary>
     private static async Task ShuffleAcrossAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        ResolvedColumn column, int index, IReadOnlyList<string> uniforms, RowSet kept, string table, CancellationToken ct)
+        ResolvedColumn column, int index, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet kept, string table, CancellationToken ct)
     {
         var p = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, p);
+        var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(column.Name));
         var columns = new List<OutboxColumn> { new(StagingLayout.RowId, FieldType.Integer) };
-        columns.AddRange(uniforms.Select((_, k) => new OutboxColumn(rows.Uniforms[k], FieldType.Double)));
+        columns.AddRange(uniforms.Select(u => new OutboxColumn(u.Name, FieldType.Double)));
         columns.Add(new(ColumnPermutation.Alias(index), column.Type));
         var type = Sql.DbTypeOf(column.Type);
         using var random = Random(r, ColumnPermutation.Purpose(column.Name));
         var permutation = RandomPermutation.Of(kept.Count, random, 0);
-        using var draws = new Draws(r, uniforms);
+        using var draws = new Draws(r, uniforms.Select(u => u.Purpose));
         var select = $"SELECT t.{Sql.Ident(StagingLayout.RowId)}, t.{Sql.Ident(column.Name)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}";
         await PipeAsync(conn, side, r.Table, p, select, table, columns, 1, true, input =>
         {
@@ -249,7 +251,7 @@ internal sealed class RecordChoices
     }
 
     /// <summary>The noise draws of records: one uniform number in (0, 1) per purpose, keyed by the record's <c>_row</c>.</summary>
-    private sealed class Draws(AnonymizationRequest r, IReadOnlyList<string> purposes) : IDisposable
+    private sealed class Draws(AnonymizationRequest r, IEnumerable<string> purposes) : IDisposable
     {
         private readonly KeyedRandom[] _random = purposes.Select(x => Random(r, "uniform/" + x)).ToArray();
 
