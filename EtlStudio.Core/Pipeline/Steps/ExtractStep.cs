@@ -21,6 +21,12 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
     HttpClient http, NpgsqlDataSource dataSource, PipelineOptions options)
 {
     private const int ProgressEvery = 50_000;
+
+    /// <summary>
+    /// Row numbers each session takes from the identity at a time. One session numbers a table's rows, so they stay
+    /// consecutive; drawing each from the sequence itself costs a fifth of the COPY.
+    /// </summary>
+    private const int NumbersCached = 10_000;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
 
     public async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
@@ -34,7 +40,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
             var columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
             await ctx.ExecAsync($"""
                 DROP TABLE IF EXISTS {work};
-                CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY, _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
+                CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY (CACHE {NumbersCached}), _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
                 """, ct);
             var tableStart = rows;
             var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
@@ -108,11 +114,14 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
 
     /// <summary>
     /// The rows in <paramref name="work"/> so far, without reading it: the identity that numbers them is new with the
-    /// table and moves by one a row in this transaction, so its last value is the count.
+    /// table and moves by one a row, all drawn by this session, so the last number it drew is the count (the
+    /// sequence's own last value is the end of the session's cache; NULL there means no number drawn yet).
     /// </summary>
     private static async Task<long> NumberedAsync(StepContext ctx, string work, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(@t, '_row')), 0)", ctx.Connection, ctx.Transaction);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT CASE WHEN pg_sequence_last_value(s) IS NULL THEN 0 ELSE currval(s) END FROM pg_get_serial_sequence(@t, '_row') s
+            """, ctx.Connection, ctx.Transaction);
         cmd.Parameters.AddWithValue("t", work);
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
