@@ -52,11 +52,12 @@ internal sealed class RecordChoices
     }
 
     /// <summary>The key of one use of randomness in this process, from the run's seed.</summary>
-    private static KeyedRandom Random(AnonymizationRequest r, string purpose) => KeyedRandom.For(r.Seed, $"{r.Table}/{purpose}");
+    internal static KeyedRandom Random(AnonymizationRequest r, string purpose) => KeyedRandom.For(r.Seed, $"{r.Table}/{purpose}");
 
     /// <summary>Works out the choices of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
+    /// <param name="heldBudget">The memory shuffles across the table may take to be worked out here, when anatomized (<see cref="HeldShuffle"/>).</param>
     public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan,
-        string? small, Anatomy? anatomy, CancellationToken ct)
+        string? small, Anatomy? anatomy, long heldBudget, CancellationToken ct)
     {
         var qi = plan.QuasiIdentifiers.Count > 0;
         // Without quasi-identifiers the whole table is one class.
@@ -71,9 +72,11 @@ internal sealed class RecordChoices
 
         if (anatomy is not null)
         {
+            var held = across.Count == 0 ? null : await HeldShuffle.TryAsync(conn, r, plan, small, across, kept, heldBudget, ct);
             var table = Sql.Table(r.Schema, Scratch.Name());
-            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 ? kept : null, table, ct);
-            parts.Add((table, Anatomy.ChoiceNames));
+            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, table, ct);
+            parts.Add((table, [.. Anatomy.ChoiceNames, .. held?.ChoiceColumns.Select(c => c.Name) ?? []]));
+            if (held is not null) across = [.. across.Where(x => !held.Indexes.Contains(x.Index))];
         }
         else if (across.Count > 0)
         {
@@ -106,10 +109,10 @@ internal sealed class RecordChoices
     }
 
     /// <summary>A record without a row number (one an Update transformation inserted without it) has no place in a permutation or a group.</summary>
-    private static PipelineFailure NoRowNumber(string table) =>
+    internal static PipelineFailure NoRowNumber(string table) =>
         new(PipelineStep.Anonymize, $"Table {table}: a record has no row number (_row); rows a transformation adds must be given one.");
 
-    private static void Keep(AnonymizationRequest r, RowSet kept, long row)
+    internal static void Keep(AnonymizationRequest r, RowSet kept, long row)
     {
         if (!kept.Add(row))
             throw new PipelineFailure(PipelineStep.Anonymize, $"Table {r.Table}: row number {row} is beyond what a permutation of the table can number (0 to {RowSet.MaxSpan - 1}).");
@@ -120,13 +123,14 @@ internal sealed class RecordChoices
     /// records, in the order they are read, ranked by a random permutation of their positions.
     /// </summary>
     private static async Task GroupsAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, string table, CancellationToken ct)
+        Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, HeldShuffle? held, string table, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(anatomy.Sensitive.Name));
         var columns = new List<OutboxColumn> { new(StagingLayout.RowId, FieldType.Integer) };
         columns.AddRange(uniforms.Select(u => new OutboxColumn(u.Name, FieldType.Double)));
         columns.AddRange(Anatomy.ChoiceNames.Select(n => new OutboxColumn(n, FieldType.Integer)));
+        columns.AddRange(held?.ChoiceColumns ?? []);
         using var random = Random(r, Anatomy.Purpose(anatomy.Sensitive.Name));
         using var draws = new Draws(r, uniforms.Select(u => u.Purpose));
         var rankings = new Rankings(random, anatomy.SortedByValue);
@@ -152,6 +156,7 @@ internal sealed class RecordChoices
                     importer.Write(f[i], NpgsqlDbType.Bigint);
                     if (anatomy.Group(start[i], rank[i] + 1) is { } g) importer.Write(g, NpgsqlDbType.Bigint);
                     else importer.WriteNull();
+                    held?.Write(importer, row[i]);
                 }
             };
         }, ct);

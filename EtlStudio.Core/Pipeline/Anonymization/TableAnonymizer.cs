@@ -10,10 +10,17 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// (<see cref="RecordChoices"/>); then the published table (or QIT and ST) is written once, logged, and the privacy
 /// report measures it. Stateless; the caller owns the connection (and any transaction). Every random choice derives from <see cref="AnonymizationRequest.Seed"/>.
 /// </summary>
-public sealed class TableAnonymizer
+/// <param name="heldValuesBudget">
+/// The memory this process may take to shuffle fixed-width values of an anatomized table itself (<see cref="HeldShuffle"/>);
+/// 0 shuffles them through tables of their own, as text always is.
+/// </param>
+public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.HeldValuesBudget)
 {
     /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
     private const string WorkMemory = "64MB";
+
+    /// <summary>The default <c>heldValuesBudget</c>: 64 MB, four million records for one column.</summary>
+    public const long HeldValuesBudget = 64L << 20;
 
     /// <param name="side">
     /// Connections for the phases that do not depend on each other, to run them at the same time; then the table must
@@ -54,7 +61,7 @@ public sealed class TableAnonymizer
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
         if (RecordChoices.Needed(plan))
         {
-            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, ct);
+            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, heldValuesBudget, ct);
             scratch.AddRange(choices.Tables);
             if (anatomy is not null) overCap = await Anatomy.OverCapAsync(conn, choices, ct);
         }

@@ -1,3 +1,4 @@
+using EtlStudio.Core.Pipeline;
 using EtlStudio.Core.Pipeline.Anonymization;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
@@ -84,6 +85,50 @@ public sealed class TableAnonymizerTests(TestDatabase db) : IClassFixture<TestDa
         var published = (await t.ColumnAsync("note", "people_qit")).ToList();
         Assert.Equal(published.Count, published.Distinct().Count());
         Assert.All(published, n => Assert.Contains(n, notes));
+    }
+
+    [Fact]
+    public async Task Numbers_dates_and_times_shuffled_in_memory_publish_what_a_shuffle_through_a_table_publishes()
+    {
+        // An anatomized table's fixed-width values are shuffled in this process and ride in the groups table; text, and
+        // everything when the budget is 0, goes through a table of its own. One seed, one permutation: the same output.
+        IReadOnlyList<ResolvedColumn> columns =
+            [.. Anatomized, With("score", FieldType.Integer, new PermutationParameters(false)), With("ratio", FieldType.Double, new PermutationParameters(false)),
+             With("ok", FieldType.Boolean, new PermutationParameters(false)), With("seen", FieldType.Date, new PermutationParameters(false)),
+             With("at", FieldType.DateTime, new PermutationParameters(false)), With("note", FieldType.String, new PermutationParameters(false))];
+        const string rows = """
+            SELECT g, (g % 7)::text, 20 + g % 50, CASE WHEN g % 3 = 0 THEN 'flu' ELSE 'd' || g % 4 END,
+                   CASE WHEN g % 11 = 0 THEN NULL ELSE g * 10 END, g / 7.0, g % 2 = 0, DATE '2020-01-01' + g,
+                   CASE WHEN g % 13 = 0 THEN NULL ELSE TIMESTAMPTZ '2024-05-06 07:08:09.123456+00' + g * INTERVAL '1 minute 1.5 second' END, 'n' || g
+            FROM generate_series(1, 3000) g
+            """;
+        var inMemory = await StagedTable.CreateAsync(db.ConnectionString, columns, rows);
+        var throughTables = await StagedTable.CreateAsync(db.ConnectionString, columns, rows);
+        var privacy = new PrivacySettings(2, null, null);
+        var scores = (await inMemory.ColumnAsync("score")).ToList();
+
+        var request = inMemory.Request(privacy: privacy);
+        await using (var conn = await inMemory.OpenAsync())
+        {
+            var plan = AnonymizationPlan.For(request);
+            var across = plan.Permuted.Select((x, i) => (x.Column, i)).ToList();
+            var held = await HeldShuffle.TryAsync(conn, request, plan, null, across, new RowSet(), TableAnonymizer.HeldValuesBudget, CancellationToken.None);
+            Assert.Equal([0, 1, 2, 3, 4], held!.Indexes);
+            Assert.Null(await HeldShuffle.TryAsync(conn, request, plan, null, across, new RowSet(), 0, CancellationToken.None));
+            await new TableAnonymizer().ApplyAsync(conn, request, CancellationToken.None);
+        }
+        await using (var conn = await throughTables.OpenAsync())
+            await new TableAnonymizer(heldValuesBudget: 0).ApplyAsync(conn, throughTables.Request(privacy: privacy), CancellationToken.None);
+
+        Assert.Equal(await throughTables.DumpAsync("people_qit"), await inMemory.DumpAsync("people_qit"));
+        Assert.Equal(await throughTables.DumpAsync("people_st"), await inMemory.DumpAsync("people_st"));
+        const string rejected = "SELECT coalesce(string_agg(record::text, '|' ORDER BY row_id), '') FROM ";
+        Assert.Equal(await throughTables.ScalarTextAsync(rejected + throughTables.Rejects), await inMemory.ScalarTextAsync(rejected + inMemory.Rejects));
+        // Shuffled, not kept in place, and each published score one of the original ones (row g had score 10g), NULLs among them.
+        var published = await inMemory.QueryAsync($"SELECT _row, score FROM {inMemory.Table("people_qit")}");
+        Assert.True(published.Count(r => Equals(r[1], (long)r[0]! * 10)) < published.Count / 10);
+        Assert.Subset(scores.ToHashSet(), published.Select(r => r[1]).ToHashSet());
+        Assert.Contains(published, r => r[1] is null);
     }
 
     private static async Task Execute(NpgsqlConnection conn, string sql)

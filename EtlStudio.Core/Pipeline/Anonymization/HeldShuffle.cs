@@ -1,0 +1,170 @@
+using EtlStudio.Core.Scripts;
+using EtlStudio.Core.Tasks;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EtlStudio.Core.Pipeline.Anonymization;
+
+/// <summary>
+/// Shuffles across the table of fixed-width values (numbers, booleans, dates, times) worked out in memory, for a table
+/// that is also anatomized: the anatomy's groups table then carries each record's new values, and the published write
+/// joins one table of choices less per column (a join of every record, a third of that write). The same permutation as
+/// a shuffle written to a table of its own (<see cref="RecordChoices"/>): the record at position p in <c>_row</c> order
+/// hands its value to the record at position π(p). The values are read once, in any order, with the kept records'
+/// row numbers; 8 bytes a record for the positions and 8 a record and column for the values, within a budget — the
+/// columns beyond it, and text, are shuffled through a table as before.
+/// </summary>
+internal sealed class HeldShuffle
+{
+    private readonly RowSet _kept;
+    private readonly IReadOnlyList<Column> _columns;
+
+    private HeldShuffle(RowSet kept, IReadOnlyList<Column> columns) => (_kept, _columns) = (kept, columns);
+
+    /// <summary>The permuted columns held, by their index among the table's permuted columns.</summary>
+    public IEnumerable<int> Indexes => _columns.Select(c => c.Index);
+
+    /// <summary>The choice columns the groups table gets (<see cref="ColumnPermutation.Alias"/>) with their types.</summary>
+    public IEnumerable<OutboxColumn> ChoiceColumns => _columns.Select(c => new OutboxColumn(ColumnPermutation.Alias(c.Index), c.Type));
+
+    /// <summary>
+    /// Reads the kept records (not in a small class, <paramref name="small"/>) into <paramref name="kept"/> and works out
+    /// the shuffles of those of <paramref name="across"/> that fit in <paramref name="budget"/> bytes; null when none does.
+    /// </summary>
+    public static async Task<HeldShuffle?> TryAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small,
+        IReadOnlyList<(ResolvedColumn Column, int Index)> across, RowSet kept, long budget, CancellationToken ct)
+    {
+        // Without a count (a preview) the table is small; the row numbers fit in an int (RowSet.MaxSpan).
+        var records = Math.Max(r.Rows ?? 0, 1);
+        var held = new List<(ResolvedColumn Column, int Index)>();
+        foreach (var x in across.Where(x => x.Column.Type != FieldType.String))
+            if (records * 8 * (held.Count + 2) <= budget) held.Add(x);
+        if (held.Count == 0) return null;
+
+        var p = new SqlParameters();
+        var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Concat(held.Select(x => x.Column.Name)));
+        var select = string.Join(", ", held.Select(x => "t." + Sql.Ident(x.Column.Name)).Prepend("t." + Sql.Ident(StagingLayout.RowId)));
+        var positions = new int[r.Rows ?? 1024];
+        var columns = held.Select(x => new Column(x.Column.Type, x.Index, positions.Length)).ToList();
+        var n = 0;
+        await using (var cmd = p.Command(conn, $"SELECT {select} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}"))
+        await using (var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct))
+            while (await reader.ReadAsync(ct))
+            {
+                if (n == positions.Length)
+                {
+                    // Only without a count, or when a transformation added rows since it was taken.
+                    Array.Resize(ref positions, positions.Length * 2);
+                    foreach (var c in columns) c.Grow(positions.Length);
+                }
+                var row = reader.IsDBNull(0) ? throw RecordChoices.NoRowNumber(r.Table) : reader.GetInt64(0);
+                RecordChoices.Keep(r, kept, row);
+                positions[n] = (int)row;
+                for (var k = 0; k < columns.Count; k++) columns[k].Read(reader, k + 1, n);
+                n++;
+            }
+        kept.Seal();
+        // Each record's row number becomes its position; each column's values move to the positions that receive them.
+        for (var i = 0; i < n; i++) positions[i] = (int)kept.Rank(positions[i]);
+        var targets = new int[n];
+        var batch = new long[8192];
+        foreach (var (column, x) in columns.Zip(held))
+        {
+            using var random = RecordChoices.Random(r, ColumnPermutation.Purpose(x.Column.Name));
+            var permutation = RandomPermutation.Of(n, random, 0);
+            for (var start = 0; start < n; start += batch.Length)
+            {
+                var m = Math.Min(batch.Length, n - start);
+                for (var i = 0; i < m; i++) batch[i] = positions[start + i];
+                permutation.Map(batch.AsSpan(0, m));
+                for (var i = 0; i < m; i++) targets[start + i] = (int)batch[i];
+            }
+            column.MoveTo(targets, n);
+        }
+        return new HeldShuffle(kept, columns);
+    }
+
+    /// <summary>Writes the new values of the record <paramref name="row"/>, one per held column.</summary>
+    public void Write(NpgsqlBinaryImporter importer, long row)
+    {
+        var position = _kept.Rank(row);
+        foreach (var c in _columns) c.Write(importer, position);
+    }
+
+    /// <summary>One column's values as 64 bits each, with a bitmap of NULLs: first in the order read, then by the position that receives them.</summary>
+    private sealed class Column(FieldType type, int index, int capacity)
+    {
+        private long[] _bits = new long[capacity];
+        private ulong[] _nulls = new ulong[(capacity + 63) / 64];
+
+        public FieldType Type => type;
+
+        public int Index => index;
+
+        public void Grow(int capacity)
+        {
+            Array.Resize(ref _bits, capacity);
+            Array.Resize(ref _nulls, (capacity + 63) / 64);
+        }
+
+        public void Read(NpgsqlDataReader reader, int ordinal, int i)
+        {
+            if (reader.IsDBNull(ordinal))
+            {
+                _nulls[i >> 6] |= 1UL << (i & 63);
+                return;
+            }
+            _bits[i] = type switch
+            {
+                FieldType.Integer => reader.GetInt64(ordinal),
+                FieldType.Double => BitConverter.DoubleToInt64Bits(reader.GetDouble(ordinal)),
+                FieldType.Boolean => reader.GetBoolean(ordinal) ? 1 : 0,
+                FieldType.Date => reader.GetFieldValue<DateOnly>(ordinal).DayNumber,
+                FieldType.DateTime => reader.GetFieldValue<DateTime>(ordinal).Ticks,
+                _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Text is not held."),
+            };
+        }
+
+        /// <summary>Moves the value read i-th to position <paramref name="targets"/>[i] (a permutation of 0 … n−1, used up), following its cycles.</summary>
+        public void MoveTo(int[] targets, int n)
+        {
+            for (var i = 0; i < n; i++)
+                while (targets[i] != i)
+                {
+                    var j = targets[i];
+                    (_bits[i], _bits[j]) = (_bits[j], _bits[i]);
+                    var (ni, nj) = (IsNull(i), IsNull(j));
+                    SetNull(i, nj);
+                    SetNull(j, ni);
+                    (targets[i], targets[j]) = (targets[j], j);
+                }
+        }
+
+        private bool IsNull(int i) => (_nulls[i >> 6] & (1UL << (i & 63))) != 0;
+
+        private void SetNull(int i, bool value)
+        {
+            if (value) _nulls[i >> 6] |= 1UL << (i & 63);
+            else _nulls[i >> 6] &= ~(1UL << (i & 63));
+        }
+
+        public void Write(NpgsqlBinaryImporter importer, long position)
+        {
+            var p = (int)position;
+            if (IsNull(p))
+            {
+                importer.WriteNull();
+                return;
+            }
+            var bits = _bits[p];
+            switch (type)
+            {
+                case FieldType.Integer: importer.Write(bits, NpgsqlDbType.Bigint); break;
+                case FieldType.Double: importer.Write(BitConverter.Int64BitsToDouble(bits), NpgsqlDbType.Double); break;
+                case FieldType.Boolean: importer.Write(bits != 0, NpgsqlDbType.Boolean); break;
+                case FieldType.Date: importer.Write(DateOnly.FromDayNumber((int)bits), NpgsqlDbType.Date); break;
+                default: importer.Write(new DateTime(bits, DateTimeKind.Utc), NpgsqlDbType.TimestampTz); break;
+            }
+        }
+    }
+}
