@@ -16,10 +16,12 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// </summary>
 internal sealed class HeldShuffle
 {
-    private readonly RowSet _kept;
     private readonly IReadOnlyList<Column> _columns;
 
-    private HeldShuffle(RowSet kept, IReadOnlyList<Column> columns) => (_kept, _columns) = (kept, columns);
+    private HeldShuffle(RowSet kept, IReadOnlyList<Column> columns) => (Kept, _columns) = (kept, columns);
+
+    /// <summary>The kept records' row numbers, read with the values (sealed).</summary>
+    public RowSet Kept { get; }
 
     /// <summary>The permuted columns held, by their index among the table's permuted columns.</summary>
     public IEnumerable<int> Indexes => _columns.Select(c => c.Index);
@@ -28,16 +30,17 @@ internal sealed class HeldShuffle
     public IEnumerable<OutboxColumn> ChoiceColumns => _columns.Select(c => new OutboxColumn(ColumnPermutation.Alias(c.Index), c.Type));
 
     /// <summary>
-    /// Reads the kept records (not in a small class, <paramref name="small"/>) into <paramref name="kept"/> and works out
-    /// the shuffles of those of <paramref name="across"/> that fit in <paramref name="budget"/> bytes; null when none does.
+    /// Reads the kept records (not in a small class, <paramref name="small"/>) of an anatomized table and works out the
+    /// shuffles across the table that fit in <paramref name="budget"/> bytes; null when none does.
     /// </summary>
     public static async Task<HeldShuffle?> TryAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        IReadOnlyList<(ResolvedColumn Column, int Index)> across, RowSet kept, long budget, CancellationToken ct)
+        long budget, CancellationToken ct)
     {
         // Without a count (a preview) the table is small; the row numbers fit in an int (RowSet.MaxSpan).
         var records = Math.Max(r.Rows ?? 0, 1);
         var held = new List<(ResolvedColumn Column, int Index)>();
-        foreach (var x in across.Where(x => x.Column.Type != FieldType.String))
+        var kept = new RowSet();
+        foreach (var x in plan.Anatomized is null ? [] : RecordChoices.Across(plan).Where(x => x.Column.Type != FieldType.String))
             if (records * 8 * (held.Count + 2) <= budget) held.Add(x);
         if (held.Count == 0) return null;
 
@@ -87,7 +90,7 @@ internal sealed class HeldShuffle
     /// <summary>Writes the new values of the record <paramref name="row"/>, one per held column.</summary>
     public void Write(NpgsqlBinaryImporter importer, long row)
     {
-        var position = _kept.Rank(row);
+        var position = Kept.Rank(row);
         foreach (var c in _columns) c.Write(importer, position);
     }
 

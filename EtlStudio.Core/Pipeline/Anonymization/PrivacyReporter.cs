@@ -10,9 +10,9 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 internal static class PrivacyReporter
 {
     /// <param name="table">The table holding the quasi-identifiers: the output table, or QIT when anatomized.</param>
-    /// <param name="st">The ST table when the table was anatomized.</param>
+    /// <param name="fewestValuesInAGroup">When anatomized, what <see cref="FewestValuesInAGroupAsync"/> measured on ST.</param>
     public static async Task<TablePrivacyReport> ReportAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan,
-        string table, string? st, long suppressed, CancellationToken ct)
+        string table, long suppressed, CancellationToken ct, long? fewestValuesInAGroup = null)
     {
         var qi = plan.QuasiIdentifiers;
         var inTable = plan.Sensitive.Where(c => c != plan.Anatomized).ToList();
@@ -35,14 +35,7 @@ internal static class PrivacyReporter
             for (var i = 0; i < inTable.Count; i++)
                 reached[inTable[i].Name] = reader.IsDBNull(3 + i) ? null : Convert.ToInt64(reader.GetValue(3 + i), System.Globalization.CultureInfo.InvariantCulture);
         }
-        if (plan.Anatomized is { } a && st is not null)
-        {
-            // ST holds one row per distinct value of a group, so a group's row count is its number of distinct values.
-            // Grouped by a (parallel) sort: hashing a million groups takes twice as long here.
-            await using var sorted = await SessionSetting.SetAsync(conn, "enable_hashagg", "off", ct);
-            reached[a.Name] = await new SqlParameters().ScalarAsync<long?>(conn,
-                $"SELECT min(n) FROM (SELECT count(*) AS n FROM {Sql.Table(r.Schema, st)} GROUP BY {Sql.Ident(AnonymizationPlan.GroupId)}) x", ct);
-        }
+        if (plan.Anatomized is { } a) reached[a.Name] = fewestValuesInAGroup;
 
         var hasQi = qi.Count > 0;
         return new TablePrivacyReport(
@@ -55,5 +48,18 @@ internal static class PrivacyReporter
             hasQi && smallest > 0 ? 1.0 / smallest.Value : null,
             hasQi && total > 0 ? (double)classes / total : null,
             plan.Sensitive.Select(c => new SensitiveColumnReport(c.Name, c == plan.Anatomized ? plan.L : r.Privacy.L, reached.GetValueOrDefault(c.Name))).ToList());
+    }
+
+    /// <summary>
+    /// The fewest distinct sensitive values in a group of an ST table (<paramref name="st"/>, schema-qualified), the l an
+    /// anatomized column reached; measured as soon as ST is written, beside the writing of QIT.
+    /// </summary>
+    public static async Task<long?> FewestValuesInAGroupAsync(NpgsqlConnection conn, string st, CancellationToken ct)
+    {
+        // ST holds one row per distinct value of a group, so a group's row count is its number of distinct values.
+        // Grouped by a (parallel) sort: hashing a million groups takes twice as long here.
+        await using var sorted = await SessionSetting.SetAsync(conn, "enable_hashagg", "off", ct);
+        return await new SqlParameters().ScalarAsync<long?>(conn,
+            $"SELECT min(n) FROM (SELECT count(*) AS n FROM {st} GROUP BY {Sql.Ident(AnonymizationPlan.GroupId)}) x", ct);
     }
 }

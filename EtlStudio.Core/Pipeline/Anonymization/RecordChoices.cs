@@ -55,28 +55,23 @@ internal sealed class RecordChoices
     internal static KeyedRandom Random(AnonymizationRequest r, string purpose) => KeyedRandom.For(r.Seed, $"{r.Table}/{purpose}");
 
     /// <summary>Works out the choices of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
-    /// <param name="heldBudget">The memory shuffles across the table may take to be worked out here, when anatomized (<see cref="HeldShuffle"/>).</param>
+    /// <param name="held">The shuffles across the table already worked out in memory, when anatomized (<see cref="HeldShuffle"/>).</param>
     public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan,
-        string? small, Anatomy? anatomy, long heldBudget, CancellationToken ct)
+        string? small, Anatomy? anatomy, HeldShuffle? held, CancellationToken ct)
     {
-        var qi = plan.QuasiIdentifiers.Count > 0;
-        // Without quasi-identifiers the whole table is one class.
-        var shuffles = plan.Permuted.Select((x, i) => (x.Column, Index: i, Within: x.WithinGroups && qi)).ToList();
-        var across = shuffles.Where(x => !x.Within).Select(x => (x.Column, x.Index)).ToList();
-        var within = shuffles.Where(x => x.Within).Select(x => (x.Column, x.Index)).ToList();
+        var across = Across(plan).Where(x => held?.Indexes.Contains(x.Index) != true).ToList();
+        var within = Shuffles(plan).Where(x => x.Within).Select(x => (x.Column, x.Index)).ToList();
         // The noise draws, which this process computes: each purpose and the column that holds it.
         var hashed = PublishedRows.For(r, plan, new SqlParameters());
         var uniforms = hashed.UniformPurposes.Zip(hashed.Uniforms).ToList();
         var parts = new List<(string, IReadOnlyList<string>)>();
-        var kept = new RowSet();
+        var kept = held?.Kept ?? new RowSet();
 
         if (anatomy is not null)
         {
-            var held = across.Count == 0 ? null : await HeldShuffle.TryAsync(conn, r, plan, small, across, kept, heldBudget, ct);
             var table = Sql.Table(r.Schema, Scratch.Name());
             await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, table, ct);
             parts.Add((table, [.. Anatomy.ChoiceNames, .. held?.ChoiceColumns.Select(c => c.Name) ?? []]));
-            if (held is not null) across = [.. across.Where(x => !held.Indexes.Contains(x.Index))];
         }
         else if (across.Count > 0)
         {
@@ -97,6 +92,15 @@ internal sealed class RecordChoices
         }
         return new RecordChoices(parts);
     }
+
+    /// <summary>The permuted columns with their index among them, and whether each is shuffled within equivalence classes.</summary>
+    private static IEnumerable<(ResolvedColumn Column, int Index, bool Within)> Shuffles(AnonymizationPlan plan) =>
+        // Without quasi-identifiers the whole table is one class.
+        plan.Permuted.Select((x, i) => (x.Column, i, x.WithinGroups && plan.QuasiIdentifiers.Count > 0));
+
+    /// <summary>The columns shuffled across the whole table, with their index among the permuted columns.</summary>
+    public static IEnumerable<(ResolvedColumn Column, int Index)> Across(AnonymizationPlan plan) =>
+        Shuffles(plan).Where(x => !x.Within).Select(x => (x.Column, x.Index));
 
     /// <summary>The kept records' row numbers, for a shuffle across the table when no anatomy reads them.</summary>
     private static async Task KeptAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, RowSet kept, CancellationToken ct)

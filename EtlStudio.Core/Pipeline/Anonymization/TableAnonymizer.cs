@@ -45,23 +45,25 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
             // Nothing rewrites the values: the small classes' records leave the table in place.
             var removed = small is null ? 0 : await KAnonymityFilter.DeleteAsync(conn, request, plan, small, ct);
             await DropAsync(conn, scratch, ct);
-            var kept = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, removed, ct);
+            var kept = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, removed, ct);
             return new([new OutboxTable(request.Table, request.Ordinal, published, request.PrimaryKey, request.Table)], rowsIn, rowsIn - removed, removed, kept);
         }
 
         // What each record publishes that depends on others or on chance, worked out on narrow data after the value
-        // histogram (when anatomized); the small classes' records are filed as rejects meanwhile.
+        // histogram (when anatomized) and the shuffles held in memory; the small classes' records are filed as rejects meanwhile.
         long suppressed = 0;
         Anatomy? anatomy = null;
+        HeldShuffle? held = null;
         RecordChoices? choices = null;
         var overCap = false;
         await SideConnections.RunAsync(conn, side, ct,
             small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
-            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t));
+            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t),
+            plan.Anatomized is null ? null : async (c, t) => held = await HeldShuffle.TryAsync(c, request, plan, small, heldValuesBudget, t));
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
         if (RecordChoices.Needed(plan))
         {
-            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, heldValuesBudget, ct);
+            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, held, ct);
             scratch.AddRange(choices.Tables);
             if (anatomy is not null) overCap = await Anatomy.OverCapAsync(conn, choices, ct);
         }
@@ -71,19 +73,24 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         var main = Sql.Table(request.Schema, Scratch.Name());
         var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         long overCapRejected = 0;
+        long? fewest = null;
         await SideConnections.RunAsync(conn, side, ct,
             overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
             anatomy is not null
                 ? (c, t) => anatomy.WriteQitAsync(c, request, plan, choices!, permutation, main, t)
                 : (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t),
-            anatomy is not null ? (c, t) => anatomy.WriteStAsync(c, choices!, st!, t) : null);
+            anatomy is not null ? async (c, t) =>
+            {
+                await anatomy.WriteStAsync(c, choices!, st!, t);
+                fewest = await PrivacyReporter.FewestValuesInAGroupAsync(c, st!, t);
+            } : null);
 
         var rejected = suppressed + overCapRejected;
         if (anatomy is null)
         {
             await PlaceAsync(conn, table, main, request.Table, ct);
             await DropAsync(conn, scratch, ct);
-            var report = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, null, suppressed, ct);
+            var report = await PrivacyReporter.ReportAsync(conn, request, plan, request.Table, suppressed, ct);
             return new([new OutboxTable(request.Table, request.Ordinal, published, request.PrimaryKey, request.Table)], rowsIn, rowsIn - rejected, rejected, report);
         }
         var qitName = request.Table + AnonymizationPlan.QitSuffix;
@@ -93,7 +100,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         await PlaceAsync(conn, table, main, qitName, ct);
         await PlaceAsync(conn, null, st!, stName, ct);
         await DropAsync(conn, scratch, ct);
-        var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, stName, suppressed, ct);
+        var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, suppressed, ct, fewest);
         return new([new OutboxTable(qitName, request.Ordinal, anatomy.QitColumns(published), request.PrimaryKey, request.Table),
                     new OutboxTable(stName, request.Ordinal, anatomy.StColumns, null, request.Table)], rowsIn, rowsIn - rejected, rejected, split);
     }

@@ -111,10 +111,9 @@ public sealed class TableAnonymizerTests(TestDatabase db) : IClassFixture<TestDa
         await using (var conn = await inMemory.OpenAsync())
         {
             var plan = AnonymizationPlan.For(request);
-            var across = plan.Permuted.Select((x, i) => (x.Column, i)).ToList();
-            var held = await HeldShuffle.TryAsync(conn, request, plan, null, across, new RowSet(), TableAnonymizer.HeldValuesBudget, CancellationToken.None);
+            var held = await HeldShuffle.TryAsync(conn, request, plan, null, TableAnonymizer.HeldValuesBudget, CancellationToken.None);
             Assert.Equal([0, 1, 2, 3, 4], held!.Indexes);
-            Assert.Null(await HeldShuffle.TryAsync(conn, request, plan, null, across, new RowSet(), 0, CancellationToken.None));
+            Assert.Null(await HeldShuffle.TryAsync(conn, request, plan, null, 0, CancellationToken.None));
             await new TableAnonymizer().ApplyAsync(conn, request, CancellationToken.None);
         }
         await using (var conn = await throughTables.OpenAsync())
