@@ -11,8 +11,8 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// joins one table of choices less per column (a join of every record, a third of that write). The same permutation as
 /// a shuffle written to a table of its own (<see cref="RecordChoices"/>): the record at position p in <c>_row</c> order
 /// hands its value to the record at position π(p). The values are read once, in any order, with the kept records'
-/// row numbers; 8 bytes a record for the positions and 8 a record and column for the values, within a budget — the
-/// columns beyond it, and text, are shuffled through a table as before.
+/// row numbers; 12 bytes a record for the positions and the permutation and 8 a record and column for the values,
+/// within a budget — the columns beyond it, and text, are shuffled through a table as before.
 /// </summary>
 internal sealed class HeldShuffle
 {
@@ -41,7 +41,8 @@ internal sealed class HeldShuffle
         var held = new List<(ResolvedColumn Column, int Index)>();
         var kept = new RowSet();
         foreach (var x in plan.Anatomized is null ? [] : RecordChoices.Across(plan).Where(x => x.Column.Type != FieldType.String))
-            if (records * 8 * (held.Count + 2) <= budget) held.Add(x);
+            // Positions and targets, 4 bytes a record each, the permutation as an array (4 more, RandomPermutation), 8 a column.
+            if (records * (12 + 8 * (held.Count + 1)) <= budget) held.Add(x);
         if (held.Count == 0) return null;
 
         var p = new SqlParameters();

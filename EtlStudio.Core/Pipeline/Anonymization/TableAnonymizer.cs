@@ -19,7 +19,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
     /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
     private const string WorkMemory = "64MB";
 
-    /// <summary>The default <c>heldValuesBudget</c>: 64 MB, four million records for one column.</summary>
+    /// <summary>The default <c>heldValuesBudget</c>: 64 MB, three million records for one column.</summary>
     public const long HeldValuesBudget = 64L << 20;
 
     /// <param name="side">
