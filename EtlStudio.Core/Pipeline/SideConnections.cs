@@ -6,8 +6,9 @@ namespace EtlStudio.Core.Pipeline;
 /// Connections of their own for the pieces of a step that do not depend on each other, so PostgreSQL works on them at
 /// the same time (a step's statements otherwise keep one core busy). A piece reads only committed tables and writes
 /// only scratch tables, in a transaction of its own that commits when it ends; the step's own transaction then takes
-/// the results over, so the step still commits or fails as one. (The one exception, the outbox step's making its
-/// tables logged and keyed and indexing the rejects, is a change its retry finds made and leaves.) Scratch a failed
+/// the results over, so the step still commits or fails as one. (The exceptions, the outbox step's making its tables
+/// logged and keyed and the indexing of the rejects beside the transformations, are changes a retry finds made and
+/// leaves.) Scratch a failed
 /// step leaves behind is named like every working table (<c>__</c>…) and goes with them.
 /// </summary>
 public sealed class SideConnections(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task> prepare)

@@ -39,6 +39,8 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await bob.GetByTestId("connection-secret").FillAsync(secret);
         await ShotAsync(bob, "new-connection");
         await bob.GetByTestId("connection-save").ClickAsync();
+        // Saved once the dialog closes; leaving the page before would end the circuit with the save still on its way.
+        await Assertions.Expect(bob.Locator(".rz-dialog")).ToHaveCountAsync(0);
         await bob.GotoAsync(app.BaseUrl + "/connections");
         await Assertions.Expect(Row(bob, "connections-grid", Source)).ToHaveCountAsync(1);
 

@@ -81,8 +81,11 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
                 : (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t),
             anatomy is not null ? async (c, t) =>
             {
+                // ST is written in about half QIT's time, and QIT's last part is its leader's alone: ST is measured and
+                // keyed meanwhile (the outbox step finds the key made).
                 await anatomy.WriteStAsync(c, choices!, st!, t);
                 fewest = await PrivacyReporter.FewestValuesInAGroupAsync(c, st!, t);
+                if (side is not null) await new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {st} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t);
             } : null);
 
         var rejected = suppressed + overCapRejected;
@@ -99,6 +102,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(request.Schema, qitName)}, {Sql.Table(request.Schema, stName)}", ct);
         await PlaceAsync(conn, table, main, qitName, ct);
         await PlaceAsync(conn, null, st!, stName, ct);
+        await KeyNameAsync(conn, request.Schema, stName, ct);
         await DropAsync(conn, scratch, ct);
         var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, suppressed, ct, fewest);
         return new([new OutboxTable(qitName, request.Ordinal, anatomy.QitColumns(published), request.PrimaryKey, request.Table),
@@ -116,6 +120,15 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         var where = choices is null ? $" WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}" : "";
         return TableRebuild.FillAsync(conn, target, [new(StagingLayout.RowId, Scripts.FieldType.Integer), .. rows.Columns],
             $"SELECT {string.Join(", ", values)} FROM {rows.Query} t{where}", p, ct, logged: true);
+    }
+
+    /// <summary>Names the key of the table <paramref name="name"/>, if it has one, after it (it was named after the scratch table).</summary>
+    private static async Task KeyNameAsync(NpgsqlConnection conn, string schema, string name, CancellationToken ct)
+    {
+        var table = Sql.Table(schema, name);
+        var p = new SqlParameters();
+        var key = await p.ScalarAsync<string>(conn, $"SELECT conname FROM pg_constraint WHERE conrelid = {p.Add(table)}::regclass AND contype = 'p'", ct);
+        if (key is not null) await new SqlParameters().ExecuteAsync(conn, $"ALTER TABLE {table} RENAME CONSTRAINT {Sql.Ident(key)} TO {Sql.Ident(name + "_pkey")}", ct);
     }
 
     /// <summary>Drops <paramref name="replaced"/> (when given) and gives the written table its name.</summary>

@@ -55,7 +55,11 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         });
         try
         {
-            await RunScriptsAsync(final.Schema, role, password, task.Transformations, readOnly, ct);
+            // The scripts run on connections of their own, often on one core: the rejects' key and index are built beside
+            // them (see StagingLayout.RejectsIndexSql), committed apart like the outbox step's, which finds them made.
+            await SideConnections.RunAsync(final.Connection, final.Side, ct,
+                (_, t) => RunScriptsAsync(final.Schema, role, password, task.Transformations, readOnly, t),
+                final.Side is null ? null : (c, t) => StepContext.ExecAsync(c, StagingLayout.RejectsIndexSql(final.Schema), t));
         }
         catch
         {

@@ -130,6 +130,36 @@ public sealed class TableAnonymizerTests(TestDatabase db) : IClassFixture<TestDa
         Assert.Contains(published, r => r[1] is null);
     }
 
+    [Fact]
+    public async Task With_side_connections_the_phases_run_beside_each_other_and_publish_what_one_connection_publishes()
+    {
+        // The engine gives the step connections of its own (its tables are committed): the histogram beside the held
+        // values, ST beside QIT, the ST's l and key on ST's connection. The output is the one a single connection writes.
+        IReadOnlyList<ResolvedColumn> columns =
+            [.. Anatomized, With("income", FieldType.Integer, new PerturbationParameters(NoiseDistribution.Laplace, 2, null)),
+             With("score", FieldType.Integer, new PermutationParameters(false)), With("note", FieldType.String, new PermutationParameters(false))];
+        const string rows = "SELECT g, (g % 7)::text, 20 + g % 50, CASE WHEN g % 3 = 0 THEN 'flu' ELSE 'd' || g % 4 END, g * 10, g, 'n' || g FROM generate_series(1, 2000) g";
+        var beside = await StagedTable.CreateAsync(db.ConnectionString, columns, rows);
+        var alone = await StagedTable.CreateAsync(db.ConnectionString, columns, rows);
+        var privacy = new PrivacySettings(3, null, null);
+        await using var source = NpgsqlDataSource.Create(db.ConnectionString);
+        var side = new SideConnections(source, (_, _) => Task.CompletedTask);
+
+        AnonymizationResult withSide, withoutSide;
+        await using (var conn = await beside.OpenAsync())
+            withSide = await new TableAnonymizer().ApplyAsync(conn, beside.Request(privacy: privacy), CancellationToken.None, side);
+        await using (var conn = await alone.OpenAsync())
+            withoutSide = await new TableAnonymizer().ApplyAsync(conn, alone.Request(privacy: privacy), CancellationToken.None);
+
+        Assert.Equal(await alone.DumpAsync("people_qit"), await beside.DumpAsync("people_qit"));
+        Assert.Equal(await alone.DumpAsync("people_st"), await beside.DumpAsync("people_st"));
+        Assert.Equal(withoutSide.RowsRejected, withSide.RowsRejected);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(withoutSide.Report), System.Text.Json.JsonSerializer.Serialize(withSide.Report));
+        Assert.Equal("people_st_pkey", await beside.ScalarTextAsync(
+            $"SELECT conname FROM pg_constraint WHERE conrelid = '{beside.Table("people_st")}'::regclass AND contype = 'p'"));
+        Assert.Equal(0L, await beside.ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{beside.Schema}' AND tablename LIKE '\\_\\_%'"));
+    }
+
     private static async Task Execute(NpgsqlConnection conn, string sql)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
