@@ -17,7 +17,8 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// value of the record at position p (in <c>_row</c> order) to the record at position π(p). Each stream is written
 /// back by binary COPY on a side connection while it is read (without side connections, as in a preview, after it,
 /// from memory). Shuffles within equivalence classes are worked out in SQL, by sorting on hashed draws
-/// (<see cref="RowDraws"/>). The noise draws ride with the first table.
+/// (<see cref="RowDraws"/>). The noise draws ride with the first table. An anatomized table's shuffles of fixed-width
+/// values are worked out beforehand, in memory (<see cref="HeldShuffle"/>), and ride with its groups.
 /// </para>
 /// </summary>
 internal sealed class RecordChoices

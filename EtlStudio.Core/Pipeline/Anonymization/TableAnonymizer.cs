@@ -59,7 +59,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         await SideConnections.RunAsync(conn, side, ct,
             small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
             plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t),
-            plan.Anatomized is null ? null : async (c, t) => held = await HeldShuffle.TryAsync(c, request, plan, small, heldValuesBudget, t));
+            plan.Anatomized is null || !RecordChoices.Across(plan).Any() ? null : async (c, t) => held = await HeldShuffle.TryAsync(c, request, plan, small, heldValuesBudget, t));
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
         if (RecordChoices.Needed(plan))
         {
@@ -74,6 +74,8 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         long overCapRejected = 0;
         long? fewest = null;
+        // ST is keyed on its own connection when there is one (else the outbox step keys it).
+        var stKeyed = anatomy is not null && side is not null;
         await SideConnections.RunAsync(conn, side, ct,
             overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
             anatomy is not null
@@ -85,7 +87,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
                 // keyed meanwhile (the outbox step finds the key made).
                 await anatomy.WriteStAsync(c, choices!, st!, t);
                 fewest = await PrivacyReporter.FewestValuesInAGroupAsync(c, st!, t);
-                if (side is not null) await new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {st} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t);
+                if (stKeyed) await new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {st} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t);
             } : null);
 
         var rejected = suppressed + overCapRejected;
@@ -102,7 +104,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(request.Schema, qitName)}, {Sql.Table(request.Schema, stName)}", ct);
         await PlaceAsync(conn, table, main, qitName, ct);
         await PlaceAsync(conn, null, st!, stName, ct);
-        await KeyNameAsync(conn, request.Schema, stName, ct);
+        if (stKeyed) await KeyNameAsync(conn, request.Schema, stName, ct);
         await DropAsync(conn, scratch, ct);
         var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, suppressed, ct, fewest);
         return new([new OutboxTable(qitName, request.Ordinal, anatomy.QitColumns(published), request.PrimaryKey, request.Table),
@@ -122,7 +124,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
             $"SELECT {string.Join(", ", values)} FROM {rows.Query} t{where}", p, ct, logged: true);
     }
 
-    /// <summary>Names the key of the table <paramref name="name"/>, if it has one, after it (it was named after the scratch table).</summary>
+    /// <summary>Names the key of the table <paramref name="name"/> after it (it was named after the scratch table).</summary>
     private static async Task KeyNameAsync(NpgsqlConnection conn, string schema, string name, CancellationToken ct)
     {
         var table = Sql.Table(schema, name);
