@@ -10,7 +10,8 @@ namespace EtlStudio.Core.Pipeline;
 /// <item><see cref="Catalog"/> lists the outbox tables (the run's result) with their typed columns, once the
 /// outbox step has finished; anonymization may change a column's type (generalized numbers become text) or
 /// split a table in two (anatomization), so readers take types from here, never from the task.</item>
-/// <item>Working tables between steps are unlogged (no WAL); the outbox step makes the result logged.
+/// <item>Working tables between steps are unlogged (no WAL), but for a table published as extracted, logged from
+/// the start; the outbox step makes the result logged.
 /// <see cref="Alive"/> tells a resumed run whether a server crash has emptied them since.</item>
 /// </list>
 /// </summary>

@@ -7,14 +7,15 @@ using Npgsql;
 namespace EtlStudio.Tests.Pipeline;
 
 /// <summary>
-/// The engine's working tables are unlogged: after a server crash PostgreSQL empties every unlogged table, and a run
+/// The engine's working tables are unlogged (but a table published as extracted, which is logged from the start and
+/// never copied to make it logged): after a server crash PostgreSQL empties every unlogged table, and a run
 /// resumed after that must start again from its sources rather than carry on from empty tables. The outbox itself is
 /// logged and keyed. Crash recovery is reproduced exactly as PostgreSQL does it: every unlogged table of the schema
 /// emptied at once.
 /// </summary>
 public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<PipelineWorld>
 {
-    private async Task<Guid> TaskAsync()
+    private async Task<Guid> TaskAsync(bool generalizeAge = false)
     {
         var customers = new TableConfig("customers",
             [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("name", FieldType.String, []),
@@ -29,7 +30,12 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
         // A range rule without an empty rule: Cid's empty age is kept, Bob's 150 goes.
         var rules = new[] { new FieldRuleBinding("customers", "age", [await world.RuleAsync(FieldType.Integer, FieldRuleType.RemoveOutOfRange, min: "0", max: "120")]) };
         var totals = await world.TransformAsync("SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id", TransformationType.Merge, "order_counts");
-        return await world.TaskAsync([customers, orders], rules, [totals]);
+        var bands = generalizeAge
+            ? await world.ScriptAsync(new ScriptInput("bands", ScriptKind.AnonymizationRule, null, "",
+                Anonymization: new AnonymizationSettings(AnonymizationMethod.Generalization, new Dictionary<string, string> { ["width"] = "10" })))
+            : (Guid?)null;
+        return await world.TaskAsync([customers, orders], rules, [totals],
+            bands is { } b ? [new AnonymizationBinding("customers", "age", b, false, false)] : null);
     }
 
     [Fact]
@@ -59,6 +65,28 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
         Assert.Equal(["customers", "order_counts", "orders"], outbox);
         Assert.All(outbox, name => Assert.True(tables.Single(t => t.Name == name).Keyed, $"{name} has no primary key"));
         Assert.DoesNotContain(tables, t => t.Name.StartsWith("__", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_table_published_as_extracted_is_logged_from_the_start_and_never_rewritten()
+    {
+        var checkpoint = new MemoryCheckpoint(pauseBefore: PipelineStep.FieldRules);
+        await OnTheEngineAsync(async (engine, job, expected) =>
+        {
+            Assert.False((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
+            // Customers' age is generalized (the anonymizer writes the published table anew); orders go out as extracted.
+            var extracted = await TablesAsync(job.Schema);
+            Assert.True(extracted.Single(t => t.Name == "__x0").Unlogged);
+            Assert.False(extracted.Single(t => t.Name == "__x1").Unlogged);
+            var ordersFile = await FileNodeAsync(job.Schema, "__x1");
+
+            checkpoint.Resume(pauseBefore: null);
+            Assert.True((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
+            Assert.Equal(expected, await OutboxAsync(job.RunId));
+            Assert.Equal(ordersFile, await FileNodeAsync(job.Schema, "orders"));
+            var tables = await TablesAsync(job.Schema);
+            Assert.Equal(["_alive"], tables.Where(t => t.Unlogged).Select(t => t.Name));
+        }, generalizeAge: true);
     }
 
     [Fact]
@@ -109,11 +137,11 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
     /// Runs the task once through the service for the outbox it should give, then hands <paramref name="body"/> the
     /// engine and a job of its own to drive, and drops the job's schema afterwards.
     /// </summary>
-    private async Task OnTheEngineAsync(Func<PipelineEngine, PipelineJob, List<string>, Task> body)
+    private async Task OnTheEngineAsync(Func<PipelineEngine, PipelineJob, List<string>, Task> body, bool generalizeAge = false)
     {
-        var reference = await world.RunAsync(await TaskAsync());
+        var reference = await world.RunAsync(await TaskAsync(generalizeAge));
         var expected = await OutboxAsync(reference.Id);
-        var task = await world.Get<TaskService>().ResolveForRunAsync(await TaskAsync());
+        var task = await world.Get<TaskService>().ResolveForRunAsync(await TaskAsync(generalizeAge));
         var runId = Guid.NewGuid();
         var job = new PipelineJob(runId, StagingLayout.SchemaFor(runId), task, Seed: 1);
         try { await body(world.Get<PipelineEngine>(), job, expected); }
@@ -143,6 +171,10 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
         while (await r.ReadAsync()) list.Add((r.GetString(0), r.GetBoolean(1), r.GetBoolean(2)));
         return list;
     }
+
+    /// <summary>The table's file: a rewrite (SET LOGGED of an unlogged table, say) gives it a new one.</summary>
+    private async Task<long> FileNodeAsync(string schema, string table) =>
+        Convert.ToInt64(await world.ScalarAsync($"SELECT relfilenode FROM pg_class WHERE oid = to_regclass('{Sql.Table(schema, table).Replace("'", "''")}')"));
 
     private async Task EmptyUnloggedTablesAsync(string schema)
     {

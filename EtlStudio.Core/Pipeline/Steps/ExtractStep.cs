@@ -15,7 +15,10 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// <c>_bad_*</c> for step 2. A PostgreSQL source whose columns already have the table's types (or convert without
 /// fail) is copied as it comes, binary COPY to binary COPY, without decoding a value here.
 /// Working tables are unlogged: they are rebuilt from the sources if a server crash empties them (see
-/// <see cref="StagingLayout.Alive"/>), so their writes need no WAL.
+/// <see cref="StagingLayout.Alive"/>), so their writes need no WAL — except a table that reaches the outbox as it
+/// was extracted (<see cref="PublishedAsExtracted"/>): it is logged from the start, since WAL-logging its COPY costs
+/// less than the outbox step's rewrite of it to make it logged (2 M narrow records: COPY 0.72 → 0.84 s, against a
+/// SET LOGGED of 0.9 s).
 /// </summary>
 internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Name, ConnectionSecret Secret)>> sources,
     HttpClient http, NpgsqlDataSource dataSource, PipelineOptions options)
@@ -40,7 +43,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
             var columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
             await ctx.ExecAsync($"""
                 DROP TABLE IF EXISTS {work};
-                CREATE UNLOGGED TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY (CACHE {NumbersCached}), _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
+                CREATE {(PublishedAsExtracted(ctx.Task, table) ? "" : "UNLOGGED ")}TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY (CACHE {NumbersCached}), _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
                 """, ct);
             var tableStart = rows;
             var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
@@ -77,6 +80,17 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
         }
         return new StepResult(PipelineStep.Extract, rows, rows, 0, DateTimeOffset.UtcNow - started);
     }
+
+    /// <summary>
+    /// Whether the table extracted is the one published: the later steps delete and update its records in place
+    /// and rename it, unless its keys are regenerated (a new table), a column is anonymized (the anonymizer writes the
+    /// published table anew) or an Update transformation runs (it works on a copy). Only a matter of cost: the outbox
+    /// step makes whatever it publishes logged.
+    /// </summary>
+    internal static bool PublishedAsExtracted(ResolvedTask task, ResolvedTable table) =>
+        !(table.PrimaryKey is not null && table.MergeStrategy == MergeStrategy.Regenerate)
+        && table.Columns.All(c => c.Anonymization is null)
+        && task.Transformations.All(t => t.Type == TransformationType.Merge);
 
     /// <summary>Records converted one by one to the table's types; returns the rows extracted so far.</summary>
     private static async Task<long> ImportAsync(StepContext ctx, string copy, ResolvedTable table, int source, IAsyncEnumerable<object?[]> records,
