@@ -1,7 +1,6 @@
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
@@ -89,10 +88,10 @@ internal sealed class HeldShuffle
     }
 
     /// <summary>Writes the new values of the record <paramref name="row"/>, one per held column.</summary>
-    public void Write(NpgsqlBinaryImporter importer, long row)
+    public void Write(BinaryCopyRows output, long row)
     {
         var position = Kept.Rank(row);
-        foreach (var c in _columns) c.Write(importer, position);
+        foreach (var c in _columns) c.Write(output, position);
     }
 
     /// <summary>One column's values as 64 bits each, with a bitmap of NULLs: first in the order read, then by the position that receives them.</summary>
@@ -152,22 +151,22 @@ internal sealed class HeldShuffle
             else _nulls[i >> 6] &= ~(1UL << (i & 63));
         }
 
-        public void Write(NpgsqlBinaryImporter importer, long position)
+        public void Write(BinaryCopyRows output, long position)
         {
             var p = (int)position;
             if (IsNull(p))
             {
-                importer.WriteNull();
+                output.WriteNull();
                 return;
             }
             var bits = _bits[p];
             switch (type)
             {
-                case FieldType.Integer: importer.Write(bits, NpgsqlDbType.Bigint); break;
-                case FieldType.Double: importer.Write(BitConverter.Int64BitsToDouble(bits), NpgsqlDbType.Double); break;
-                case FieldType.Boolean: importer.Write(bits != 0, NpgsqlDbType.Boolean); break;
-                case FieldType.Date: importer.Write(DateOnly.FromDayNumber((int)bits), NpgsqlDbType.Date); break;
-                default: importer.Write(new DateTime(bits, DateTimeKind.Utc), NpgsqlDbType.TimestampTz); break;
+                case FieldType.Integer: output.Write(bits); break;
+                case FieldType.Double: output.Write(BitConverter.Int64BitsToDouble(bits)); break;
+                case FieldType.Boolean: output.Write(bits != 0); break;
+                case FieldType.Date: output.Write(DateOnly.FromDayNumber((int)bits)); break;
+                default: output.Write(new DateTime(bits, DateTimeKind.Utc)); break;
             }
         }
     }

@@ -1,8 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace EtlStudio.Core.Pipeline.Anonymization;
 
@@ -150,18 +150,18 @@ internal sealed class RecordChoices
             if (kept is not null) for (var i = 0; i < n; i++) Keep(r, kept, row[i]);
             var rank = rankings.Rank(vid, f, n);
             var u = draws.For(row, n);
-            return importer =>
+            return output =>
             {
                 for (var i = 0; i < n; i++)
                 {
-                    importer.StartRow();
-                    importer.Write(row[i], NpgsqlDbType.Bigint);
-                    foreach (var d in u) importer.Write(d[i], NpgsqlDbType.Double);
-                    importer.Write(vid[i], NpgsqlDbType.Bigint);
-                    importer.Write(f[i], NpgsqlDbType.Bigint);
-                    if (anatomy.Group(start[i], rank[i] + 1) is { } g) importer.Write(g, NpgsqlDbType.Bigint);
-                    else importer.WriteNull();
-                    held?.Write(importer, row[i]);
+                    output.StartRow(columns.Count);
+                    output.Write(row[i]);
+                    foreach (var d in u) output.Write(d[i]);
+                    output.Write(vid[i]);
+                    output.Write(f[i]);
+                    if (anatomy.Group(start[i], rank[i] + 1) is { } g) output.Write(g);
+                    else output.WriteNull();
+                    held?.Write(output, row[i]);
                 }
             };
         }, ct);
@@ -232,7 +232,6 @@ internal sealed class RecordChoices
         var columns = new List<OutboxColumn> { new(StagingLayout.RowId, FieldType.Integer) };
         columns.AddRange(uniforms.Select(u => new OutboxColumn(u.Name, FieldType.Double)));
         columns.Add(new(ColumnPermutation.Alias(index), column.Type));
-        var type = Sql.DbTypeOf(column.Type);
         using var random = Random(r, ColumnPermutation.Purpose(column.Name));
         var permutation = RandomPermutation.Of(kept.Count, random, 0);
         using var draws = new Draws(r, uniforms.Select(u => u.Purpose));
@@ -246,15 +245,14 @@ internal sealed class RecordChoices
             for (var i = 0; i < n; i++) target[i] = kept.Select(target[i]);
             var u = draws.For(target, n);
             var values = input.Values!;
-            return importer =>
+            return output =>
             {
                 for (var i = 0; i < n; i++)
                 {
-                    importer.StartRow();
-                    importer.Write(target[i], NpgsqlDbType.Bigint);
-                    foreach (var d in u) importer.Write(d[i], NpgsqlDbType.Double);
-                    if (values[i] is { } v) importer.Write(v, type);
-                    else importer.WriteNull();
+                    output.StartRow(columns.Count);
+                    output.Write(target[i]);
+                    foreach (var d in u) output.Write(d[i]);
+                    output.Write(values[i], column.Type);
                 }
             };
         }, ct);
@@ -289,13 +287,13 @@ internal sealed class RecordChoices
     /// <summary>
     /// Reads <paramref name="select"/> on <paramref name="conn"/> in batches — its first <paramref name="longs"/> columns
     /// bigints, then one of any type when <paramref name="value"/> — hands each batch, in order, to
-    /// <paramref name="choose"/>, and writes what it returns into a new table <paramref name="target"/> of
+    /// <paramref name="choose"/>, and writes the rows what it returns writes into a new table <paramref name="target"/> of
     /// <paramref name="columns"/> by binary COPY: on a side connection while reading, or, without side connections, after.
     /// </summary>
     private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, string table, SqlParameters p, string select, string target,
-        IReadOnlyList<OutboxColumn> columns, int longs, bool value, Func<Rows, Action<NpgsqlBinaryImporter>> choose, CancellationToken ct)
+        IReadOnlyList<OutboxColumn> columns, int longs, bool value, Func<Rows, Action<BinaryCopyRows>> choose, CancellationToken ct)
     {
-        var batches = side is null ? Channel.CreateUnbounded<Action<NpgsqlBinaryImporter>>() : Channel.CreateBounded<Action<NpgsqlBinaryImporter>>(4);
+        var batches = side is null ? Channel.CreateUnbounded<Action<BinaryCopyRows>>() : Channel.CreateBounded<Action<BinaryCopyRows>>(4);
         async Task ReadAsync(NpgsqlConnection c, CancellationToken t)
         {
             try
@@ -331,13 +329,19 @@ internal sealed class RecordChoices
         async Task WriteAsync(NpgsqlConnection c, CancellationToken t)
         {
             await TableRebuild.CreateAsync(c, target, columns, t);
-            await using (var importer = await c.BeginBinaryImportAsync($"COPY {target} ({string.Join(", ", columns.Select(x => Sql.Ident(x.Name)))}) FROM STDIN (FORMAT BINARY)", t))
-            {
-                // Synchronous writes: they only fill the COPY buffer, far cheaper than an awaited call per value.
-                await foreach (var write in batches.Reader.ReadAllAsync(t)) write(importer);
-                await importer.CompleteAsync(t);
-            }
+            await BinaryCopyRows.CopyAsync(c, $"COPY {target} ({string.Join(", ", columns.Select(x => Sql.Ident(x.Name)))}) FROM STDIN (FORMAT BINARY)", Encoded(t), t);
             await new SqlParameters().ExecuteAsync(c, $"ANALYZE {target}", t);
+        }
+        // Each batch's rows are written into one buffer, sent before the next batch is written into it.
+        async IAsyncEnumerable<BinaryCopyRows> Encoded([EnumeratorCancellation] CancellationToken t)
+        {
+            var output = new BinaryCopyRows(Batch * 64);
+            await foreach (var write in batches.Reader.ReadAllAsync(t))
+            {
+                output.Clear();
+                write(output);
+                yield return output;
+            }
         }
         if (side is null)
         {
