@@ -26,6 +26,9 @@ internal sealed class Anatomy
 
     public ResolvedColumn Sensitive { get; }
 
+    /// <summary>G, the number of groups (0 when fewer than l distinct values).</summary>
+    public long Groups => _groups;
+
     /// <summary>The scratch tables, for dropping.</summary>
     public IEnumerable<string> Scratch => [_histogram];
 

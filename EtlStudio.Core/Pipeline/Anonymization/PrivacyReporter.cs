@@ -5,7 +5,9 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <summary>
 /// Measures the published output: equivalence classes over the quasi-identifiers (NULL equal to NULL) and, per
 /// sensitive column, the fewest distinct values in a class, NULL counting as one value. An anatomized column is
-/// measured per group of its ST table instead. One aggregate query per table, nothing read row by row.
+/// measured per group of its ST table instead — counted as its records are dealt to groups, which ST's key proves
+/// are distinct values (<see cref="RecordChoices.FewestInAGroup"/>), or, with too many groups to count, read from ST.
+/// One aggregate query per table, nothing read row by row.
 /// </summary>
 internal static class PrivacyReporter
 {
@@ -52,7 +54,8 @@ internal static class PrivacyReporter
 
     /// <summary>
     /// The fewest distinct sensitive values in a group of an ST table (<paramref name="st"/>, schema-qualified), the l an
-    /// anatomized column reached; measured as soon as ST is written, beside the writing of QIT.
+    /// anatomized column reached; measured as soon as ST is written, beside the writing of QIT, when its groups were too
+    /// many to count as they were dealt.
     /// </summary>
     public static async Task<long?> FewestValuesInAGroupAsync(NpgsqlConnection conn, string st, CancellationToken ct)
     {

@@ -26,7 +26,15 @@ internal sealed class RecordChoices
     /// <summary>Rows read and written per batch: one AES call per batch and purpose.</summary>
     private const int Batch = 8192;
 
-    private RecordChoices(IReadOnlyList<(string Table, IReadOnlyList<string> Columns)> parts) => Parts = parts;
+    private RecordChoices(IReadOnlyList<(string Table, IReadOnlyList<string> Columns)> parts, long? fewestInAGroup) =>
+        (Parts, FewestInAGroup) = (parts, fewestInAGroup);
+
+    /// <summary>
+    /// When anatomized and the groups were counted: the fewest records dealt to a group (null when none was). A
+    /// value's records land in distinct groups, so once ST's key (group, value) holds, this is the fewest distinct
+    /// values in a group of ST — what <see cref="PrivacyReporter.FewestValuesInAGroupAsync"/> measures, without reading ST again.
+    /// </summary>
+    public long? FewestInAGroup { get; }
 
     /// <summary>The tables (schema-qualified) with their columns besides <c>_row</c> and the noise draws.</summary>
     public IReadOnlyList<(string Table, IReadOnlyList<string> Columns)> Parts { get; }
@@ -57,8 +65,9 @@ internal sealed class RecordChoices
 
     /// <summary>Works out the choices of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
     /// <param name="held">The shuffles across the table already worked out in memory, when anatomized (<see cref="HeldShuffle"/>).</param>
+    /// <param name="countedGroups">The most groups whose records are counted as they are dealt (<see cref="FewestInAGroup"/>), 4 bytes a group.</param>
     public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan,
-        string? small, Anatomy? anatomy, HeldShuffle? held, CancellationToken ct)
+        string? small, Anatomy? anatomy, HeldShuffle? held, long countedGroups, CancellationToken ct)
     {
         var across = Across(plan).Where(x => held?.Indexes.Contains(x.Index) != true).ToList();
         var within = Shuffles(plan).Where(x => x.Within).Select(x => (x.Column, x.Index)).ToList();
@@ -67,11 +76,12 @@ internal sealed class RecordChoices
         var uniforms = hashed.UniformPurposes.Zip(hashed.Uniforms).ToList();
         var parts = new List<(string, IReadOnlyList<string>)>();
         var kept = held?.Kept ?? new RowSet();
+        var groupSizes = anatomy is not null && anatomy.Groups <= countedGroups ? new int[anatomy.Groups + 1] : null;
 
         if (anatomy is not null)
         {
             var table = Sql.Table(r.Schema, Scratch.Name());
-            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, table, ct);
+            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, groupSizes, table, ct);
             parts.Add((table, [.. Anatomy.ChoiceNames, .. held?.ChoiceColumns.Select(c => c.Name) ?? []]));
         }
         else if (across.Count > 0)
@@ -91,7 +101,7 @@ internal sealed class RecordChoices
             await ShuffleWithinAsync(conn, r, plan, small, within, withDraws: parts.Count == 0, table, ct);
             parts.Add((table, within.Select(x => ColumnPermutation.Alias(x.Index)).ToList()));
         }
-        return new RecordChoices(parts);
+        return new RecordChoices(parts, groupSizes is null ? null : groupSizes.Skip(1).Where(n => n > 0).Select(n => (long?)n).Min());
     }
 
     /// <summary>The permuted columns with their index among them, and whether each is shuffled within equivalence classes.</summary>
@@ -125,10 +135,11 @@ internal sealed class RecordChoices
 
     /// <summary>
     /// Every kept record's value number, frequency and group (NULL over the cap), with the noise draws: each value's
-    /// records, in the order they are read, ranked by a random permutation of their positions.
+    /// records, in the order they are read, ranked by a random permutation of their positions; each group's records
+    /// counted into <paramref name="groupSizes"/> (by group number) when given.
     /// </summary>
     private static async Task GroupsAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, HeldShuffle? held, string table, CancellationToken ct)
+        Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, HeldShuffle? held, int[]? groupSizes, string table, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(anatomy.Sensitive.Name));
@@ -159,7 +170,11 @@ internal sealed class RecordChoices
                     foreach (var d in u) output.Write(d[i]);
                     output.Write(vid[i]);
                     output.Write(f[i]);
-                    if (anatomy.Group(start[i], rank[i] + 1) is { } g) output.Write(g);
+                    if (anatomy.Group(start[i], rank[i] + 1) is { } g)
+                    {
+                        output.Write(g);
+                        if (groupSizes is not null) groupSizes[g]++;
+                    }
                     else output.WriteNull();
                     held?.Write(output, row[i]);
                 }

@@ -14,13 +14,20 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// The memory this process may take to shuffle fixed-width values of an anatomized table itself (<see cref="HeldShuffle"/>);
 /// 0 shuffles them through tables of their own, as text always is.
 /// </param>
-public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.HeldValuesBudget)
+/// <param name="countedGroups">
+/// The most anatomy groups whose records this process counts as it deals them, for the l reached (4 bytes a group);
+/// with more, or 0, ST is measured by a query.
+/// </param>
+public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.HeldValuesBudget, long countedGroups = TableAnonymizer.CountedGroups)
 {
     /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
     private const string WorkMemory = "64MB";
 
     /// <summary>The default <c>heldValuesBudget</c>: 64 MB, three million records for one column.</summary>
     public const long HeldValuesBudget = 64L << 20;
+
+    /// <summary>The default <c>countedGroups</c>: 8 M groups, 32 MB.</summary>
+    public const long CountedGroups = 8L << 20;
 
     /// <param name="side">
     /// Connections for the phases that do not depend on each other, to run them at the same time; then the table must
@@ -63,7 +70,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
         if (RecordChoices.Needed(plan))
         {
-            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, held, ct);
+            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, held, countedGroups, ct);
             scratch.AddRange(choices.Tables);
             if (anatomy is not null) overCap = await Anatomy.OverCapAsync(conn, choices, ct);
         }
@@ -74,8 +81,6 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         long overCapRejected = 0;
         long? fewest = null;
-        // ST is keyed on its own connection when there is one (else the outbox step keys it).
-        var stKeyed = anatomy is not null && side is not null;
         await SideConnections.RunAsync(conn, side, ct,
             overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
             anatomy is not null
@@ -83,11 +88,12 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
                 : (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t),
             anatomy is not null ? async (c, t) =>
             {
-                // ST is written in about half QIT's time, and QIT's last part is its leader's alone: ST is measured and
-                // keyed meanwhile (the outbox step finds the key made).
+                // ST is written in about half QIT's time, and QIT's last part is its leader's alone: ST is keyed
+                // meanwhile (the outbox step finds the key made). Its key, (group, value) in one number, holds only if
+                // no group got a value twice, so the groups' records as counted when dealt are their distinct values.
                 await anatomy.WriteStAsync(c, choices!, st!, t);
-                fewest = await PrivacyReporter.FewestValuesInAGroupAsync(c, st!, t);
-                if (stKeyed) await new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {st} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t);
+                await new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {st} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t);
+                fewest = choices!.FewestInAGroup ?? await PrivacyReporter.FewestValuesInAGroupAsync(c, st!, t);
             } : null);
 
         var rejected = suppressed + overCapRejected;
@@ -104,7 +110,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         await new SqlParameters().ExecuteAsync(conn, $"DROP TABLE IF EXISTS {Sql.Table(request.Schema, qitName)}, {Sql.Table(request.Schema, stName)}", ct);
         await PlaceAsync(conn, table, main, qitName, ct);
         await PlaceAsync(conn, null, st!, stName, ct);
-        if (stKeyed) await KeyNameAsync(conn, request.Schema, stName, ct);
+        await KeyNameAsync(conn, request.Schema, stName, ct);
         await DropAsync(conn, scratch, ct);
         var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, suppressed, ct, fewest);
         return new([new OutboxTable(qitName, request.Ordinal, anatomy.QitColumns(published), request.PrimaryKey, request.Table),

@@ -47,10 +47,10 @@ public sealed class StagedTable
             """);
     }
 
-    public async Task<AnonymizationResult> AnonymizeAsync(long seed = 42, PrivacySettings? privacy = null, string? primaryKey = null)
+    public async Task<AnonymizationResult> AnonymizeAsync(long seed = 42, PrivacySettings? privacy = null, string? primaryKey = null, TableAnonymizer? anonymizer = null)
     {
         await using var conn = await OpenAsync();
-        return await new TableAnonymizer().ApplyAsync(conn, Request(seed, privacy, primaryKey), CancellationToken.None);
+        return await (anonymizer ?? new TableAnonymizer()).ApplyAsync(conn, Request(seed, privacy, primaryKey), CancellationToken.None);
     }
 
     public AnonymizationRequest Request(long seed = 42, PrivacySettings? privacy = null, string? primaryKey = null) =>
