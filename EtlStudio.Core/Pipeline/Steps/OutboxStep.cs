@@ -72,9 +72,15 @@ internal static class OutboxStep
         var rows = known ?? await StepContext.ExecScalarAsync(conn, $"SELECT count(*) FROM {table}", ct);
         // Logged first: SET LOGGED rewrites the table, and would rebuild an index made before it.
         await StepContext.ExecAsync(conn, $"ALTER TABLE {table} SET LOGGED", ct);
-        if (!await HasPrimaryKeyAsync(conn, table, ct)) await StepContext.ExecAsync(conn, $"ALTER TABLE {table} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", ct);
+        await KeyAsync(conn, table, ct);
         await StepContext.ExecAsync(conn, $"ANALYZE {table}; {Sql.AutovacuumOn(table)}", ct);
         return rows;
+    }
+
+    /// <summary>Gives <paramref name="table"/> its <c>_row</c> key unless it has one (made by an earlier attempt, or beside the transformations).</summary>
+    internal static async Task KeyAsync(NpgsqlConnection conn, string table, CancellationToken ct)
+    {
+        if (!await HasPrimaryKeyAsync(conn, table, ct)) await StepContext.ExecAsync(conn, $"ALTER TABLE {table} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", ct);
     }
 
     /// <summary>Drops what earlier steps left in the schema (<c>__</c>…).</summary>
