@@ -141,9 +141,10 @@ async Task CheckpointAsync()
 // Baseline: the same source rows COPYed out of the sources into the app database, then out of it again. It is measured
 // before the engine and again after it, and the two averaged: this machine's speed drifts by a third within minutes, and
 // the engine's time falls between the two.
-async Task<TimeSpan> BaselineAsync()
+async Task<(TimeSpan Elapsed, CpuTicks Cpu)> BaselineAsync()
 {
     await CheckpointAsync();
+    var cpu = CpuTicks.Now();
     var baseline = Stopwatch.StartNew();
     await CopyAsync(Db("a"), select, "base_a");
     await CopyAsync(Db("b"), select, "base_b");
@@ -156,8 +157,9 @@ async Task<TimeSpan> BaselineAsync()
         await reader.CopyToAsync(Stream.Null);
     }
     baseline.Stop();
+    var used = CpuTicks.Now() - cpu;
     await ExecAsync(Db("app"), "DROP TABLE base_a, base_b, base_o");
-    return baseline.Elapsed;
+    return (baseline.Elapsed, used);
 }
 async Task CopyAsync(string from, string query, string into)
 {
@@ -179,19 +181,25 @@ async Task CopyAsync(string from, string query, string into)
 var repeat = int.TryParse(Environment.GetEnvironmentVariable("BENCH_REPEAT"), out var r0) && r0 > 0 ? r0 : 3;
 var runs = provider.GetRequiredService<PipelineRunService>();
 var measured = new List<(TimeSpan Engine, TimeSpan Before, TimeSpan After, RunView Run)>();
-var before = await BaselineAsync();
+// The machine's CPU time (all processes: this one, PostgreSQL's backends and workers) and the time the hypervisor
+// took the cores away (steal), for the engine and for the baselines: this is a virtual machine on shared cores.
+var engineCpu = new CpuTicks(0, 0, 0);
+var (before, baselineCpu) = await BaselineAsync();
 for (var attempt = 0; attempt < repeat; attempt++)
 {
     var runId = await runs.StartAsync(actor, task);
     await CheckpointAsync();
+    var cpu = CpuTicks.Now();
     var engine = Stopwatch.StartNew();
     await provider.GetRequiredService<IPipelineRunExecutor>().ExecuteAsync(runId, CancellationToken.None);
     engine.Stop();
+    engineCpu += CpuTicks.Now() - cpu;
     var run = await runs.GetAsync(actor, runId);
     if (run.State != RunState.Prepared) throw new InvalidOperationException($"The run ended {run.State}: {run.Error}");
     // The run's tables go before the next baseline, so each repetition starts from the same database.
     await ExecAsync(Db("app"), StagingLayout.DropSql(StagingLayout.SchemaFor(runId)));
-    var after = await BaselineAsync();
+    var (after, afterCpu) = await BaselineAsync();
+    baselineCpu += afterCpu;
     measured.Add((engine.Elapsed, before, after, run));
     before = after;
 }
@@ -203,7 +211,9 @@ var outRows = median.Run.Steps.Single(s => s.Step == "Outbox").RowsOut;
 var line = $"| {total:N0} | {median.Engine.TotalSeconds:0.0} | {total / median.Engine.TotalSeconds:N0} | {baseline.TotalSeconds:0.0} | {total / baseline.TotalSeconds:N0} | {Ratio(median):0.00}× | {peak:0} | {outRows:N0} |";
 var steps = string.Join(", ", median.Run.Steps.Select(s => $"{s.Step} {s.Duration?.TotalSeconds:0.0} s"))
     + $"; COPY baseline {median.Before.TotalSeconds:0.0} s before, {median.After.TotalSeconds:0.0} s after; "
-    + $"the {measured.Count} runs' ratios {string.Join(", ", measured.Select(m => $"{Ratio(m):0.00}×"))}";
+    + $"the {measured.Count} runs' ratios {string.Join(", ", measured.Select(m => $"{Ratio(m):0.00}×"))}; "
+    + $"CPU time a run {engineCpu.BusySeconds / repeat:0.0} s against {baselineCpu.BusySeconds / (repeat + 1):0.0} s a baseline "
+    + $"({engineCpu.BusySeconds / repeat / (baselineCpu.BusySeconds / (repeat + 1)):0.00}×), stolen by the host {engineCpu.StealShare:P0} of the engine's time, {baselineCpu.StealShare:P0} of the baselines'";
 Console.WriteLine(line);
 Console.WriteLine(steps);
 await File.AppendAllTextAsync(resultsFile, line + "\n");
@@ -216,6 +226,27 @@ if (Environment.GetEnvironmentVariable("BENCH_KEEP") != "1")
     foreach (var d in new[] { "app", "a", "b" })
         try { await ExecAsync(server, $"DROP DATABASE IF EXISTS {tag}_{d} WITH (FORCE)"); }
         catch (PostgresException e) { Console.Error.WriteLine($"could not drop {tag}_{d} now ({e.MessageText}); the next run drops it"); }
+}
+
+/// <summary>The machine's CPU time from /proc/stat, in clock ticks: busy (user, nice, system, interrupts), stolen by the host, and all.</summary>
+internal readonly record struct CpuTicks(long Busy, long Steal, long Total)
+{
+    private const double TicksPerSecond = 100;
+
+    public static CpuTicks Now()
+    {
+        // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        return new(f[0] + f[1] + f[2] + f[5] + f[6], f[7], f.Take(8).Sum());
+    }
+
+    public double BusySeconds => Busy / TicksPerSecond;
+
+    public double StealShare => Total == 0 ? 0 : (double)Steal / Total;
+
+    public static CpuTicks operator -(CpuTicks a, CpuTicks b) => new(a.Busy - b.Busy, a.Steal - b.Steal, a.Total - b.Total);
+
+    public static CpuTicks operator +(CpuTicks a, CpuTicks b) => new(a.Busy + b.Busy, a.Steal + b.Steal, a.Total + b.Total);
 }
 
 internal sealed class NoQueue : IRunQueue
