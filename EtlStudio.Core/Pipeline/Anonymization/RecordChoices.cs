@@ -302,7 +302,7 @@ internal sealed class RecordChoices
     /// <summary>
     /// Reads <paramref name="select"/> on <paramref name="conn"/> in batches — its first <paramref name="longs"/> columns
     /// bigints, then one of any type when <paramref name="value"/> — hands each batch, in order, to
-    /// <paramref name="choose"/>, and writes the rows what it returns writes into a new table <paramref name="target"/> of
+    /// <paramref name="choose"/>, and writes the rows each action it returns writes into a new table <paramref name="target"/> of
     /// <paramref name="columns"/> by binary COPY: on a side connection while reading, or, without side connections, after.
     /// </summary>
     private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, string table, SqlParameters p, string select, string target,
