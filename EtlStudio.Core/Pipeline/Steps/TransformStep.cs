@@ -58,9 +58,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             // The scripts run on connections of their own, often on one core: the rejects' key and index are built beside
             // them (see StagingLayout.RejectsIndexSql), and so are the keys of the tables published as extracted, which
             // nothing changes after this step but deletions; committed apart like the outbox step's, which finds them made.
-            var keyed = readOnly && final.Side is not null
-                ? task.Tables.Where(t => ExtractStep.PublishedAsExtracted(task, t)).Select(t => final.T(t.Name)).ToList()
-                : [];
+            var keyed = final.Side is null ? [] : task.Tables.Where(t => ExtractStep.PublishedAsExtracted(task, t)).Select(t => final.T(t.Name)).ToList();
             await SideConnections.RunAsync(final.Connection, final.Side, ct,
                 (_, t) => RunScriptsAsync(final.Schema, role, password, task.Transformations, readOnly, t),
                 [final.Side is null ? null : (c, t) => StepContext.ExecAsync(c, StagingLayout.RejectsIndexSql(final.Schema), t),
