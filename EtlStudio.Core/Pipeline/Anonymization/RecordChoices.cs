@@ -66,8 +66,9 @@ internal sealed class RecordChoices
     /// <summary>Works out the choices of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>).</summary>
     /// <param name="held">The shuffles across the table already worked out in memory, when anatomized (<see cref="HeldShuffle"/>).</param>
     /// <param name="countedGroups">The most groups whose records are counted as they are dealt (<see cref="FewestInAGroup"/>), 4 bytes a group.</param>
+    /// <param name="st">When given, ST is written there (logged) from the groups as they are dealt (<see cref="Anatomy.HoldsValues"/>).</param>
     public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan,
-        string? small, Anatomy? anatomy, HeldShuffle? held, long countedGroups, CancellationToken ct)
+        string? small, Anatomy? anatomy, HeldShuffle? held, long countedGroups, CancellationToken ct, string? st = null)
     {
         var across = Across(plan).Where(x => held?.Indexes.Contains(x.Index) != true).ToList();
         var within = Shuffles(plan).Where(x => x.Within).Select(x => (x.Column, x.Index)).ToList();
@@ -81,7 +82,7 @@ internal sealed class RecordChoices
         if (anatomy is not null)
         {
             var table = Sql.Table(r.Schema, Scratch.Name());
-            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, groupSizes, table, ct);
+            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, groupSizes, table, st, ct);
             parts.Add((table, [.. Anatomy.ChoiceNames, .. held?.ChoiceColumns.Select(c => c.Name) ?? []]));
         }
         else if (across.Count > 0)
@@ -139,7 +140,8 @@ internal sealed class RecordChoices
     /// counted into <paramref name="groupSizes"/> (by group number) when given.
     /// </summary>
     private static async Task GroupsAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, HeldShuffle? held, int[]? groupSizes, string table, CancellationToken ct)
+        Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, HeldShuffle? held, int[]? groupSizes, string table, string? st,
+        CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(anatomy.Sensitive.Name));
@@ -154,14 +156,15 @@ internal sealed class RecordChoices
         // starting elsewhere, so the same table and seed give the same groups.
         await using var serial = await SessionSetting.SetAsync(conn, "max_parallel_workers_per_gather", "0", ct);
         await using var fromStart = await SessionSetting.SetAsync(conn, "synchronize_seqscans", "off", ct);
-        await PipeAsync(conn, side, r.Table, p, anatomy.Records(p, plan, rows, small), table, columns, 4, false, input =>
+        PipeTarget[] targets = st is null ? [new(table, columns)] : [new(table, columns), new(st, anatomy.StTableColumns, Published: true)];
+        await PipeAsync(conn, side, r.Table, p, anatomy.Records(p, plan, rows, small), targets, 4, false, input =>
         {
             var (row, vid, f, start) = (input.Longs[0], input.Longs[1], input.Longs[2], input.Longs[3]);
             var n = input.Count;
             if (kept is not null) for (var i = 0; i < n; i++) Keep(r, kept, row[i]);
             var rank = rankings.Rank(vid, f, n);
             var u = draws.For(row, n);
-            return output =>
+            Action<BinaryCopyRows> choices = output =>
             {
                 for (var i = 0; i < n; i++)
                 {
@@ -179,6 +182,12 @@ internal sealed class RecordChoices
                     held?.Write(output, row[i]);
                 }
             };
+            if (st is null) return [choices];
+            return [choices, output =>
+            {
+                for (var i = 0; i < n; i++)
+                    if (anatomy.Group(start[i], rank[i] + 1) is { } g) anatomy.WriteStRow(output, g, vid[i]);
+            }];
         }, ct);
     }
 
@@ -305,10 +314,18 @@ internal sealed class RecordChoices
     /// <paramref name="choose"/>, and writes the rows each action it returns writes into a new table <paramref name="target"/> of
     /// <paramref name="columns"/> by binary COPY: on a side connection while reading, or, without side connections, after.
     /// </summary>
-    private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, string table, SqlParameters p, string select, string target,
-        IReadOnlyList<OutboxColumn> columns, int longs, bool value, Func<Rows, Action<BinaryCopyRows>> choose, CancellationToken ct)
+    private static Task PipeAsync(NpgsqlConnection conn, SideConnections? side, string table, SqlParameters p, string select, string target,
+        IReadOnlyList<OutboxColumn> columns, int longs, bool value, Func<Rows, Action<BinaryCopyRows>> choose, CancellationToken ct) =>
+        PipeAsync(conn, side, table, p, select, [new PipeTarget(target, columns)], longs, value, input => [choose(input)], ct);
+
+    /// <summary>A table a pipe writes: its columns, and whether it is published (logged, analyzed by the outbox step) rather than scratch.</summary>
+    private sealed record PipeTarget(string Table, IReadOnlyList<OutboxColumn> Columns, bool Published = false);
+
+    /// <summary>As above, into several tables at once, each by a COPY of its own: <paramref name="choose"/> gives one action a table.</summary>
+    private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, string table, SqlParameters p, string select,
+        IReadOnlyList<PipeTarget> targets, int longs, bool value, Func<Rows, Action<BinaryCopyRows>[]> choose, CancellationToken ct)
     {
-        var batches = side is null ? Channel.CreateUnbounded<Action<BinaryCopyRows>>() : Channel.CreateBounded<Action<BinaryCopyRows>>(4);
+        var channels = targets.Select(_ => side is null ? Channel.CreateUnbounded<Action<BinaryCopyRows>>() : Channel.CreateBounded<Action<BinaryCopyRows>>(4)).ToArray();
         async Task ReadAsync(NpgsqlConnection c, CancellationToken t)
         {
             try
@@ -328,27 +345,29 @@ internal sealed class RecordChoices
                     }
                     if (input.Count == Batch || (!more && input.Count > 0))
                     {
-                        await batches.Writer.WriteAsync(choose(input), t);
+                        var writes = choose(input);
+                        for (var k = 0; k < channels.Length; k++) await channels[k].Writer.WriteAsync(writes[k], t);
                         input = new Rows(longs, value);
                     }
                     if (!more) break;
                 }
-                batches.Writer.Complete();
+                foreach (var channel in channels) channel.Writer.Complete();
             }
             catch (Exception e)
             {
-                batches.Writer.TryComplete(e);
+                foreach (var channel in channels) channel.Writer.TryComplete(e);
                 throw;
             }
         }
-        async Task WriteAsync(NpgsqlConnection c, CancellationToken t)
+        Func<NpgsqlConnection, CancellationToken, Task> Writer(int k) => async (c, t) =>
         {
-            await TableRebuild.CreateAsync(c, target, columns, t);
-            await BinaryCopyRows.CopyAsync(c, $"COPY {target} ({string.Join(", ", columns.Select(x => Sql.Ident(x.Name)))}) FROM STDIN (FORMAT BINARY)", Encoded(t), t);
-            await new SqlParameters().ExecuteAsync(c, $"ANALYZE {target}", t);
-        }
+            var (target, columns, published) = targets[k];
+            await TableRebuild.CreateAsync(c, target, columns, t, logged: published);
+            await BinaryCopyRows.CopyAsync(c, $"COPY {target} ({string.Join(", ", columns.Select(x => Sql.Ident(x.Name)))}) FROM STDIN (FORMAT BINARY)", Encoded(channels[k], t), t);
+            if (!published) await new SqlParameters().ExecuteAsync(c, $"ANALYZE {target}", t);
+        };
         // Each batch's rows are written into one buffer, sent before the next batch is written into it.
-        async IAsyncEnumerable<BinaryCopyRows> Encoded([EnumeratorCancellation] CancellationToken t)
+        static async IAsyncEnumerable<BinaryCopyRows> Encoded(Channel<Action<BinaryCopyRows>> batches, [EnumeratorCancellation] CancellationToken t)
         {
             var output = new BinaryCopyRows(Batch * 64);
             await foreach (var write in batches.Reader.ReadAllAsync(t))
@@ -358,12 +377,13 @@ internal sealed class RecordChoices
                 yield return output;
             }
         }
+        var writers = Enumerable.Range(0, targets.Count).Select(Writer).ToArray();
         if (side is null)
         {
             await ReadAsync(conn, ct);
-            await WriteAsync(conn, ct);
+            foreach (var write in writers) await write(conn, ct);
         }
-        else await SideConnections.RunAsync(conn, side, ct, ReadAsync, WriteAsync);
+        else await SideConnections.RunAsync(conn, side, ct, ReadAsync, writers);
     }
 
     /// <summary>

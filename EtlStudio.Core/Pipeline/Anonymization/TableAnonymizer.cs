@@ -18,7 +18,12 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// The most anatomy groups whose records this process counts as it deals them, for the l reached (4 bytes a group);
 /// with more, or 0, ST is measured by a query.
 /// </param>
-public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.HeldValuesBudget, long countedGroups = TableAnonymizer.CountedGroups)
+/// <param name="stValuesHeld">
+/// The most distinct sensitive values this process holds by number to write ST as the records are dealt to groups;
+/// with more, or 0, ST is written by a query after.
+/// </param>
+public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.HeldValuesBudget, long countedGroups = TableAnonymizer.CountedGroups,
+    long stValuesHeld = Anatomy.ValuesHeldAtOnce)
 {
     /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
     private const string WorkMemory = "64MB";
@@ -65,12 +70,14 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         var overCap = false;
         await SideConnections.RunAsync(conn, side, ct,
             small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
-            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, t),
+            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, stValuesHeld, t),
             plan.Anatomized is null || !RecordChoices.Across(plan).Any() ? null : async (c, t) => held = await HeldShuffle.TryAsync(c, request, plan, small, heldValuesBudget, t));
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
+        var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
+        var stDealt = anatomy?.HoldsValues == true;
         if (RecordChoices.Needed(plan))
         {
-            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, held, countedGroups, ct);
+            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, held, countedGroups, ct, stDealt ? st : null);
             scratch.AddRange(choices.Tables);
             if (anatomy is not null) overCap = await Anatomy.OverCapAsync(conn, choices, ct);
         }
@@ -78,7 +85,6 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
 
         // The published tables, each written once and logged, beside each other; then they take the table's place.
         var main = Sql.Table(request.Schema, Scratch.Name());
-        var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         long overCapRejected = 0;
         long? fewest = null;
         await SideConnections.RunAsync(conn, side, ct,
@@ -88,10 +94,10 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
                 : (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t),
             anatomy is not null ? async (c, t) =>
             {
-                // ST is written in about half QIT's time, and QIT's last part is its leader's alone: ST is keyed
-                // meanwhile (the outbox step finds the key made). Its key, (group, value) in one number, holds only if
+                // ST (unless written as the groups were dealt) takes about half QIT's time, and QIT's last part is its
+                // leader's alone: ST is keyed meanwhile (the outbox step finds the key made). Its key, (group, value) in one number, holds only if
                 // no group got a value twice, so the groups' records as counted when dealt are their distinct values.
-                await anatomy.WriteStAsync(c, choices!, st!, t);
+                if (!stDealt) await anatomy.WriteStAsync(c, choices!, st!, t);
                 await new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {st} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t);
                 fewest = choices!.FewestInAGroup ?? await PrivacyReporter.FewestValuesInAGroupAsync(c, st!, t);
             } : null);

@@ -42,6 +42,27 @@ public sealed class DeterminismTests(TestDatabase db) : IClassFixture<TestDataba
     }
 
     [Fact]
+    public async Task St_WrittenAsTheRecordsAreDealt_IsTheStTheQueryWritesAfter()
+    {
+        // NULL is a value of its own.
+        var t = await StagedTable.CreateAsync(db.ConnectionString, Everything(new AnatomizationParameters(3)),
+            Rows.Replace("WHEN g % 2 = 0 THEN 'flu'", "WHEN g % 17 = 0 THEN NULL WHEN g % 2 = 0 THEN 'flu'"));
+        var privacy = new PrivacySettings(4, null, null);
+        var dealt = await t.AnonymizeAsync(5, privacy);
+        var st = await t.QueryAsync($"SELECT _row, group_id, disease, count FROM {t.Table("people_st")} ORDER BY _row");
+        var qit = await t.DumpAsync("people_qit");
+
+        await t.RecreateAsync();
+        var queried = await t.AnonymizeAsync(5, privacy, anonymizer: new TableAnonymizer(stValuesHeld: 0));
+
+        Assert.Equal(st, await t.QueryAsync($"SELECT _row, group_id, disease, count FROM {t.Table("people_st")} ORDER BY _row"));
+        Assert.Equal(qit, await t.DumpAsync("people_qit"));
+        Assert.Equal(dealt.Report.Sensitive, queried.Report.Sensitive);
+        Assert.True(st.Count > 10);
+        Assert.Contains(st, r => r[2] is null or DBNull);
+    }
+
+    [Fact]
     public async Task OnSideConnections_ThePhasesGiveTheSameOutput_AsOnTheStepsConnectionAlone()
     {
         var t = await StagedTable.CreateAsync(db.ConnectionString,
