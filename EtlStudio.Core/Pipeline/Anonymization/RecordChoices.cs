@@ -164,6 +164,14 @@ internal sealed class RecordChoices
             if (kept is not null) for (var i = 0; i < n; i++) Keep(r, kept, row[i]);
             var rank = rankings.Rank(vid, f, n);
             var u = draws.For(row, n);
+            // Each record's group, 0 over the cap.
+            var group = new long[n];
+            for (var i = 0; i < n; i++)
+                if (anatomy.Group(start[i], rank[i] + 1) is { } g)
+                {
+                    group[i] = g;
+                    if (groupSizes is not null) groupSizes[g]++;
+                }
             Action<BinaryCopyRows> choices = output =>
             {
                 for (var i = 0; i < n; i++)
@@ -173,11 +181,7 @@ internal sealed class RecordChoices
                     foreach (var d in u) output.Write(d[i]);
                     output.Write(vid[i]);
                     output.Write(f[i]);
-                    if (anatomy.Group(start[i], rank[i] + 1) is { } g)
-                    {
-                        output.Write(g);
-                        if (groupSizes is not null) groupSizes[g]++;
-                    }
+                    if (group[i] > 0) output.Write(group[i]);
                     else output.WriteNull();
                     held?.Write(output, row[i]);
                 }
@@ -186,7 +190,7 @@ internal sealed class RecordChoices
             return [choices, output =>
             {
                 for (var i = 0; i < n; i++)
-                    if (anatomy.Group(start[i], rank[i] + 1) is { } g) anatomy.WriteStRow(output, g, vid[i]);
+                    if (group[i] > 0) anatomy.WriteStRow(output, group[i], vid[i]);
             }];
         }, ct);
     }

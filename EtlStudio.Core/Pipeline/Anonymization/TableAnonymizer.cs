@@ -95,8 +95,9 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
             anatomy is not null ? async (c, t) =>
             {
                 // ST (unless written as the groups were dealt) takes about half QIT's time, and QIT's last part is its
-                // leader's alone: ST is keyed meanwhile (the outbox step finds the key made). Its key, (group, value) in one number, holds only if
-                // no group got a value twice, so the groups' records as counted when dealt are their distinct values.
+                // leader's alone: ST is keyed meanwhile (the outbox step finds the key made). Its key, (group, value) in
+                // one number, holds only if no group got a value twice, so the groups' records as counted when dealt
+                // are their distinct values.
                 if (!stDealt) await anatomy.WriteStAsync(c, choices!, st!, t);
                 await new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {st} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t);
                 fewest = choices!.FewestInAGroup ?? await PrivacyReporter.FewestValuesInAGroupAsync(c, st!, t);
