@@ -81,32 +81,51 @@ internal static class ValueRewrite
     {
         string U(string purpose) => uniform($"{c.Name}/{purpose}");
         string shifted;
-        if (q.DateShiftDays is { } days && c.Type is FieldType.Date or FieldType.DateTime)
+        switch (NoisePurposes(c, q))
         {
-            // A whole number of days, uniform in [-days, days].
-            var d = p.Add(days, NpgsqlDbType.Integer);
-            var offset = $"(floor({U("shift")} * (2 * {d} + 1))::int - {d})";
-            shifted = c.Type == FieldType.Date ? $"({v} + {offset})" : $"({v} + make_interval(days => {offset}))";
+            case ["shift"]:
+                // A whole number of days, uniform in [-days, days].
+                var d = p.Add(q.DateShiftDays!.Value, NpgsqlDbType.Integer);
+                var offset = $"(floor({U("shift")} * (2 * {d} + 1))::int - {d})";
+                shifted = c.Type == FieldType.Date ? $"({v} + {offset})" : $"({v} + make_interval(days => {offset}))";
+                break;
+            case [var first, ..]:
+                var b = p.Add(q.Scale!.Value, NpgsqlDbType.Double);
+                var noise = first == "laplace"
+                    // Inverse CDF of Laplace(0, b) with u uniform in (-1/2, 1/2).
+                    ? $"(-{b} * sign({U("laplace")} - 0.5) * ln(1 - 2 * abs({U("laplace")} - 0.5)))"
+                    // Box–Muller: N(0, b²) from two independent uniforms.
+                    : $"({b} * sqrt(-2 * ln({U("gauss1")})) * cos(2 * pi() * {U("gauss2")}))";
+                shifted = c.Type == FieldType.Integer ? $"round({v}::float8 + {noise})::bigint" : $"({v} + {noise})";
+                break;
+            default:
+                throw DomainException.Precondition($"Column {c.Name}: its perturbation does not fit a {c.Type} column.");
         }
-        else if (q is { Distribution: { } dist, Scale: { } scale } && c.Type is FieldType.Integer or FieldType.Double)
-        {
-            var b = p.Add(scale, NpgsqlDbType.Double);
-            var noise = dist switch
-            {
-                // Inverse CDF of Laplace(0, b) with u uniform in (-1/2, 1/2).
-                NoiseDistribution.Laplace => $"(-{b} * sign({U("laplace")} - 0.5) * ln(1 - 2 * abs({U("laplace")} - 0.5)))",
-                // Box–Muller: N(0, b²) from two independent uniforms.
-                _ => $"({b} * sqrt(-2 * ln({U("gauss1")})) * cos(2 * pi() * {U("gauss2")}))",
-            };
-            shifted = c.Type == FieldType.Integer ? $"round({v}::float8 + {noise})::bigint" : $"({v} + {noise})";
-        }
-        else throw DomainException.Precondition($"Column {c.Name}: its perturbation does not fit a {c.Type} column.");
 
-        // Kept inside the range rule's bounds, so perturbed data still passes the column's own rule.
+        // Kept inside the range rule's bounds, so perturbed data still passes the column's own rule; NULL stays NULL
+        // (greatest and least pass over it to the bound).
+        var (min, max) = Bounds(c);
+        if (min is null && max is null) return shifted;
+        if (min is not null) shifted = $"greatest({p.Add(min, TypeOf(c.Type))}, {shifted})";
+        if (max is not null) shifted = $"least({p.Add(max, TypeOf(c.Type))}, {shifted})";
+        return $"CASE WHEN {v} IS NULL THEN NULL ELSE {shifted} END";
+    }
+
+    /// <summary>
+    /// What the perturbation of <paramref name="c"/> draws a uniform number for, in order: <c>shift</c> (a date's
+    /// days), <c>laplace</c>, or <c>gauss1</c> and <c>gauss2</c>; none when it does not fit the column's type.
+    /// </summary>
+    internal static string[] NoisePurposes(ResolvedColumn c, PerturbationParameters q) =>
+        q.DateShiftDays is not null && c.Type is FieldType.Date or FieldType.DateTime ? ["shift"]
+        : q is { Distribution: { } dist, Scale: not null } && c.Type is FieldType.Integer or FieldType.Double
+            ? dist == NoiseDistribution.Laplace ? ["laplace"] : ["gauss1", "gauss2"]
+            : [];
+
+    /// <summary>The bounds of the column's range rule that a perturbed value is kept within, typed (a DateTime's as UTC); null where none.</summary>
+    internal static (object? Min, object? Max) Bounds(ResolvedColumn c)
+    {
         var bounds = c.RangeRule?.Settings;
-        if (Bound(c.Type, bounds?.MinValue) is { } min) shifted = $"greatest({p.Add(min, TypeOf(c.Type))}, {shifted})";
-        if (Bound(c.Type, bounds?.MaxValue) is { } max) shifted = $"least({p.Add(max, TypeOf(c.Type))}, {shifted})";
-        return shifted;
+        return (Bound(c.Type, bounds?.MinValue), Bound(c.Type, bounds?.MaxValue));
     }
 
     private static object? Bound(FieldType type, string? text) =>

@@ -71,4 +71,20 @@ public sealed class PerturbationTests(TestDatabase db) : IClassFixture<TestDatab
         Assert.Equal((-5, 5, 11L, 6L), ((int)r[0]!, (int)r[1]!, (long)r[2]!, (long)r[3]!));
         Assert.Equal((TimeSpan.FromDays(-2), TimeSpan.FromDays(2), 0L), ((TimeSpan)r[4]!, (TimeSpan)r[5]!, (long)r[6]!));
     }
+
+    [Fact]
+    public async Task Null_StaysNull_WhenTheValuesAreKeptWithinBounds()
+    {
+        // greatest and least pass over NULL to the bound: the perturbation must not turn a missing value into the minimum.
+        var t = await StagedTable.CreateAsync(db.ConnectionString,
+            [With("age", FieldType.Integer, new PerturbationParameters(NoiseDistribution.Laplace, 2, null), min: "0", max: "100"),
+             With("score", FieldType.Double, new PerturbationParameters(NoiseDistribution.Gaussian, 2, null), min: "0"),
+             With("born", FieldType.Date, new PerturbationParameters(null, null, 3), max: "2030-01-01")],
+            "SELECT g, CASE WHEN g % 3 = 0 THEN NULL ELSE 50 END, CASE WHEN g % 4 = 0 THEN NULL ELSE 50.5 END, CASE WHEN g % 5 = 0 THEN NULL ELSE date '2020-01-01' END FROM generate_series(1, 60) g");
+
+        await t.AnonymizeAsync(5);
+
+        var r = (await t.QueryAsync($"SELECT count(*) FILTER (WHERE age IS NULL), count(*) FILTER (WHERE score IS NULL), count(*) FILTER (WHERE born IS NULL) FROM {t.Table()}"))[0];
+        Assert.Equal((20L, 15L, 12L), ((long)r[0]!, (long)r[1]!, (long)r[2]!));
+    }
 }
