@@ -22,7 +22,7 @@ internal sealed class BinaryCopyRows(int capacity = 1 << 16)
     private static readonly byte[] Trailer = [0xff, 0xff];
 
     /// <summary><c>DateOnly.DayNumber</c> of 2000-01-01, where PostgreSQL's dates count from.</summary>
-    private const int PostgresEpochDay = 730_119;
+    internal const int PostgresEpochDay = 730_119;
 
     /// <summary><c>DateTime.Ticks</c> of 2000-01-01 UTC, where PostgreSQL's timestamps count (in microseconds) from.</summary>
     private const long PostgresEpochTicks = 630_822_816_000_000_000;
@@ -60,12 +60,28 @@ internal sealed class BinaryCopyRows(int capacity = 1 << 16)
         span[4] = value ? (byte)1 : (byte)0;
     }
 
-    public void Write(DateOnly value)
+    public void Write(DateOnly value) =>
+        WriteDays(value == DateOnly.MaxValue ? int.MaxValue : value == DateOnly.MinValue ? int.MinValue : value.DayNumber - PostgresEpochDay);
+
+    /// <summary>A date as PostgreSQL counts it: days from 2000-01-01, the infinities <see cref="int.MaxValue"/> and <see cref="int.MinValue"/>.</summary>
+    public void WriteDays(int days)
     {
         var span = Take(8);
         BinaryPrimitives.WriteInt32BigEndian(span, 4);
-        BinaryPrimitives.WriteInt32BigEndian(span[4..], value == DateOnly.MaxValue ? int.MaxValue
-            : value == DateOnly.MinValue ? int.MinValue : value.DayNumber - PostgresEpochDay);
+        BinaryPrimitives.WriteInt32BigEndian(span[4..], days);
+    }
+
+    /// <summary>A field as PostgreSQL's binary COPY sends it: its bytes, or NULL.</summary>
+    public void WriteRaw(ReadOnlySpan<byte> value, bool isNull)
+    {
+        if (isNull)
+        {
+            WriteNull();
+            return;
+        }
+        var span = Take(4 + value.Length);
+        BinaryPrimitives.WriteInt32BigEndian(span, value.Length);
+        value.CopyTo(span[4..]);
     }
 
     /// <summary>A <c>timestamptz</c>: <paramref name="value"/> is UTC (as Npgsql reads one).</summary>

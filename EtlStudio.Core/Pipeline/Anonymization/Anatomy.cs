@@ -94,13 +94,15 @@ internal sealed class Anatomy
     /// <summary>
     /// For <see cref="RecordChoices"/>: the kept records (not in a small class, <paramref name="small"/>) as
     /// <c>(_row, vid, f, start)</c> — the value's number and frequency and where its block starts — in the table's
-    /// order (a sequential scan, so the same table gives the same order) or, with many values, by value and <c>_row</c>.
+    /// order (a sequential scan, so the same table gives the same order) or, with many values, by value and <c>_row</c>;
+    /// then <paramref name="also"/>, expressions over the rows (alias <c>t</c>).
     /// </summary>
-    public string Records(SqlParameters p, AnonymizationPlan plan, PublishedRows rows, string? small)
+    public string Records(SqlParameters p, AnonymizationPlan plan, PublishedRows rows, string? small, IEnumerable<string>? also = null)
     {
         var rowId = $"t.{Sql.Ident(StagingLayout.RowId)}";
         var vid = $"coalesce(h.vid, {p.Add(_nullBlock?.Vid, NpgsqlDbType.Bigint)})";
-        return $"SELECT {rowId}, {vid}, coalesce(h.f, {p.Add(_nullBlock?.F, NpgsqlDbType.Bigint)}), coalesce(h.start, {p.Add(_nullBlock?.Start, NpgsqlDbType.Bigint)}) "
+        return $"SELECT {rowId}, {vid}, coalesce(h.f, {p.Add(_nullBlock?.F, NpgsqlDbType.Bigint)}), coalesce(h.start, {p.Add(_nullBlock?.Start, NpgsqlDbType.Bigint)})"
+            + string.Concat((also ?? []).Select(x => ", " + x)) + " "
             + $"FROM {rows.Query} t LEFT JOIN {_histogram} h ON h.v = t.{Sql.Ident(Sensitive.Name)} "
             + $"WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}{(SortedByValue ? $" ORDER BY {vid}, {rowId}" : "")}";
     }

@@ -94,6 +94,15 @@ internal sealed class HeldShuffle
         foreach (var c in _columns) c.Write(output, position);
     }
 
+    /// <summary>Where the new values of the record <paramref name="row"/> are (for <see cref="WriteAt"/>).</summary>
+    public long PositionOf(long row) => Kept.Rank(row);
+
+    /// <summary>Which of the held columns is the permuted column of index <paramref name="index"/>; −1 when it is not held.</summary>
+    public int OrdinalOf(int index) => _columns.Select(c => c.Index).ToList().IndexOf(index);
+
+    /// <summary>Writes the new value at <paramref name="position"/> of the held column <paramref name="ordinal"/> (<see cref="OrdinalOf"/>).</summary>
+    public void WriteAt(BinaryCopyRows output, long position, int ordinal) => _columns[ordinal].Write(output, position);
+
     /// <summary>One column's values as 64 bits each, with a bitmap of NULLs: first in the order read, then by the position that receives them.</summary>
     private sealed class Column(FieldType type, int index, int capacity)
     {

@@ -49,6 +49,12 @@ internal sealed class PublishedRows
     public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p) => Build(r, plan, p, null, null);
 
     /// <summary>
+    /// The published rows with every perturbed column as it is, not hashed: for a pass that perturbs them itself
+    /// (<see cref="DealtQit"/>), and so may read the table in parallel where it can.
+    /// </summary>
+    public static PublishedRows Unperturbed(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p) => Build(r, plan, p, null, null, unperturbed: true);
+
+    /// <summary>
     /// The published rows for a phase that reads only <paramref name="columns"/> (and <c>_row</c>) and no draw: when
     /// none of those columns is perturbed the rows are not hashed, and PostgreSQL may scan the table in parallel (the
     /// hashed rows come from subqueries it must not inline, which keep it on one core). The perturbed columns are then
@@ -63,7 +69,8 @@ internal sealed class PublishedRows
     /// </summary>
     public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices choices) => Build(r, plan, p, choices, null);
 
-    private static PublishedRows Build(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices? choices, IReadOnlySet<string>? reads)
+    private static PublishedRows Build(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices? choices, IReadOnlySet<string>? reads,
+        bool unperturbed = false)
     {
         // Each uniform draw is a column of an inner query (OFFSET 0 keeps it from being inlined), so an expression that
         // uses its draw twice hashes once per row.
@@ -79,7 +86,7 @@ internal sealed class PublishedRows
         var rewritten = new Dictionary<string, (string Sql, FieldType Type)>();
         foreach (var c in plan.RowLocal) rewritten[rewriting = c.Name] = ValueRewrite.For(c, p, Uniform);
         // A phase that needs no draw reads the table as it is, without the perturbed columns.
-        var unhashed = choices is null && reads is not null && !reads.Overlaps(drawn);
+        var unhashed = unperturbed || (choices is null && reads is not null && !reads.Overlaps(drawn));
         var columns = new List<OutboxColumn>();
         var select = new List<string> { "s." + Sql.Ident(StagingLayout.RowId) };
         foreach (var c in r.Columns)
@@ -88,6 +95,7 @@ internal sealed class PublishedRows
             if (rewritten.TryGetValue(c.Name, out var e))
             {
                 if (!unhashed || !drawn.Contains(c.Name)) select.Add($"{e.Sql} AS {name}");
+                else if (unperturbed) select.Add("s." + name);
                 columns.Add(new(c.Name, e.Type));
             }
             else

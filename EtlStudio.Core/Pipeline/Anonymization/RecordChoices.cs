@@ -67,8 +67,12 @@ internal sealed class RecordChoices
     /// <param name="held">The shuffles across the table already worked out in memory, when anatomized (<see cref="HeldShuffle"/>).</param>
     /// <param name="countedGroups">The most groups whose records are counted as they are dealt (<see cref="FewestInAGroup"/>), 4 bytes a group.</param>
     /// <param name="st">When given, ST is written there (logged) from the groups as they are dealt (<see cref="Anatomy.HoldsValues"/>).</param>
+    /// <param name="qit">
+    /// When given, QIT is written into its table (logged) as the records are dealt, and the groups table holds only
+    /// the records over the cap (<see cref="DealtQit"/>).
+    /// </param>
     public static async Task<RecordChoices> CreateAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan,
-        string? small, Anatomy? anatomy, HeldShuffle? held, long countedGroups, CancellationToken ct, string? st = null)
+        string? small, Anatomy? anatomy, HeldShuffle? held, long countedGroups, CancellationToken ct, string? st = null, (DealtQit Qit, string Table)? qit = null)
     {
         var across = Across(plan).Where(x => held?.Indexes.Contains(x.Index) != true).ToList();
         var within = Shuffles(plan).Where(x => x.Within).Select(x => (x.Column, x.Index)).ToList();
@@ -82,7 +86,7 @@ internal sealed class RecordChoices
         if (anatomy is not null)
         {
             var table = Sql.Table(r.Schema, Scratch.Name());
-            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, groupSizes, table, st, ct);
+            await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, groupSizes, table, st, qit, ct);
             parts.Add((table, [.. Anatomy.ChoiceNames, .. held?.ChoiceColumns.Select(c => c.Name) ?? []]));
         }
         else if (across.Count > 0)
@@ -141,10 +145,11 @@ internal sealed class RecordChoices
     /// </summary>
     private static async Task GroupsAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
         Anatomy anatomy, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet? kept, HeldShuffle? held, int[]? groupSizes, string table, string? st,
-        CancellationToken ct)
+        (DealtQit Qit, string Table)? qit, CancellationToken ct)
     {
-        var p = new SqlParameters();
-        var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(anatomy.Sensitive.Name));
+        // QIT's columns come as COPY sends them, to be passed on as they are.
+        var p = qit is null ? new SqlParameters() : SqlParameters.ForCopy();
+        var rows = qit is null ? PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(anatomy.Sensitive.Name)) : PublishedRows.Unperturbed(r, plan, p);
         var columns = new List<OutboxColumn> { new(StagingLayout.RowId, FieldType.Integer) };
         columns.AddRange(uniforms.Select(u => new OutboxColumn(u.Name, FieldType.Double)));
         columns.AddRange(Anatomy.ChoiceNames.Select(n => new OutboxColumn(n, FieldType.Integer)));
@@ -156,8 +161,10 @@ internal sealed class RecordChoices
         // starting elsewhere, so the same table and seed give the same groups.
         await using var serial = await SessionSetting.SetAsync(conn, "max_parallel_workers_per_gather", "0", ct);
         await using var fromStart = await SessionSetting.SetAsync(conn, "synchronize_seqscans", "off", ct);
-        PipeTarget[] targets = st is null ? [new(table, columns)] : [new(table, columns), new(st, anatomy.StTableColumns, Published: true)];
-        await PipeAsync(conn, side, r.Table, p, anatomy.Records(p, plan, rows, small), targets, 4, false, input =>
+        List<PipeTarget> targets = [new(table, columns)];
+        if (st is not null) targets.Add(new(st, anatomy.StTableColumns, Published: true));
+        if (qit is { } q) targets.Add(new(q.Table, q.Qit.Columns, Published: true));
+        await PipeAsync(conn, side, r.Table, p, anatomy.Records(p, plan, rows, small, qit?.Qit.Read), targets, 4, false, input =>
         {
             var (row, vid, f, start) = (input.Longs[0], input.Longs[1], input.Longs[2], input.Longs[3]);
             var n = input.Count;
@@ -176,6 +183,8 @@ internal sealed class RecordChoices
             {
                 for (var i = 0; i < n; i++)
                 {
+                    // With QIT dealt, only the records over the cap, for their rejects.
+                    if (qit is not null && group[i] > 0) continue;
                     output.StartRow(columns.Count);
                     output.Write(row[i]);
                     foreach (var d in u) output.Write(d[i]);
@@ -186,13 +195,22 @@ internal sealed class RecordChoices
                     held?.Write(output, row[i]);
                 }
             };
-            if (st is null) return [choices];
-            return [choices, output =>
-            {
-                for (var i = 0; i < n; i++)
-                    if (group[i] > 0) anatomy.WriteStRow(output, group[i], vid[i]);
-            }];
-        }, ct);
+            List<Action<BinaryCopyRows>> writes = [choices];
+            if (st is not null)
+                writes.Add(output =>
+                {
+                    for (var i = 0; i < n; i++)
+                        if (group[i] > 0) anatomy.WriteStRow(output, group[i], vid[i]);
+                });
+            if (qit is { Qit: var dealt })
+                writes.Add(output =>
+                {
+                    for (var i = 0; i < n; i++)
+                        if (group[i] > 0) dealt.Write(output, row[i], input.Raw(i), group[i], u, i, held);
+                    input.ReturnRaw();
+                });
+            return [.. writes];
+        }, ct, copyOut: qit is not null);
     }
 
     /// <summary>
@@ -304,12 +322,51 @@ internal sealed class RecordChoices
         }
     }
 
-    /// <summary>A batch of rows read: the first columns as bigints, column by column, and optionally one more of any type.</summary>
+    /// <summary>
+    /// A batch of rows read: the first columns as bigints, column by column, and optionally one more of any type — or,
+    /// read by COPY, the rest of each row as it was sent (<see cref="Raw"/>).
+    /// </summary>
     private sealed class Rows(int longs, bool value)
     {
+        /// <summary>What a batch's fields took last (they are alike from batch to batch), to take the buffer at that size at once.</summary>
+        private static int s_rawSize = 1 << 16;
+
+        private byte[] _raw = [];
+        private int[]? _rawAt;
+
         public long[][] Longs { get; } = Enumerable.Range(0, longs).Select(_ => new long[Batch]).ToArray();
         public object?[]? Values { get; } = value ? new object?[Batch] : null;
         public int Count { get; set; }
+
+        /// <summary>The fields after the bigints of row <paramref name="i"/>, each with its length, as COPY sent them.</summary>
+        public ReadOnlySpan<byte> Raw(int i) => _raw.AsSpan(_rawAt![i], _rawAt[i + 1] - _rawAt[i]);
+
+        /// <summary>Keeps the fields of the row being added (the <see cref="Count"/>th, counted already).</summary>
+        public void AddRaw(ReadOnlySpan<byte> fields)
+        {
+            _rawAt ??= new int[Batch + 1];
+            var i = Count - 1;
+            var at = _rawAt[i];
+            if (_raw.Length < at + fields.Length)
+            {
+                // From the shared pool (a batch's fields are a megabyte or so, and a new one for every batch keeps the
+                // collector busy): given back by the one that writes them (ReturnRaw), or collected if it never does.
+                var grown = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_raw.Length * 2, s_rawSize + s_rawSize / 8), at + fields.Length));
+                _raw.AsSpan(0, at).CopyTo(grown);
+                if (_raw.Length > 0) System.Buffers.ArrayPool<byte>.Shared.Return(_raw);
+                _raw = grown;
+            }
+            fields.CopyTo(_raw.AsSpan(at));
+            _rawAt[i + 1] = at + fields.Length;
+            if (Count == Batch) s_rawSize = _rawAt[i + 1];
+        }
+
+        /// <summary>Gives the fields' buffer back to the pool, once the last that reads them has written them.</summary>
+        public void ReturnRaw()
+        {
+            if (_raw.Length > 0) System.Buffers.ArrayPool<byte>.Shared.Return(_raw);
+            _raw = [];
+        }
     }
 
     /// <summary>
@@ -326,34 +383,60 @@ internal sealed class RecordChoices
     private sealed record PipeTarget(string Table, IReadOnlyList<OutboxColumn> Columns, bool Published = false);
 
     /// <summary>As above, into several tables at once, each by a COPY of its own: <paramref name="choose"/> gives one action a table.</summary>
+    /// <param name="copyOut">
+    /// Whether <paramref name="select"/> (with <paramref name="p"/> made by <see cref="SqlParameters.ForCopy"/>) is run by
+    /// COPY, the fields after the bigints kept as sent (<see cref="Rows.Raw"/>); <paramref name="value"/> is then false.
+    /// </param>
     private static async Task PipeAsync(NpgsqlConnection conn, SideConnections? side, string table, SqlParameters p, string select,
-        IReadOnlyList<PipeTarget> targets, int longs, bool value, Func<Rows, Action<BinaryCopyRows>[]> choose, CancellationToken ct)
+        IReadOnlyList<PipeTarget> targets, int longs, bool value, Func<Rows, Action<BinaryCopyRows>[]> choose, CancellationToken ct, bool copyOut = false)
     {
         var channels = targets.Select(_ => side is null ? Channel.CreateUnbounded<Action<BinaryCopyRows>>() : Channel.CreateBounded<Action<BinaryCopyRows>>(4)).ToArray();
         async Task ReadAsync(NpgsqlConnection c, CancellationToken t)
         {
             try
             {
-                await using var cmd = p.Command(c, select);
-                await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, t);
                 var input = new Rows(longs, value);
-                while (true)
+                // Each row read is added to the batch, which goes to the writers once full, and the last once the rows end.
+                async Task AddedAsync(bool more)
                 {
-                    var more = await reader.ReadAsync(t);
-                    if (more)
-                    {
-                        var i = input.Count++;
-                        if (reader.IsDBNull(0)) throw NoRowNumber(table);
-                        for (var k = 0; k < longs; k++) input.Longs[k][i] = reader.GetInt64(k);
-                        if (value) input.Values![i] = reader.IsDBNull(longs) ? null : reader.GetValue(longs);
-                    }
                     if (input.Count == Batch || (!more && input.Count > 0))
                     {
                         var writes = choose(input);
                         for (var k = 0; k < channels.Length; k++) await channels[k].Writer.WriteAsync(writes[k], t);
                         input = new Rows(longs, value);
                     }
-                    if (!more) break;
+                }
+                if (copyOut)
+                    await p.CopyOutAsync(c, select, async stream =>
+                    {
+                        var reader = new BinaryCopyReader(stream);
+                        while (await reader.ReadAsync(t))
+                        {
+                            var i = input.Count++;
+                            for (var k = 0; k < longs; k++)
+                                input.Longs[k][i] = reader.IsNull(k) ? throw (k == 0 ? NoRowNumber(table) : new InvalidOperationException($"Table {table}: no value number for a record.")) : reader.Int64(k);
+                            input.AddRaw(reader.Fields(longs));
+                            if (input.Count == Batch) await AddedAsync(true);
+                        }
+                        await AddedAsync(false);
+                    }, t);
+                else
+                {
+                    await using var cmd = p.Command(c, select);
+                    await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, t);
+                    while (true)
+                    {
+                        var more = await reader.ReadAsync(t);
+                        if (more)
+                        {
+                            var i = input.Count++;
+                            if (reader.IsDBNull(0)) throw NoRowNumber(table);
+                            for (var k = 0; k < longs; k++) input.Longs[k][i] = reader.GetInt64(k);
+                            if (value) input.Values![i] = reader.IsDBNull(longs) ? null : reader.GetValue(longs);
+                        }
+                        await AddedAsync(more);
+                        if (!more) break;
+                    }
                 }
                 foreach (var channel in channels) channel.Writer.Complete();
             }

@@ -22,8 +22,12 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// The most distinct sensitive values this process holds by number to write ST as the records are dealt to groups;
 /// with more, or 0, ST is written by a query after.
 /// </param>
+/// <param name="qitDealt">
+/// Whether QIT may be written as the records are dealt to groups (<see cref="DealtQit"/>), where the table allows it;
+/// false writes it by a query after.
+/// </param>
 public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.HeldValuesBudget, long countedGroups = TableAnonymizer.CountedGroups,
-    long stValuesHeld = Anatomy.ValuesHeldAtOnce)
+    long stValuesHeld = Anatomy.ValuesHeldAtOnce, bool qitDealt = true)
 {
     /// <summary>Memory per sort or hash while the step runs; a few of them at once, one step per connection.</summary>
     private const string WorkMemory = "64MB";
@@ -75,23 +79,26 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
         var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         var stDealt = anatomy?.HoldsValues == true;
+        var main = Sql.Table(request.Schema, Scratch.Name());
+        var dealt = anatomy is not null && qitDealt ? DealtQit.TryFor(request, plan, anatomy, held) : null;
         if (RecordChoices.Needed(plan))
         {
-            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, held, countedGroups, ct, stDealt ? st : null);
+            choices = await RecordChoices.CreateAsync(conn, side, request, plan, small, anatomy, held, countedGroups, ct, stDealt ? st : null,
+                dealt is null ? null : (dealt, main));
             scratch.AddRange(choices.Tables);
             if (anatomy is not null) overCap = await Anatomy.OverCapAsync(conn, choices, ct);
         }
         var permutation = new ColumnPermutation(plan);
 
-        // The published tables, each written once and logged, beside each other; then they take the table's place.
-        var main = Sql.Table(request.Schema, Scratch.Name());
+        // The published tables, each written once and logged, beside each other (unless written as the groups were
+        // dealt); then they take the table's place.
         long overCapRejected = 0;
         long? fewest = null;
         await SideConnections.RunAsync(conn, side, ct,
             overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
-            anatomy is not null
-                ? (c, t) => anatomy.WriteQitAsync(c, request, plan, choices!, permutation, main, t)
-                : (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t),
+            anatomy is null ? (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t)
+                : dealt is null ? (c, t) => anatomy.WriteQitAsync(c, request, plan, choices!, permutation, main, t)
+                : null,
             anatomy is not null ? async (c, t) =>
             {
                 // ST (unless written as the groups were dealt) takes about half QIT's time, and QIT's last part is its
