@@ -98,7 +98,8 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
             overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
             anatomy is null ? (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t)
                 : dealt is null ? (c, t) => anatomy.WriteQitAsync(c, request, plan, choices!, permutation, main, t)
-                : null,
+                // Written already: keyed beside ST's key (the outbox step finds it made), instead of alone after.
+                : (c, t) => new SqlParameters().ExecuteAsync(c, $"ALTER TABLE {main} ADD PRIMARY KEY ({Sql.Ident(StagingLayout.RowId)})", t),
             anatomy is not null ? async (c, t) =>
             {
                 // ST (unless written as the groups were dealt) takes about half QIT's time, and QIT's last part is its
@@ -125,6 +126,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         await PlaceAsync(conn, table, main, qitName, ct);
         await PlaceAsync(conn, null, st!, stName, ct);
         await KeyNameAsync(conn, request.Schema, stName, ct);
+        await KeyNameAsync(conn, request.Schema, qitName, ct);
         await DropAsync(conn, scratch, ct);
         var split = await PrivacyReporter.ReportAsync(conn, request, plan, qitName, suppressed, ct, fewest);
         return new([new OutboxTable(qitName, request.Ordinal, anatomy.QitColumns(published), request.PrimaryKey, request.Table),

@@ -45,6 +45,8 @@ public sealed class DealtQitTests(TestDatabase db) : IClassFixture<TestDatabase>
         Assert.NotNull(await DealtAsync(t, privacy));
         var dealt = await t.AnonymizeAsync(11, privacy);
         var outputs = (await t.DumpAsync("people_qit"), await t.DumpAsync("people_st"), await RejectsAsync(t));
+        // Keyed beside ST, named as the outbox step names keys.
+        Assert.Equal("people_qit_pkey", await t.ScalarTextAsync($"SELECT conname FROM pg_constraint WHERE conrelid = '{t.Table("people_qit")}'::regclass AND contype = 'p'"));
 
         await t.RecreateAsync();
         var queried = await t.AnonymizeAsync(11, privacy, anonymizer: new TableAnonymizer(qitDealt: false));
