@@ -9,7 +9,8 @@ namespace EtlStudio.Core.Pipeline;
 /// </summary>
 internal static class SessionTuning
 {
-    public static async Task ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, PipelineOptions options, CancellationToken ct)
+    /// <param name="workMemory">The memory per sort or hash, when not <see cref="PipelineOptions.WorkMemory"/>.</param>
+    public static async Task ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, PipelineOptions options, CancellationToken ct, string? workMemory = null)
     {
         await using var cmd = new NpgsqlCommand("""
             SELECT set_config('work_mem', @work, true), set_config('maintenance_work_mem', @maintenance, true),
@@ -17,7 +18,7 @@ internal static class SessionTuning
                    -- Compiling these long statements costs more than it saves: they spend their time in functions, not in expressions.
                    set_config('jit', 'off', true)
             """, conn, tx);
-        cmd.Parameters.AddWithValue("work", options.WorkMemory);
+        cmd.Parameters.AddWithValue("work", workMemory ?? options.WorkMemory);
         cmd.Parameters.AddWithValue("maintenance", options.MaintenanceMemory);
         await cmd.ExecuteNonQueryAsync(ct);
     }

@@ -14,8 +14,8 @@ public static class RunsRegistration
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section))
             .Validate(o => o.TransformTimeout > TimeSpan.Zero && o.SourceTimeout > TimeSpan.Zero, "Pipeline:TransformTimeout and Pipeline:SourceTimeout must be positive.")
             .Validate(o => o.PreviewSampleRows is > 0 and <= 10_000, "Pipeline:PreviewSampleRows is between 1 and 10000.")
-            .Validate(o => PipelineOptions.IsMemorySize(o.WorkMemory) && PipelineOptions.IsMemorySize(o.MaintenanceMemory),
-                "Pipeline:WorkMemory and Pipeline:MaintenanceMemory are PostgreSQL memory sizes such as 256MB or 1GB.")
+            .Validate(o => PipelineOptions.IsMemorySize(o.WorkMemory) && PipelineOptions.IsMemorySize(o.TransformWorkMemory) && PipelineOptions.IsMemorySize(o.MaintenanceMemory),
+                "Pipeline:WorkMemory, Pipeline:TransformWorkMemory and Pipeline:MaintenanceMemory are PostgreSQL memory sizes such as 256MB or 1GB.")
             .ValidateOnStart();
         services.AddSingleton<TableAnonymizer>();
         services.AddSingleton<PipelineEngine>();

@@ -1,7 +1,9 @@
 using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Pipeline;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
+using Microsoft.Extensions.Options;
 
 namespace EtlStudio.Tests.Pipeline;
 
@@ -223,5 +225,24 @@ public sealed class PipelineFailureTests(PipelineWorld world) : IClassFixture<Pi
             Assert.Equal("p:true:EtlStudio: typed and numbered", await world.ScalarAsync(
                 $"SELECT (SELECT relpersistence::text FROM pg_class WHERE oid = 'run_{run.Id:N}.{t}'::regclass) || ':' || EXISTS (SELECT 1 FROM pg_index WHERE indrelid = 'run_{run.Id:N}.{t}'::regclass AND indisprimary)"
                 + $" || ':' || obj_description('run_{run.Id:N}.{t}'::regclass, 'pg_class')"));
+    }
+
+    [Fact]
+    public async Task Transformations_see_their_tables_analyzed_and_run_with_their_own_memory_setting()
+    {
+        var customers = await CustomerCitiesAsync();
+        // Both kinds: an Update works on copies of the task's tables, which are analyzed as well.
+        var upper = await world.TransformAsync("UPDATE customers SET city = upper(city)", TransformationType.Update, "customers");
+        var seen = await world.TransformAsync(
+            "SELECT current_setting('work_mem') AS memory, (SELECT count(*) FROM pg_stats WHERE tablename = 'customers' AND attname = 'city') AS city_stats",
+            TransformationType.Merge, "seen");
+        foreach (var scripts in new[] { new[] { seen }, [upper, seen] })
+        {
+            var run = await world.RunAsync(await world.TaskAsync([customers], transformations: scripts));
+            Assert.Equal(RunState.Prepared, run.State);
+            var row = (await world.RowsAsync(run.Id, "seen")).Single();
+            Assert.Equal(world.Get<IOptions<PipelineOptions>>().Value.TransformWorkMemory, row["memory"].GetString());
+            Assert.Equal(1L, row["city_stats"].GetInt64());
+        }
     }
 }

@@ -53,6 +53,9 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
                 }
                 rowsIn += await ctx.CountAsync(task.Tables[i].Name, ct);
             }
+            // The scripts are planned with the tables' statistics, not the planner's guesses for a table never analyzed
+            // (200 groups for any GROUP BY: 2 M orders grouped by customer took 1.9 s so, 0.7 s with statistics).
+            foreach (var t in task.Tables) await ctx.ExecAsync($"ANALYZE {ctx.T(t.Name)}", ct);
             await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, ct);
         });
         try
@@ -110,8 +113,8 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         await using var tx = await conn.BeginTransactionAsync(ct);
         var timeout = (long)options.TransformTimeout.TotalMilliseconds;
         await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {timeout}", conn, tx)) await set.ExecuteNonQueryAsync(ct);
-        // The memory and parallel plans of the steps: a GROUP BY over millions of rows otherwise spills to disk on one core.
-        await SessionTuning.ApplyAsync(conn, tx, options, ct);
+        // The parallel plans of the steps, with the transformations' own memory per sort or hash (see PipelineOptions.TransformWorkMemory).
+        await SessionTuning.ApplyAsync(conn, tx, options, ct, options.TransformWorkMemory);
         foreach (var script in scripts.OrderBy(s => s.Order))
         {
             var body = script.Sql.Trim().TrimEnd(';');
