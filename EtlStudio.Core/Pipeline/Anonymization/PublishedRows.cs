@@ -119,7 +119,10 @@ internal sealed class PublishedRows
                 columns, [], uniformNames, carried, uniformPurposes);
         }
 
-        if (unhashed) return new($"(SELECT {string.Join(", ", select)} FROM {source} s)", columns, [], [], [], []);
+        // The pass that reads the rows unperturbed refers to a quasi-identifier three times (in the small classes' test
+        // and as read): OFFSET 0 keeps the expressions in a scan of their own, computed once per row instead of
+        // inlined into each reference (2.5 M records read: 2.3 s against 2.9 s). It is the one serial phase.
+        if (unhashed) return new($"(SELECT {string.Join(", ", select)} FROM {source} s{(unperturbed ? " OFFSET 0" : "")})", columns, [], [], [], []);
 
         var purposes = Purposes(plan);
         var draws = RowDraws.For(uniforms.Keys.Concat(purposes));
