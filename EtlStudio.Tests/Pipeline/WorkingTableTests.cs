@@ -1,7 +1,6 @@
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Pipeline;
 using EtlStudio.Core.Pipeline.Anonymization;
-using EtlStudio.Core.Pipeline.Steps;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 using Npgsql;
@@ -96,59 +95,6 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
             var tables = await TablesAsync(job.Schema);
             Assert.Equal(["_alive"], tables.Where(t => t.Unlogged).Select(t => t.Name));
         }, generalizeAge: true);
-    }
-
-    [Fact]
-    public async Task A_table_is_keyed_while_a_transformation_reads_it_and_the_key_waits_only_to_be_made_the_key()
-    {
-        var schema = "keying_" + Guid.NewGuid().ToString("N");
-        var table = Sql.Table(schema, "orders");
-        await world.ScalarAsync($"CREATE SCHEMA {Sql.Ident(schema)}; CREATE TABLE {table} (_row bigint GENERATED ALWAYS AS IDENTITY, v integer); INSERT INTO {table} (v) SELECT g FROM generate_series(1, 1000) g");
-        try
-        {
-            // A transformation's transaction has read the table and holds it until it commits.
-            await using var reader = new NpgsqlConnection(world.ConnectionString);
-            await reader.OpenAsync();
-            await using var tx = await reader.BeginTransactionAsync();
-            await using (var read = new NpgsqlCommand($"SELECT count(*) FROM {table}", reader, tx)) Assert.Equal(1000L, await read.ExecuteScalarAsync());
-
-            await using var keying = new NpgsqlConnection(world.ConnectionString);
-            await keying.OpenAsync();
-            var keyed = OutboxStep.KeyAsync(keying, table, CancellationToken.None);
-
-            // The index is built beside the reader; only making it the key waits for the reader's commit.
-            var waiting = $"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = '{table}'::regclass AND mode = 'AccessExclusiveLock' AND NOT granted)";
-            for (var i = 0; i < 200 && !(bool)(await world.ScalarAsync(waiting))!; i++) await Task.Delay(50);
-            Assert.True((bool)(await world.ScalarAsync(waiting))!, "the keying session never waited for the reader");
-            Assert.True((bool)(await world.ScalarAsync($"SELECT to_regclass('{Sql.Table(schema, "orders_pkey")}') IS NOT NULL"))!, "the index was not built while the table was being read");
-            Assert.False(keyed.IsCompleted);
-
-            await tx.CommitAsync();
-            await keyed;
-            Assert.Equal("orders_pkey", await world.ScalarAsync($"SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'p'"));
-
-            // Keying again (a retried step) leaves the key as it is.
-            await OutboxStep.KeyAsync(keying, table, CancellationToken.None);
-            Assert.Equal(1L, await world.ScalarAsync($"SELECT count(*) FROM pg_index WHERE indrelid = '{table}'::regclass"));
-        }
-        finally { await world.ScalarAsync($"DROP SCHEMA {Sql.Ident(schema)} CASCADE"); }
-    }
-
-    [Fact]
-    public async Task A_key_whose_index_an_interrupted_attempt_built_is_made_from_that_index()
-    {
-        var schema = "keying_" + Guid.NewGuid().ToString("N");
-        var table = Sql.Table(schema, "orders");
-        await world.ScalarAsync($"CREATE SCHEMA {Sql.Ident(schema)}; CREATE TABLE {table} (_row bigint GENERATED ALWAYS AS IDENTITY, v integer); CREATE UNIQUE INDEX orders_pkey ON {table} (_row)");
-        try
-        {
-            await using var keying = new NpgsqlConnection(world.ConnectionString);
-            await keying.OpenAsync();
-            await OutboxStep.KeyAsync(keying, table, CancellationToken.None);
-            Assert.Equal("orders_pkey", await world.ScalarAsync($"SELECT conname FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'p'"));
-            Assert.Equal(1L, await world.ScalarAsync($"SELECT count(*) FROM pg_index WHERE indrelid = '{table}'::regclass"));
-        }
-        finally { await world.ScalarAsync($"DROP SCHEMA {Sql.Ident(schema)} CASCADE"); }
     }
 
     [Fact]
