@@ -22,7 +22,6 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
         await using (var create = new NpgsqlCommand(StagingLayout.CreateSql(job.Schema), conn)) await create.ExecuteNonQueryAsync(ct);
         var finished = await checkpoint.FinishedStepsAsync(ct);
         var counts = new RowCounts();
-        var headStart = new AnonymizationHeadStart();
         if (!await WorkingTablesIntactAsync(conn, job.Schema, ct)) finished = new HashSet<PipelineStep>();
         foreach (var step in Steps)
         {
@@ -30,13 +29,12 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
             if (await checkpoint.PauseRequestedAsync(ct)) return new PipelineOutcome(false, step);
             ct.ThrowIfCancellationRequested();
             await checkpoint.StepStartedAsync(step, ct);
-            await RunStepAsync(conn, job, step, checkpoint, counts, headStart, ct);
+            await RunStepAsync(conn, job, step, checkpoint, counts, ct);
         }
         return new PipelineOutcome(true, null);
     }
 
-    private async Task RunStepAsync(NpgsqlConnection conn, PipelineJob job, PipelineStep step, IRunCheckpoint checkpoint, RowCounts counts,
-        AnonymizationHeadStart headStart, CancellationToken ct)
+    private async Task RunStepAsync(NpgsqlConnection conn, PipelineJob job, PipelineStep step, IRunCheckpoint checkpoint, RowCounts counts, CancellationToken ct)
     {
         async Task InTransaction(Func<StepContext, Task> work)
         {
@@ -79,11 +77,11 @@ public sealed class PipelineEngine(NpgsqlDataSource dataSource, ConnectionServic
                             await work(new StepContext(prepConn, tx, job.Schema, job.Task, job.Seed, job.SampleRows, checkpoint, counts: counts));
                             await tx.CommitAsync(ct);
                         }
-                        result = await new TransformStep(dataSource, options.Value, anonymizer, headStart).RunAsync(Prepare, ctx, Sandbox.RoleFor(job.RunId), ct);
+                        result = await new TransformStep(dataSource, options.Value).RunAsync(Prepare, ctx, Sandbox.RoleFor(job.RunId), ct);
                     }
                     break;
                 case PipelineStep.Anonymize:
-                    var (anonymized, report) = await AnonymizeStep.RunAsync(ctx, anonymizer, ct, headStart);
+                    var (anonymized, report) = await AnonymizeStep.RunAsync(ctx, anonymizer, ct);
                     result = anonymized with { Report = report };
                     break;
                 default:

@@ -22,9 +22,8 @@ public sealed class PipelineOptions
 
     /// <summary>
     /// Memory per sort or hash for the transformation scripts (<c>work_mem</c>). They run beside the step's other work
-    /// (keys, the rejects' index, the anonymizer reading ahead), and with less memory the planner sorts millions of
-    /// groups in parallel rather than hash them in one process (2 M orders grouped by customer: 0.7 s at 64 MB, 1.4 s
-    /// at 256 MB).
+    /// (keys, the rejects' index), and with less memory the planner sorts millions of groups in parallel rather than
+    /// hash them in one process (2 M orders grouped by customer: 0.7 s at 64 MB, 1.4 s at 256 MB).
     /// </summary>
     public string TransformWorkMemory { get; set; } = "64MB";
 

@@ -1,6 +1,5 @@
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Pipeline;
-using EtlStudio.Core.Pipeline.Anonymization;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
 using Npgsql;
@@ -95,74 +94,6 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
             var tables = await TablesAsync(job.Schema);
             Assert.Equal(["_alive"], tables.Where(t => t.Unlogged).Select(t => t.Name));
         }, generalizeAge: true);
-    }
-
-    [Fact]
-    public async Task Tables_to_anonymize_are_read_beside_read_only_transformations_and_publish_as_when_read_by_their_own_step()
-    {
-        var source = await world.ExtractorAsync("""
-            SELECT g AS id, CASE WHEN g % 67 = 0 THEN 95 ELSE 20 + g % 47 END AS age, (ARRAY['Oslo','Rome','Nice'])[1 + g % 3] AS city,
-                   (ARRAY['flu','cold','none','asthma','gout'])[1 + g % 5] AS diagnosis, g * 7 % 100 AS score
-            FROM generate_series(1, 400) g
-            """);
-        var people = new TableConfig("people",
-            [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("age", FieldType.Integer, []), new ColumnConfig("city", FieldType.String, []),
-             new ColumnConfig("diagnosis", FieldType.String, []), new ColumnConfig("score", FieldType.Integer, [])],
-            "id", MergeStrategy.SourcePriority, [], [new ExtractionConfig(source, world.Crm, 1)]);
-        Task<Guid> Rule(AnonymizationMethod method, Dictionary<string, string> parameters) =>
-            world.ScriptAsync(new ScriptInput("anon", ScriptKind.AnonymizationRule, null, "", Anonymization: new AnonymizationSettings(method, parameters)));
-        var bands = await Rule(AnonymizationMethod.Generalization, new() { ["width"] = "10" });
-        var anatomy = await Rule(AnonymizationMethod.Anatomization, new() { ["l"] = "2" });
-        var shuffle = await Rule(AnonymizationMethod.Permutation, []);
-        var byCity = await world.TransformAsync("SELECT city, count(*) AS n FROM people GROUP BY city", TransformationType.Merge, "people_by_city");
-        var task = await world.Get<TaskService>().ResolveForRunAsync(await world.TaskAsync([people], null, [byCity],
-            [new AnonymizationBinding("people", "age", bands, true, false), new AnonymizationBinding("people", "city", null, true, false),
-             new AnonymizationBinding("people", "diagnosis", anatomy, false, true), new AnonymizationBinding("people", "score", shuffle, false, false)],
-            new PrivacySettings(4, 2, 7)));
-        var engine = world.Get<PipelineEngine>();
-
-        async Task<(List<string> Outbox, List<string> Rejects, string Report, MemoryCheckpoint Checkpoint)> RunAsync(PipelineStep? pauseBefore)
-        {
-            var runId = Guid.NewGuid();
-            var job = new PipelineJob(runId, StagingLayout.SchemaFor(runId), task, Seed: 7);
-            var checkpoint = new MemoryCheckpoint(pauseBefore) { Watched = (world.ConnectionString, job.Schema, PipelineStep.Anonymize) };
-            try
-            {
-                if (pauseBefore is not null)
-                {
-                    Assert.False((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
-                    checkpoint.Resume(pauseBefore: null);
-                }
-                Assert.True((await engine.RunAsync(job, checkpoint, CancellationToken.None)).Completed);
-                var outbox = new List<string>();
-                foreach (var t in await world.CatalogAsync(runId))
-                    outbox.AddRange((await world.RowsAsync(runId, t.Name)).Select(r => t.Name + ": " + string.Join(", ", r.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"))));
-                var rejects = new List<string>();
-                await using (var conn = new NpgsqlConnection(world.ConnectionString))
-                {
-                    await conn.OpenAsync();
-                    await using var cmd = new NpgsqlCommand($"SELECT concat_ws(' | ', step, rule, column_name, reason, row_id, record::text) FROM {Sql.Table(job.Schema, StagingLayout.Rejects)} ORDER BY id", conn);
-                    await using var r = await cmd.ExecuteReaderAsync();
-                    while (await r.ReadAsync()) rejects.Add(r.GetString(0));
-                }
-                return (outbox, rejects, System.Text.Json.JsonSerializer.Serialize(checkpoint.Report), checkpoint);
-            }
-            finally { await world.ScalarAsync(StagingLayout.DropSql(job.Schema)); }
-        }
-
-        // Straight through: the anonymization step starts with the tables read and uses what was read.
-        var straight = await RunAsync(pauseBefore: null);
-        Assert.NotEmpty(straight.Checkpoint.ScratchAtStart);
-        Assert.Empty(straight.Checkpoint.ScratchLeft);
-        // Resumed at the anonymization step: it reads the tables itself, and what the paused run read is left to the outbox step.
-        var resumed = await RunAsync(pauseBefore: PipelineStep.Anonymize);
-        Assert.NotEmpty(resumed.Checkpoint.ScratchLeft);
-
-        Assert.Equal(resumed.Outbox, straight.Outbox);
-        Assert.Equal(resumed.Rejects, straight.Rejects);
-        Assert.Equal(resumed.Report, straight.Report);
-        Assert.Contains(straight.Outbox, row => row.StartsWith("people_st: ", StringComparison.Ordinal));
-        Assert.Contains(straight.Rejects, row => row.StartsWith("anonymize | k-anonymity | ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -268,16 +199,6 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
 
         public List<PipelineStep> Started { get; } = [];
 
-        /// <summary>A step whose scratch tables (<c>__</c>…) are listed when it starts and looked for again as it finishes.</summary>
-        public (string ConnectionString, string Schema, PipelineStep Step)? Watched { get; init; }
-
-        public List<string> ScratchAtStart { get; } = [];
-
-        /// <summary>Those of <see cref="ScratchAtStart"/> still there when the watched step finished.</summary>
-        public List<string> ScratchLeft { get; } = [];
-
-        public PrivacyReport? Report { get; private set; }
-
         /// <summary>A step whose finishing fails once, inside its transaction, after all its work.</summary>
         public PipelineStep? FailFinishing { get; set; }
 
@@ -289,44 +210,24 @@ public sealed class WorkingTableTests(PipelineWorld world) : IClassFixture<Pipel
             return Task.FromResult<IReadOnlySet<PipelineStep>>(_finished.ToHashSet());
         }
 
-        public async Task StepStartedAsync(PipelineStep step, CancellationToken ct)
+        public Task StepStartedAsync(PipelineStep step, CancellationToken ct)
         {
             Started.Add(step);
-            if (Watched is not { } w || w.Step != step) return;
-            await using var conn = new NpgsqlConnection(w.ConnectionString);
-            await conn.OpenAsync(ct);
-            ScratchAtStart.Clear();
-            ScratchAtStart.AddRange(await ScratchAsync(conn, null, w.Schema, ct));
-        }
-
-        private static async Task<List<string>> ScratchAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string schema, CancellationToken ct)
-        {
-            await using var cmd = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = @s AND tablename LIKE '\\_\\_%' ORDER BY 1", conn, tx);
-            cmd.Parameters.AddWithValue("s", schema);
-            var names = new List<string>();
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) names.Add(r.GetString(0));
-            return names;
+            return Task.CompletedTask;
         }
 
         public Task ProgressAsync(PipelineStep step, long rows, CancellationToken ct) => Task.CompletedTask;
 
-        public async Task StepFinishedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, StepResult result, CancellationToken ct)
+        public Task StepFinishedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, StepResult result, CancellationToken ct)
         {
             if (result.Step == FailFinishing)
             {
                 FailFinishing = null;
                 throw new InvalidOperationException("the checkpoint could not be written");
             }
-            if (Watched is { } w && w.Step == result.Step)
-            {
-                var left = await ScratchAsync(conn, tx, w.Schema, ct);
-                ScratchLeft.Clear();
-                ScratchLeft.AddRange(ScratchAtStart.Intersect(left));
-            }
-            Report = result.Report ?? Report;
             _finished.Add(result.Step);
             _next = result.Step + 1;
+            return Task.CompletedTask;
         }
 
         public Task<bool> PauseRequestedAsync(CancellationToken ct) => Task.FromResult(_pauseBefore is { } p && (_next ?? FirstUnfinished()) == p);

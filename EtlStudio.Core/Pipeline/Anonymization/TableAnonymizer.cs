@@ -42,62 +42,21 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
     /// Connections for the phases that do not depend on each other, to run them at the same time; then the table must
     /// be committed, as the engine's steps leave it. Without them every phase runs on <paramref name="conn"/>.
     /// </param>
-    public async Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct, SideConnections? side = null) =>
-        await ApplyAsync(conn, request, null, ct, side);
-
-    /// <summary>
-    /// What <see cref="ApplyAsync(NpgsqlConnection, AnonymizationRequest, TablePreparation?, CancellationToken, SideConnections?)"/>
-    /// first reads from the table without changing anything: its records, the small classes and, when it is
-    /// anatomized, the sensitive values' histogram and the shuffles held in memory. Worked out ahead, while the table
-    /// can no longer change but the step before is still running; its scratch tables are committed, so side connections
-    /// of the later step read them.
-    /// </summary>
-    internal Task<TablePreparation> PrepareAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct, SideConnections? side) =>
-        PrepareAsync(conn, request, AnonymizationPlan.For(request), fileSmall: false, ct, side);
-
-    /// <summary>Reads the table for <paramref name="plan"/>; with <paramref name="fileSmall"/> files the small classes' records as rejects meanwhile.</summary>
-    private async Task<TablePreparation> PrepareAsync(NpgsqlConnection conn, AnonymizationRequest request, AnonymizationPlan plan, bool fileSmall,
-        CancellationToken ct, SideConnections? side)
-    {
-        var table = Sql.Table(request.Schema, request.Table);
-        var rowsIn = request.Rows ?? 0;
-        string? small = null;
-        // With side connections, nothing runs on conn: a failed reading ahead leaves its transaction as it was.
-        await SideConnections.RunAsync(conn, side, ct, null,
-            request.Rows is not null ? null : async (c, t) => rowsIn = await new SqlParameters().ScalarAsync<long>(c, $"SELECT count(*) FROM {table}", t),
-            plan.K is not null && plan.QuasiIdentifiers.Count > 0 ? async (c, t) => small = await KAnonymityFilter.SmallClassesAsync(c, request, plan, t) : null);
-        if (!Rewrites(plan)) return new TablePreparation(request, rowsIn, small, null, null, null);
-
-        // The value histogram (when anatomized) and the shuffles held in memory; the small classes' records are filed as rejects meanwhile.
-        long? suppressed = null;
-        Anatomy? anatomy = null;
-        HeldShuffle? held = null;
-        await SideConnections.RunAsync(conn, side, ct,
-            small is null || !fileSmall ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
-            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, stValuesHeld, t),
-            plan.Anatomized is null || !RecordChoices.Across(plan).Any() ? null : async (c, t) => held = await HeldShuffle.TryAsync(c, request, plan, small, heldValuesBudget, t));
-        return new TablePreparation(request, rowsIn, small, anatomy, held, suppressed);
-    }
-
-    /// <summary>Whether the published values are rewritten (rather than only the small classes' records left out).</summary>
-    private static bool Rewrites(AnonymizationPlan plan) => plan.RowLocal.Count > 0 || plan.Permuted.Count > 0 || plan.Anatomized is not null;
-
-    /// <param name="prepared">The table read ahead (<see cref="PrepareAsync(NpgsqlConnection, AnonymizationRequest, CancellationToken, SideConnections?)"/>) for this very request, or null.</param>
-    internal async Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, TablePreparation? prepared, CancellationToken ct,
-        SideConnections? side = null)
+    public async Task<AnonymizationResult> ApplyAsync(NpgsqlConnection conn, AnonymizationRequest request, CancellationToken ct, SideConnections? side = null)
     {
         var plan = AnonymizationPlan.For(request);
         await using var memory = await SessionSetting.RaiseAsync(conn, "work_mem", WorkMemory, ct);
         await AnonymizationRejects.ClearAsync(conn, request, ct);
         var table = Sql.Table(request.Schema, request.Table);
-        if (prepared is not null && prepared.Request with { Rows = null } != request with { Rows = null })
-            throw new InvalidOperationException($"The anonymization of {request.Table} was prepared for another request.");
-        var ready = prepared ?? await PrepareAsync(conn, request, plan, fileSmall: true, ct, side);
-        var (rowsIn, small) = (ready.RowsIn, ready.Small);
+        var rowsIn = request.Rows ?? 0;
+        string? small = null;
+        await SideConnections.RunAsync(conn, side, ct,
+            request.Rows is not null ? null : async (c, t) => rowsIn = await new SqlParameters().ScalarAsync<long>(c, $"SELECT count(*) FROM {table}", t),
+            plan.K is not null && plan.QuasiIdentifiers.Count > 0 ? async (c, t) => small = await KAnonymityFilter.SmallClassesAsync(c, request, plan, t) : null);
         var scratch = small is null ? new List<string>() : [small];
         var published = PublishedRows.For(request, plan, new SqlParameters()).Columns;
 
-        if (!Rewrites(plan))
+        if (plan.RowLocal.Count == 0 && plan.Permuted.Count == 0 && plan.Anatomized is null)
         {
             // Nothing rewrites the values: the small classes' records leave the table in place.
             var removed = small is null ? 0 : await KAnonymityFilter.DeleteAsync(conn, request, plan, small, ct);
@@ -107,11 +66,16 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         }
 
         // What each record publishes that depends on others or on chance, worked out on narrow data after the value
-        // histogram (when anatomized) and the shuffles held in memory.
-        var (anatomy, held) = (ready.Anatomy, ready.Held);
-        long suppressed = ready.Suppressed ?? (small is null ? 0 : await KAnonymityFilter.RejectAsync(conn, request, plan, small, ct));
+        // histogram (when anatomized) and the shuffles held in memory; the small classes' records are filed as rejects meanwhile.
+        long suppressed = 0;
+        Anatomy? anatomy = null;
+        HeldShuffle? held = null;
         RecordChoices? choices = null;
         var overCap = false;
+        await SideConnections.RunAsync(conn, side, ct,
+            small is null ? null : async (c, t) => suppressed = await KAnonymityFilter.RejectAsync(c, request, plan, small, t),
+            plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, stValuesHeld, t),
+            plan.Anatomized is null || !RecordChoices.Across(plan).Any() ? null : async (c, t) => held = await HeldShuffle.TryAsync(c, request, plan, small, heldValuesBudget, t));
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
         var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         var stDealt = anatomy?.HoldsValues == true;
@@ -198,10 +162,3 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
     private static Task DropAsync(NpgsqlConnection conn, IReadOnlyCollection<string> tables, CancellationToken ct) =>
         tables.Count == 0 ? Task.CompletedTask : new SqlParameters().ExecuteAsync(conn, $"DROP TABLE {string.Join(", ", tables)}", ct);
 }
-
-/// <summary>
-/// A table read by the anonymizer ahead of writing it (<see cref="TableAnonymizer.PrepareAsync(NpgsqlConnection, AnonymizationRequest, CancellationToken, SideConnections?)"/>):
-/// its records, the small classes' scratch table, the anatomy's histogram, the shuffles held, and how many of the small
-/// classes' records were filed as rejects (null: not yet).
-/// </summary>
-internal sealed record TablePreparation(AnonymizationRequest Request, long RowsIn, string? Small, Anatomy? Anatomy, HeldShuffle? Held, long? Suppressed);

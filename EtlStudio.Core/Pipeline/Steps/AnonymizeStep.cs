@@ -10,9 +10,7 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// </summary>
 internal static class AnonymizeStep
 {
-    /// <param name="headStart">The tables read ahead while the transformations ran, taken from here when there.</param>
-    public static async Task<(StepResult Result, PrivacyReport Report)> RunAsync(StepContext ctx, TableAnonymizer anonymizer, CancellationToken ct,
-        AnonymizationHeadStart? headStart = null)
+    public static async Task<(StepResult Result, PrivacyReport Report)> RunAsync(StepContext ctx, TableAnonymizer anonymizer, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
@@ -22,9 +20,11 @@ internal static class AnonymizeStep
         {
             var table = ctx.Task.Tables[i];
             IReadOnlyList<OutboxTable> tables;
-            if (RequestFor(ctx, i) is { } request)
+            if (table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive))
             {
-                var result = await anonymizer.ApplyAsync(ctx.Connection, request, headStart?.Take(table.Name), ct, ctx.Side);
+                var result = await anonymizer.ApplyAsync(ctx.Connection,
+                    new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i,
+                        ctx.Counts.TryGet(table.Name, out var known) ? known : null), ct, ctx.Side);
                 // QIT and ST hold a row per published record, like a table published whole.
                 foreach (var t in result.Tables) ctx.Counts.Set(t.Name, result.RowsOut);
                 (rowsIn, rowsOut, rejected) = (rowsIn + result.RowsIn, rowsOut + result.RowsOut, rejected + result.RowsRejected);
@@ -39,17 +39,6 @@ internal static class AnonymizeStep
             }
             foreach (var t in tables) await OutboxCatalogWriter.AddAsync(ctx, t, ct);
         }
-        headStart?.Clear();
         return (new StepResult(PipelineStep.Anonymize, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started), new PrivacyReport(reports));
-    }
-
-    /// <summary>What the anonymizer is asked for the task's table <paramref name="i"/>, or null when none of its columns is anonymized, quasi-identifying or sensitive.</summary>
-    internal static AnonymizationRequest? RequestFor(StepContext ctx, int i)
-    {
-        var table = ctx.Task.Tables[i];
-        return table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive)
-            ? new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i,
-                ctx.Counts.TryGet(table.Name, out var known) ? known : null)
-            : null;
     }
 }

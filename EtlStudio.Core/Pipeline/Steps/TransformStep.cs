@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using EtlStudio.Core.Pipeline.Anonymization;
 using EtlStudio.Core.Scripts;
 using Npgsql;
 
@@ -11,8 +10,7 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// programs), under a statement timeout. The scripts run on their own connection, so the step goes in three
 /// commits: prepare (working copies, role), scripts, then hand-over and checkpoint; a retry starts again from copies.
 /// </summary>
-/// <param name="anonymizer">With <paramref name="headStart"/>, reads the tables to anonymize while read-only scripts run (<see cref="AnonymizationHeadStart"/>).</param>
-internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions options, TableAnonymizer? anonymizer = null, AnonymizationHeadStart? headStart = null)
+internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions options)
 {
     public async Task<StepResult> RunAsync(Func<Func<StepContext, Task>, Task> inTransaction, StepContext final, string role, CancellationToken ct)
     {
@@ -64,19 +62,10 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             // them (see StagingLayout.RejectsIndexSql), and so are the keys of the tables published as extracted, which
             // nothing changes after this step but deletions; committed apart like the outbox step's, which finds them made.
             var keyed = final.Side is null ? [] : task.Tables.Where(t => ExtractStep.PublishedAsExtracted(task, t)).Select(t => final.T(t.Name)).ToList();
-            // Scripts that only read leave the task's tables as the anonymizer reads them: it reads them meanwhile too.
-            var readAhead = final.Side is null || !readOnly || headStart is null ? []
-                : Enumerable.Range(0, task.Tables.Count).Select(i => AnonymizeStep.RequestFor(final, i)).OfType<AnonymizationRequest>().ToList();
             await SideConnections.RunAsync(final.Connection, final.Side, ct,
                 (_, t) => RunScriptsAsync(final.Schema, role, password, task.Transformations, readOnly, t),
                 [final.Side is null ? null : (c, t) => StepContext.ExecAsync(c, StagingLayout.RejectsIndexSql(final.Schema), t),
-                 .. keyed.Select(table => (Func<NpgsqlConnection, CancellationToken, Task>)((c, t) => OutboxStep.KeyAsync(c, table, t))),
-                 .. readAhead.Select(request => (Func<NpgsqlConnection, CancellationToken, Task>)(async (c, t) =>
-                 {
-                     try { headStart!.Add(request.Table, await anonymizer!.PrepareAsync(c, request, t, final.Side)); }
-                     // Not this step's failure: the anonymization step reads the table itself and reports it there.
-                     catch (Exception) when (!t.IsCancellationRequested) { }
-                 }))]);
+                 .. keyed.Select(table => (Func<NpgsqlConnection, CancellationToken, Task>)((c, t) => OutboxStep.KeyAsync(c, table, t)))]);
         }
         catch
         {
