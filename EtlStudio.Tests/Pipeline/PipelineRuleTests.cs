@@ -75,6 +75,32 @@ public sealed class PipelineRuleTests(PipelineWorld world) : IClassFixture<Pipel
     }
 
     [Fact]
+    public async Task Each_table_is_merged_by_its_own_strategy_and_files_its_own_empty_keys_and_duplicates()
+    {
+        // Three tables, each with empty keys and duplicates, the middle one regenerating its keys: the duplicates of
+        // the other two are found side by side, and each table's records go to the rejects under its own name.
+        async Task<TableConfig> TableAsync(string name, MergeStrategy strategy, string values) => new(name,
+            [new ColumnConfig("code", FieldType.String, []), new ColumnConfig("n", FieldType.Integer, [])], "code", strategy, [],
+            [new ExtractionConfig(await world.ExtractorAsync($"SELECT * FROM (VALUES {values}) v(code, n) ORDER BY n"), world.Crm, 1)]);
+        var first = await TableAsync("first", MergeStrategy.SourcePriority, "('a', 1), ('', 2), ('a', 3), ('b', 4)");
+        var middle = await TableAsync("middle", MergeStrategy.Regenerate, "('7', 1), ('7', 2), (NULL, 3)");
+        var last = await TableAsync("last", MergeStrategy.RemoveConflicting, "('x', 1), ('y', 2), ('x', 3), (NULL, 4), ('z', 5)");
+
+        var run = await world.RunAsync(await world.TaskAsync([first, middle, last], []));
+
+        Assert.Equal(RunState.Prepared, run.State);
+        Assert.Equal([1L, 4], (await world.RowsAsync(run.Id, "first")).Select(c => c["n"].GetInt64()).Order());
+        Assert.Equal([1L, 2], (await world.RowsAsync(run.Id, "middle")).Select(c => c["n"].GetInt64()).Order());
+        Assert.Equal([2L, 5], (await world.RowsAsync(run.Id, "last")).Select(c => c["n"].GetInt64()).Order());
+        var rejects = (await world.RejectsAsync(run.Id)).Where(r => r.Step.Equals("Merge", StringComparison.OrdinalIgnoreCase)).Select(r => $"{r.Table}: {r.Rule}: {r.Reason}").Order();
+        Assert.Equal([
+            "first: PrimaryKey: code is empty", "first: SourcePriority: code a also came from a source of higher priority (record 1 kept)",
+            "last: PrimaryKey: code is empty", "last: RemoveConflicting: code x occurs 2 times", "last: RemoveConflicting: code x occurs 2 times",
+            "middle: PrimaryKey: code is empty"], rejects);
+        Assert.Equal((12L, 6L, 6L), run.Steps.Single(s => s.Step == "Merge") is var m ? (m.RowsIn, m.RowsOut, m.RowsRejected) : default);
+    }
+
+    [Fact]
     public async Task Remove_conflicting_drops_every_record_of_a_shared_key_and_remove_rules_drop_their_records()
     {
         var rules = new[]
