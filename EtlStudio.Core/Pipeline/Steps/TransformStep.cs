@@ -53,7 +53,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             }
             // The scripts are planned with the tables' statistics, not the planner's guesses for a table never analyzed
             // (200 groups for any GROUP BY: 2 M orders grouped by customer took 1.9 s so, 0.7 s with statistics).
-            foreach (var t in task.Tables) await ctx.ExecAsync($"ANALYZE {ctx.T(t.Name)}", ct);
+            await ctx.ExecAsync($"ANALYZE {string.Join(", ", task.Tables.Select(t => ctx.T(t.Name)))}", ct);
             await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, ct);
         });
         try
