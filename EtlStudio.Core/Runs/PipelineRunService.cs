@@ -181,8 +181,8 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
         return rows.Select(r => (r.Id, r.Name)).ToList();
     }
 
-    /// <summary>Records a run dropped, with step, rule, column and reason; filtered by step and table, paged.</summary>
-    public async Task<Paged<RejectView>> RejectsAsync(Actor actor, Guid runId, string? step, string? table, PageRequest page, CancellationToken ct = default)
+    /// <summary>Records a run dropped, with step, rule, column and reason; filtered by step, table, rule and column, paged.</summary>
+    public async Task<Paged<RejectView>> RejectsAsync(Actor actor, Guid runId, RejectFilter filter, PageRequest page, CancellationToken ct = default)
     {
         var run = await GetAsync(actor, runId, ct);
         var schema = StagingLayout.SchemaFor(run.Id);
@@ -192,17 +192,18 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             exists.Parameters.AddWithValue("t", Sql.Table(schema, StagingLayout.Rejects));
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return new Paged<RejectView>([], 0, page.SafePage, page.SafeSize);
         }
-        var where = "WHERE (@step::text IS NULL OR step = @step) AND (@table::text IS NULL OR table_name = @table)";
+        const string where = """
+            WHERE (@step::text IS NULL OR step = @step) AND (@table::text IS NULL OR table_name = @table)
+              AND (@rule::text IS NULL OR rule = @rule) AND (@column::text IS NULL OR column_name = @column)
+            """;
         await using var count = new NpgsqlCommand($"SELECT count(*) FROM {Sql.Table(schema, StagingLayout.Rejects)} {where}", conn);
-        count.Parameters.AddWithValue("step", (object?)step ?? DBNull.Value);
-        count.Parameters.AddWithValue("table", (object?)table ?? DBNull.Value);
+        AddFilter(count, filter);
         var total = (long)(await count.ExecuteScalarAsync(ct))!;
         await using var cmd = new NpgsqlCommand($"""
             SELECT id, step, table_name, rule, column_name, reason, row_id, record::text FROM {Sql.Table(schema, StagingLayout.Rejects)} {where}
             ORDER BY id LIMIT @take OFFSET @skip
             """, conn);
-        cmd.Parameters.AddWithValue("step", (object?)step ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("table", (object?)table ?? DBNull.Value);
+        AddFilter(cmd, filter);
         cmd.Parameters.AddWithValue("take", page.SafeSize);
         cmd.Parameters.AddWithValue("skip", page.Skip);
         var items = new List<RejectView>();
@@ -211,6 +212,14 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             items.Add(new RejectView(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
                 r.GetString(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.GetString(7)));
         return new Paged<RejectView>(items, total, page.SafePage, page.SafeSize);
+    }
+
+    private static void AddFilter(NpgsqlCommand cmd, RejectFilter filter)
+    {
+        cmd.Parameters.AddWithValue("step", (object?)filter.Step ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("table", (object?)filter.Table ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("rule", (object?)filter.Rule ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("column", (object?)filter.Column ?? DBNull.Value);
     }
 
     private async Task ChangeAsync(Actor actor, Guid runId, string action, Func<PipelineRun, AuditChanges, bool> change, CancellationToken ct)

@@ -118,7 +118,7 @@ public class PipelineWorld : CoreServices
     }
 
     public async Task<IReadOnlyList<RejectView>> RejectsAsync(Guid runId) =>
-        (await Get<PipelineRunService>().RejectsAsync(Owner, runId, null, null, new PageRequest(1, 500))).Items;
+        (await Get<PipelineRunService>().RejectsAsync(Owner, runId, RejectFilter.All, new PageRequest(1, 500))).Items;
 
     public async Task<IReadOnlyList<OutboxTable>> CatalogAsync(Guid runId)
     {

@@ -55,7 +55,7 @@ public sealed partial class RunDetails
     {
         _rejectArgs = args;
         var size = args.Top ?? 10;
-        await _rejectLoads.RunAsync(async () => await Runs.RejectsAsync(await CurrentActor.GetAsync(), Id, _rejectStep, null, new PageRequest((args.Skip ?? 0) / size + 1, size)),
+        await _rejectLoads.RunAsync(async () => await Runs.RejectsAsync(await CurrentActor.GetAsync(), Id, new RejectFilter(Step: _rejectStep), new PageRequest((args.Skip ?? 0) / size + 1, size)),
             rejects => _rejects = rejects);
     }
 
