@@ -5,6 +5,7 @@ builder.AddEtlStudioWeb();
 
 var app = builder.Build();
 if (args is [AuditVerifyCommand.Name, ..]) return await AuditVerifyCommand.RunAsync(app);
+if (args is [MigrateCommand.Name, ..]) return await MigrateCommand.RunAsync(app);
 await app.PrepareDatabaseAsync();
 app.UseEtlStudioWeb();
 await app.RunAsync();
