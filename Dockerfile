@@ -1,12 +1,15 @@
 # EtlStudio: one image for web nodes and worker-only nodes (Workers__Mode=WorkerOnly).
-# Written and reviewed; no Docker engine was available to build it on the development machines.
+# No Docker engine runs on the development machines: CI builds it (.github/workflows/ci.yml); here its stages were
+# replayed by hand (npm ci + npm run build, restore from the project files alone, publish --no-restore).
 
+# The script editor (CodeMirror), bundled by the same "npm run build" that scripts/setup-env.sh runs: it writes
+# ../wwwroot/js/editor.js, so the stage keeps the repository's layout.
 FROM node:20-bookworm-slim AS assets
-WORKDIR /client
+WORKDIR /src/EtlStudio.Web/ClientApp
 COPY EtlStudio.Web/ClientApp/package.json EtlStudio.Web/ClientApp/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY EtlStudio.Web/ClientApp/ ./
-RUN npx esbuild editor.mjs --bundle --minify --format=iife --outfile=/client/out/editor.js
+RUN npm run build
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -20,7 +23,7 @@ COPY protos/ protos/
 COPY EtlStudio.Core/ EtlStudio.Core/
 COPY EtlStudio.Jobs/ EtlStudio.Jobs/
 COPY EtlStudio.Web/ EtlStudio.Web/
-COPY --from=assets /client/out/editor.js EtlStudio.Web/wwwroot/js/editor.js
+COPY --from=assets /src/EtlStudio.Web/wwwroot/js/editor.js EtlStudio.Web/wwwroot/js/editor.js
 RUN dotnet publish EtlStudio.Web/EtlStudio.Web.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
@@ -35,8 +38,9 @@ ENV ASPNETCORE_ENVIRONMENT=Production \
     GRPC_PORT=5081 \
     Auth__Mode=Oidc
 EXPOSE 5080 5081
-# The .NET images ship a non-root user "app" (UID 1654).
-USER app
+# The .NET images ship a non-root user "app", UID 1654 ($APP_UID). Numeric, so that Kubernetes' runAsNonRoot can
+# verify it (a user name cannot be checked) — deploy/k8s runs the pods as this UID.
+USER $APP_UID
 HEALTHCHECK --interval=15s --timeout=3s --start-period=40s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${HTTP_PORT}/health/live" || exit 1
 ENTRYPOINT ["dotnet", "EtlStudio.Web.dll"]
