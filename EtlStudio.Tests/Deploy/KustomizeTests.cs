@@ -34,6 +34,7 @@ public sealed class KustomizeTests : IDisposable
         Assert.All(objects.Where(o => o is not V1Namespace), o => Assert.Equal(overlay.Namespace, o.Metadata.NamespaceProperty));
         var image = Assert.Single(overlay.Images);
         Assert.All(KustomizeRenderer.PodSpecs(objects).SelectMany(p => p.Containers), c => Assert.Equal($"{image.NewName}:{image.NewTag}", c.Image));
+        Assert.All(objects.OfType<V1Deployment>(), d => Assert.Equal(overlay.Replicas.Single(r => r.Name == d.Metadata.Name).Count, d.Spec.Replicas));
         Assert.All(objects.OfType<V1Ingress>(), i => Assert.EndsWith("etlstudio-demo.example.com", i.Spec.Rules.Single().Host));
         Assert.Equal("true", objects.OfType<V1ConfigMap>().Single().Data["Demo__Seed"]);
         Assert.Equal("etlstudio-pg-rw.databases.svc.cluster.local", objects.OfType<V1Service>().Single(s => s.Spec.Type == "ExternalName").Spec.ExternalName);
