@@ -42,6 +42,7 @@ public static class ManifestRegressions
             ["service port to nowhere"] = (o => Service(o, "etlstudio-grpc").Spec.Ports[0].TargetPort = "grpcs", "which the pods do not declare"),
             ["no sticky sessions"] = (o => Ingress(o, "etlstudio-web").Metadata.Annotations.Remove("nginx.ingress.kubernetes.io/affinity"), "without cookie affinity"),
             ["gRPC ingress speaking HTTP/1.1"] = (o => Ingress(o, "etlstudio-grpc").Metadata.Annotations.Clear(), "backend-protocol: GRPC"),
+            ["gRPC messages cut at nginx's default size"] = (o => Ingress(o, "etlstudio-grpc").Metadata.Annotations.Remove("nginx.ingress.kubernetes.io/proxy-body-size"), "proxy-body-size below"),
             ["metrics on the internet"] = (o => o.Remove(Ingress(o, "etlstudio-internal-paths")), "/metrics is served to the internet"),
             ["ingress to a missing service"] = (o => Ingress(o, "etlstudio-web").Spec.Rules[0].Http.Paths[0].Backend.Service.Name = "etlstudio", "which does not exist"),
             ["no disruption budget for workers"] = (o => o.RemoveAll(x => x is V1PodDisruptionBudget { Metadata.Name: "etlstudio-worker" }), "covered by 0 PodDisruptionBudgets"),

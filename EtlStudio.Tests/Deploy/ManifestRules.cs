@@ -265,6 +265,8 @@ public sealed partial class ManifestRules(DockerfileFacts dockerfile, IReadOnlyL
                 if (path.Path != "/") continue;
                 if (port.AppProtocol == "kubernetes.io/h2c" && Get(annotations, "nginx.ingress.kubernetes.io/backend-protocol") != "GRPC")
                     problems.Add($"{owner}: routes to gRPC without nginx.ingress.kubernetes.io/backend-protocol: GRPC");
+                if (port.AppProtocol == "kubernetes.io/h2c" && MegabytesOf(Get(annotations, "nginx.ingress.kubernetes.io/proxy-body-size")) < GrpcMessageMegabytes)
+                    problems.Add($"{owner}: proxy-body-size below the app's {GrpcMessageMegabytes} MB gRPC messages (nginx answers 413 first)");
                 // Blazor Server keeps each circuit in one pod's memory: the browser must come back to that pod.
                 if (port.AppProtocol == "http" && Get(annotations, "nginx.ingress.kubernetes.io/affinity") != "cookie")
                     problems.Add($"{owner}: routes to the studio without cookie affinity (sticky sessions for Blazor circuits)");
@@ -317,6 +319,19 @@ public sealed partial class ManifestRules(DockerfileFacts dockerfile, IReadOnlyL
             if (describedSecrets.FirstOrDefault(s => s.Metadata.Name == name)?.StringData?.ContainsKey(key) != true)
                 problems.Add($"{owner}: Secret {name} key {key} is not described in secret.example.yaml");
     }
+
+    /// <summary>The app's default gRPC message limit (README, Grpc__MaxReceiveMessageSize), rounded up to MB.</summary>
+    private const int GrpcMessageMegabytes = 5;
+
+    // nginx sizes: "8m", "1024k", "0" (no limit); no annotation means its 1 MB default.
+    private static double MegabytesOf(string? size) => size switch
+    {
+        null => 1,
+        "0" => double.MaxValue,
+        _ when size.EndsWith('m') || size.EndsWith('M') => double.Parse(size[..^1]),
+        _ when size.EndsWith('k') || size.EndsWith('K') => double.Parse(size[..^1]) / 1024,
+        _ => double.Parse(size) / (1024 * 1024),
+    };
 
     private static string? Get(IDictionary<string, string>? map, string key) => map is not null && map.TryGetValue(key, out var v) ? v : null;
 
