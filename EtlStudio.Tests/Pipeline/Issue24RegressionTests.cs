@@ -117,4 +117,34 @@ public sealed class Issue24RegressionTests(PipelineWorld world) : IClassFixture<
             rows.Select(r => $"{r["city"].GetString() ?? "-"}:{r["salary"].GetInt64()}").Order());
         Assert.All(rows, r => Assert.Equal(City(r["id"].GetInt64()), r["city"].GetString() ?? "-"));
     }
+
+    [Fact]
+    public async Task Records_pointing_at_a_record_k_anonymity_removed_are_removed_too_down_the_chain()
+    {
+        // Rome has one customer: k = 2 removes customer 3, then its two orders, then the item of one of them.
+        var customers = await TableAsync("customers", "SELECT * FROM (VALUES (1, 'Oslo'), (2, 'Oslo'), (3, 'Rome')) v(id, city)", "id",
+            ("id", FieldType.Integer), ("city", FieldType.String));
+        var orders = await TableAsync("orders", "SELECT * FROM (VALUES (10, 1), (11, 3), (12, 3), (13, NULL)) v(id, customer_id)", "id",
+            ("id", FieldType.Integer), ("customer_id", FieldType.Integer)) with { ForeignKeys = [new ForeignKeyConfig("customer_id", "customers", "id")] };
+        var items = await TableAsync("items", "SELECT * FROM (VALUES (100, 10), (101, 11)) v(id, order_id)", "id",
+            ("id", FieldType.Integer), ("order_id", FieldType.Integer)) with { ForeignKeys = [new ForeignKeyConfig("order_id", "orders", "id")] };
+        var run = await world.RunAsync(await world.TaskAsync([items, orders, customers],
+            anonymization: [new AnonymizationBinding("customers", "city", null, true, false)], privacy: new PrivacySettings(2, null, 1)));
+
+        Assert.Equal(RunState.Prepared, run.State);
+        Assert.Equal([1L, 2], (await world.RowsAsync(run.Id, "customers")).Select(r => r["id"].GetInt64()));
+        Assert.Equal([10L, 13], (await world.RowsAsync(run.Id, "orders")).Select(r => r["id"].GetInt64()));
+        Assert.Equal([100L], (await world.RowsAsync(run.Id, "items")).Select(r => r["id"].GetInt64()));
+        var rejects = (await world.RejectsAsync(run.Id)).Where(r => r.Step == "Anonymize").OrderBy(r => r.Id).Select(r => $"{r.Table}: {r.Rule}: {r.Column}: {r.Reason}");
+        Assert.Equal([
+            "customers: k-anonymity: : equivalence class of 1 < k=2",
+            "orders: parent-removed: customer_id: parent customers.id 3 removed by k-anonymity",
+            "orders: parent-removed: customer_id: parent customers.id 3 removed by k-anonymity",
+            "items: parent-removed: order_id: parent orders.id 11 removed by parent-removed"], rejects);
+        var step = run.Steps.Single(s => s.Step == "Anonymize");
+        Assert.Equal((9L, 5L, 4L), (step.RowsIn, step.RowsOut, step.RowsRejected));
+        var report = JsonDocument.Parse(run.PrivacyReportJson!).RootElement.GetProperty("tables").EnumerateArray()
+            .ToDictionary(t => t.GetProperty("table").GetString()!, t => t.GetProperty("recordsRemovedWithParent").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["customers"] = 0, ["orders"] = 2, ["items"] = 1 }, report);
+    }
 }
