@@ -8,6 +8,26 @@ public sealed class PipelineOptions
     /// <summary>How long one transformation script may run before it is cancelled.</summary>
     public TimeSpan TransformTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The most disk a run's transformation scripts may take for their tables and temporary files, as a size with kB, MB,
+    /// GB or TB; past it the script is stopped and the run fails.
+    /// </summary>
+    public string TransformDiskSpace { get; set; } = "20GB";
+
+    /// <summary>A disk size as <see cref="TransformDiskSpace"/> takes it: a whole number with kB, MB, GB or TB, from 1MB to 1024TB.</summary>
+    public static bool IsDiskSize(string? value) => Parse(value, "kB|MB|GB|TB") is >= 1024L * 1024 and <= 1024L << 40;
+
+    /// <summary>The bytes of a size <see cref="IsDiskSize"/> accepts.</summary>
+    public static long Bytes(string value) => Parse(value, "kB|MB|GB|TB") ?? throw new ArgumentException($"'{value}' is not a size.", nameof(value));
+
+    private static long? Parse(string? value, string units)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(value ?? "", $"^([0-9]{{1,8}})({units})$");
+        if (!m.Success) return null;
+        var unit = m.Groups[2].Value switch { "kB" => 1L << 10, "MB" => 1L << 20, "GB" => 1L << 30, _ => 1L << 40 };
+        return long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * unit;
+    }
+
     /// <summary>How long a source query or request may take.</summary>
     public TimeSpan SourceTimeout { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -16,6 +16,7 @@ public static class RunsRegistration
             .Validate(o => o.PreviewSampleRows is > 0 and <= 10_000, "Pipeline:PreviewSampleRows is between 1 and 10000.")
             .Validate(o => PipelineOptions.IsMemorySize(o.WorkMemory) && PipelineOptions.IsMemorySize(o.TransformWorkMemory) && PipelineOptions.IsMemorySize(o.MaintenanceMemory),
                 "Pipeline:WorkMemory, Pipeline:TransformWorkMemory and Pipeline:MaintenanceMemory are PostgreSQL memory sizes such as 256MB or 1GB.")
+            .Validate(o => PipelineOptions.IsDiskSize(o.TransformDiskSpace), "Pipeline:TransformDiskSpace is a disk size such as 20GB (from 1MB to 1024TB).")
             .ValidateOnStart();
         services.AddSingleton<TableAnonymizer>();
         services.AddSingleton<PipelineEngine>();

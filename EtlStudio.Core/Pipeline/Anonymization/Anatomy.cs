@@ -22,8 +22,11 @@ internal sealed class Anatomy
     private readonly long _values;
     private readonly object?[]? _valueOf;
 
-    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, (long, long, long)? nullBlock, long values, object?[]? valueOf) =>
-        (Sensitive, _histogram, _groups, _l, _nullBlock, _values, _valueOf) = (sensitive, histogram, groups, l, nullBlock, values, valueOf);
+    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, (long, long, long)? nullBlock, long values, object?[]? valueOf, bool overCap) =>
+        (Sensitive, _histogram, _groups, _l, _nullBlock, _values, _valueOf, OverCap) = (sensitive, histogram, groups, l, nullBlock, values, valueOf, overCap);
+
+    /// <summary>Whether some value occurs more often than there are groups, so that records over the cap will be rejected.</summary>
+    public bool OverCap { get; }
 
     public ResolvedColumn Sensitive { get; }
 
@@ -75,7 +78,9 @@ internal sealed class Anatomy
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) valueOf[reader.GetInt64(0)] = reader.IsDBNull(1) ? null : reader.GetValue(1);
         }
-        return new Anatomy(sensitive, histogram, groups, l, nullBlock, values, valueOf);
+        var op = new SqlParameters();
+        var overCap = await op.ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {histogram} WHERE f > {op.Add(groups, NpgsqlDbType.Bigint)})", ct);
+        return new Anatomy(sensitive, histogram, groups, l, nullBlock, values, valueOf, overCap);
     }
 
     /// <summary>Each value's block: it starts after the capped counts of the values before it.</summary>
@@ -117,18 +122,19 @@ internal sealed class Anatomy
     public static Task<bool> OverCapAsync(NpgsqlConnection conn, RecordChoices choices, CancellationToken ct) =>
         new SqlParameters().ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {choices.Parts[0].Table} WHERE _anon_grp IS NULL)", ct);
 
-    /// <summary>Files the records over the cap as rejects, with the values they would have published.</summary>
-    public Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, RecordChoices choices, ColumnPermutation permutation, CancellationToken ct)
+    /// <summary>Files the records over the cap as rejects, as staged.</summary>
+    public Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, RecordChoices choices, CancellationToken ct)
     {
         var rj = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, rj, choices);
         var lp = rj.Add(_l, NpgsqlDbType.Integer);
         var gp = rj.Add(_groups, NpgsqlDbType.Bigint);
+        var rowId = Sql.Ident(StagingLayout.RowId);
         return rj.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, rj)
             + $"{rj.Add(AnonymizationRejects.LDiversity, NpgsqlDbType.Text)}, {rj.Add(Sensitive.Name, NpgsqlDbType.Text)}, "
             + $"CASE WHEN {gp} = 0 THEN 'fewer than l=' || {lp} || ' distinct sensitive values to form a group' "
-            + $"ELSE 'sensitive value occurs ' || t._anon_f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
-            + $"t.{Sql.Ident(StagingLayout.RowId)}, {permutation.Json(rows.Json("t"), "t")} FROM {rows.Query} t WHERE t._anon_grp IS NULL", ct);
+            + $"ELSE 'sensitive value occurs ' || g._anon_f || ' times but ' || {gp} || ' groups of l=' || {lp} || ' hold it at most ' || {gp} || ' times' END, "
+            + $"s.{rowId}, {AnonymizationRejects.Record(r, "s")} FROM {Sql.Table(r.Schema, r.Table)} s JOIN {choices.Parts[0].Table} g ON g.{rowId} = s.{rowId} "
+            + $"WHERE g._anon_grp IS NULL ORDER BY s.{rowId}", ct);
     }
 
     /// <summary>QIT's columns: every column but the sensitive one, with published types, then the group id.</summary>

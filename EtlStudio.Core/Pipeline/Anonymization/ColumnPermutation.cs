@@ -21,10 +21,6 @@ internal sealed class ColumnPermutation
     public string Value(string column, string t) =>
         _aliases.TryGetValue(column, out var alias) ? $"{t}.{alias}" : $"{t}.{Sql.Ident(column)}";
 
-    /// <summary>The record as JSON with its permuted values, for the rejects table.</summary>
-    public string Json(string recordJson, string t) => _aliases.Count == 0 ? recordJson
-        : $"{recordJson} || jsonb_build_object({string.Join(", ", _aliases.Select(a => $"'{a.Key.Replace("'", "''")}', {t}.{a.Value}"))})";
-
     /// <summary>The name of a permuted column's draw among the table's draws (<see cref="RowDraws"/>).</summary>
     public static string Purpose(string column) => column + "/permutation";
 }

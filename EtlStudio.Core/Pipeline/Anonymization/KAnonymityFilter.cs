@@ -38,18 +38,20 @@ internal static class KAnonymityFilter
         var types = r.Columns.ToDictionary(c => c.Name, c => c.Type);
         return d.ExecuteAsync(conn,
             $"WITH gone AS (DELETE FROM {Sql.Table(r.Schema, r.Table)} t USING {small} c WHERE {Match(plan.QuasiIdentifiers, types, "t", "c")} "
-            + $"RETURNING t AS _record, t.{Sql.Ident(StagingLayout.RowId)} AS _id, c._n) "
-            + AnonymizationRejects.InsertInto(r, d) + $"{Reason(d, plan, "_n")}, _id, to_jsonb(_record) FROM gone", ct);
+            + $"RETURNING {AnonymizationRejects.Record(r, "t")} AS _record, t.{Sql.Ident(StagingLayout.RowId)} AS _id, c._n) "
+            + AnonymizationRejects.InsertInto(r, d) + $"{Reason(d, plan, "_n")}, _id, _record FROM gone ORDER BY _id", ct);
     }
 
-    /// <summary>Files the records of the small classes as rejects, with their published values; the phases after leave them out (<see cref="Kept"/>).</summary>
+    /// <summary>Files the records of the small classes as rejects, as staged; the phases after leave them out (<see cref="Kept"/>).</summary>
     public static Task<int> RejectAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string small, CancellationToken ct)
     {
         var d = new SqlParameters();
-        var rows = PublishedRows.For(r, plan, d);
+        var rows = PublishedRows.Reading(r, plan, d, plan.QuasiIdentifiers);
         var types = rows.Columns.ToDictionary(c => c.Name, c => c.Type);
+        var rowId = Sql.Ident(StagingLayout.RowId);
         return d.ExecuteAsync(conn, AnonymizationRejects.InsertInto(r, d)
-            + $"{Reason(d, plan, "c._n")}, t.{Sql.Ident(StagingLayout.RowId)}, {rows.Json("t")} FROM {rows.Query} t JOIN {small} c ON {Match(plan.QuasiIdentifiers, types, "t", "c")}", ct);
+            + $"{Reason(d, plan, "c._n")}, t.{rowId}, {AnonymizationRejects.Record(r, "s")} FROM {rows.Query} t JOIN {small} c ON {Match(plan.QuasiIdentifiers, types, "t", "c")} "
+            + $"JOIN {Sql.Table(r.Schema, r.Table)} s ON s.{rowId} = t.{rowId} ORDER BY t.{rowId}", ct);
     }
 
     /// <summary>A condition on published rows (alias <paramref name="t"/>): not in a small class; TRUE when there are none.</summary>

@@ -82,10 +82,13 @@ internal sealed class RecordChoices
         var parts = new List<(string, IReadOnlyList<string>)>();
         var kept = held?.Kept ?? new RowSet();
         var groupSizes = anatomy is not null && anatomy.Groups <= countedGroups ? new int[anatomy.Groups + 1] : null;
+        // Records the anatomy rejects (over the cap) are published nowhere, so no shuffle hands their values to others.
+        string? underCap = null;
 
         if (anatomy is not null)
         {
             var table = Sql.Table(r.Schema, Scratch.Name());
+            if (anatomy.OverCap) underCap = table;
             await GroupsAsync(conn, side, r, plan, small, anatomy, uniforms, across.Count > 0 && held is null ? kept : null, held, groupSizes, table, st, qit, ct);
             parts.Add((table, [.. Anatomy.ChoiceNames, .. held?.ChoiceColumns.Select(c => c.Name) ?? []]));
         }
@@ -97,13 +100,15 @@ internal sealed class RecordChoices
         foreach (var (column, index) in across)
         {
             var table = Sql.Table(r.Schema, Scratch.Name());
-            await ShuffleAcrossAsync(conn, side, r, plan, small, column, index, parts.Count == 0 ? uniforms : [], kept, table, ct);
+            await ShuffleAcrossAsync(conn, side, r, plan, small, underCap, column, index, parts.Count == 0 ? uniforms : [], kept, table, ct);
             parts.Add((table, [ColumnPermutation.Alias(index)]));
         }
         if (within.Count > 0)
         {
             var table = Sql.Table(r.Schema, Scratch.Name());
-            await ShuffleWithinAsync(conn, r, plan, small, within, withDraws: parts.Count == 0, table, ct);
+            var withDraws = parts.Count == 0;
+            // Beside the step's transaction, like the other choices: the published write reads it on another connection.
+            await SideConnections.RunAsync(conn, side, ct, null, (c, t) => ShuffleWithinAsync(c, r, plan, small, underCap, within, withDraws, table, t));
             parts.Add((table, within.Select(x => ColumnPermutation.Alias(x.Index)).ToList()));
         }
         return new RecordChoices(parts, groupSizes is null ? null : groupSizes.Skip(1).Where(n => n > 0).Select(n => (long?)n).Min());
@@ -168,7 +173,6 @@ internal sealed class RecordChoices
         {
             var (row, vid, f, start) = (input.Longs[0], input.Longs[1], input.Longs[2], input.Longs[3]);
             var n = input.Count;
-            if (kept is not null) for (var i = 0; i < n; i++) Keep(r, kept, row[i]);
             var rank = rankings.Rank(vid, f, n);
             var u = draws.For(row, n);
             // Each record's group, 0 over the cap.
@@ -178,6 +182,7 @@ internal sealed class RecordChoices
                 {
                     group[i] = g;
                     if (groupSizes is not null) groupSizes[g]++;
+                    if (kept is not null) Keep(r, kept, row[i]);
                 }
             Action<BinaryCopyRows> choices = output =>
             {
@@ -271,7 +276,7 @@ internal sealed class RecordChoices
     /// record that receives it when <paramref name="uniforms"/> are given.
     /// </summary>
     private static async Task ShuffleAcrossAsync(NpgsqlConnection conn, SideConnections? side, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        ResolvedColumn column, int index, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet kept, string table, CancellationToken ct)
+        string? underCap, ResolvedColumn column, int index, IReadOnlyList<(string Purpose, string Name)> uniforms, RowSet kept, string table, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Append(column.Name));
@@ -281,7 +286,7 @@ internal sealed class RecordChoices
         using var random = Random(r, ColumnPermutation.Purpose(column.Name));
         var permutation = RandomPermutation.Of(kept.Count, random, 0);
         using var draws = new Draws(r, uniforms.Select(u => u.Purpose));
-        var select = $"SELECT t.{Sql.Ident(StagingLayout.RowId)}, t.{Sql.Ident(column.Name)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}";
+        var select = $"SELECT t.{Sql.Ident(StagingLayout.RowId)}, t.{Sql.Ident(column.Name)} FROM {rows.Query} t WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}{UnderCap(underCap, "t")}";
         await PipeAsync(conn, side, r.Table, p, select, table, columns, 1, true, input =>
         {
             var n = input.Count;
@@ -303,6 +308,10 @@ internal sealed class RecordChoices
             };
         }, ct);
     }
+
+    /// <summary>A further condition on rows (alias <paramref name="t"/>) when anatomy rejects some: dealt to a group in <paramref name="groups"/>.</summary>
+    private static string UnderCap(string? groups, string t) => groups is null ? ""
+        : $" AND EXISTS (SELECT 1 FROM {groups} g WHERE g.{Sql.Ident(StagingLayout.RowId)} = {t}.{Sql.Ident(StagingLayout.RowId)} AND g._anon_grp IS NOT NULL)";
 
     /// <summary>The noise draws of records: one uniform number in (0, 1) per purpose, keyed by the record's <c>_row</c>.</summary>
     private sealed class Draws(AnonymizationRequest r, IEnumerable<string> purposes) : IDisposable
@@ -479,14 +488,14 @@ internal sealed class RecordChoices
     /// are numbered by dense_rank, so the join stays a hash join where quasi-identifiers are NULL (PARTITION BY and
     /// ORDER BY treat NULLs as equal).
     /// </summary>
-    private static Task ShuffleWithinAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small,
+    private static Task ShuffleWithinAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, string? underCap,
         IReadOnlyList<(ResolvedColumn Column, int Index)> permuted, bool withDraws, string table, CancellationToken ct)
     {
         var p = new SqlParameters();
         var rows = PublishedRows.For(r, plan, p);
         var rowId = Sql.Ident(StagingLayout.RowId);
         var qi = string.Join(", ", plan.QuasiIdentifiers.Select(Sql.Ident));
-        var kept = $"(SELECT * FROM {rows.Query} s WHERE {KAnonymityFilter.Kept(small, plan, rows, "s")})";
+        var kept = $"(SELECT * FROM {rows.Query} s WHERE {KAnonymityFilter.Kept(small, plan, rows, "s")}{UnderCap(underCap, "s")})";
         var draws = withDraws ? rows.Uniforms : [];
 
         var baseColumns = new List<string> { "s." + rowId };

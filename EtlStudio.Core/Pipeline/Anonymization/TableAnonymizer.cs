@@ -77,6 +77,9 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
             plan.Anatomized is null ? null : async (c, t) => anatomy = await Anatomy.PrepareAsync(c, request, plan, small, stValuesHeld, t),
             plan.Anatomized is null || !RecordChoices.Across(plan).Any() ? null : async (c, t) => held = await HeldShuffle.TryAsync(c, request, plan, small, heldValuesBudget, t));
         if (anatomy is not null) scratch.AddRange(anatomy.Scratch);
+        // The held shuffles were worked out over every kept record; records the anatomy rejects must not take part, so
+        // with some over the cap the shuffles go through tables of their own, after the groups are dealt.
+        if (anatomy?.OverCap == true) held = null;
         var st = anatomy is null ? null : Sql.Table(request.Schema, Scratch.Name());
         var stDealt = anatomy?.HoldsValues == true;
         var main = Sql.Table(request.Schema, Scratch.Name());
@@ -95,7 +98,7 @@ public sealed class TableAnonymizer(long heldValuesBudget = TableAnonymizer.Held
         long overCapRejected = 0;
         long? fewest = null;
         await SideConnections.RunAsync(conn, side, ct,
-            overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, plan, choices!, permutation, t) : null,
+            overCap ? async (c, t) => overCapRejected = await anatomy!.RejectAsync(c, request, choices!, t) : null,
             anatomy is null ? (c, t) => WriteAsync(c, request, plan, choices, permutation, small, main, t)
                 : dealt is null ? (c, t) => anatomy.WriteQitAsync(c, request, plan, choices!, permutation, main, t)
                 // Written already: keyed beside ST's key (the outbox step finds it made), instead of alone after.

@@ -3,7 +3,8 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// <summary>
 /// Privacy of one table's output: over its quasi-identifiers the smallest equivalence class (k reached), how many
 /// classes, records suppressed, highest and average re-identification risk (1 / class size); per sensitive column
-/// the fewest distinct values in a class (l reached).
+/// the fewest distinct values in a class (l reached); and the records removed because the anonymization removed the
+/// record their foreign key points at.
 /// </summary>
 public sealed record TablePrivacyReport(
     string Table,
@@ -14,4 +15,5 @@ public sealed record TablePrivacyReport(
     long RecordsSuppressed,
     double? MaxRisk,
     double? AverageRisk,
-    IReadOnlyList<SensitiveColumnReport> Sensitive);
+    IReadOnlyList<SensitiveColumnReport> Sensitive,
+    long RecordsRemovedWithParent = 0);

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using EtlStudio.Core.Tasks;
 using EtlStudio.Core.Pipeline.Anonymization;
 
 namespace EtlStudio.Core.Pipeline.Steps;
@@ -6,7 +6,9 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// <summary>
 /// Step 6 (feature 7): each task table with anonymized, quasi-identifier or sensitive columns goes through the
 /// <see cref="TableAnonymizer"/>; every task table is then listed in the outbox catalog with its final columns and
-/// types, and the privacy report is kept with the step.
+/// types, and the privacy report is kept with the step. Tables go parents first: a record whose foreign key points at a
+/// record the anonymization removed is removed too, before its own table is anonymized (so that its k is measured on
+/// what is published), each a reject of its own — a published outbox holds no dangling foreign key.
 /// </summary>
 internal static class AnonymizeStep
 {
@@ -15,30 +17,74 @@ internal static class AnonymizeStep
         var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
         var reports = new List<TablePrivacyReport>();
-        await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Catalog)}", ct);
+        await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Catalog)}; DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = @step AND rule = @rule", ct,
+            ("step", AnonymizationRejects.Step), ("rule", AnonymizationRejects.ParentRemoved));
+        // The tables that lost records in this step, with the table each publishes its other columns in (itself, or QIT).
+        var lost = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < ctx.Task.Tables.Count; i++)
         {
             var table = ctx.Task.Tables[i];
+            var n = await ctx.CountAsync(table.Name, ct);
+            var withParent = await RemoveOrphansAsync(ctx, table, lost, ct);
+            if (withParent > 0) ctx.Counts.Set(table.Name, n - withParent);
+            var removedHere = withParent;
             IReadOnlyList<OutboxTable> tables;
             if (table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive))
             {
+                // Side connections read committed tables only: a table just rid of orphans in this transaction is anonymized on it.
                 var result = await anonymizer.ApplyAsync(ctx.Connection,
-                    new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i,
-                        ctx.Counts.TryGet(table.Name, out var known) ? known : null), ct, ctx.Side);
+                    new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i, n - withParent), ct,
+                    withParent > 0 ? null : ctx.Side);
                 // QIT and ST hold a row per published record, like a table published whole.
                 foreach (var t in result.Tables) ctx.Counts.Set(t.Name, result.RowsOut);
-                (rowsIn, rowsOut, rejected) = (rowsIn + result.RowsIn, rowsOut + result.RowsOut, rejected + result.RowsRejected);
-                reports.Add(result.Report);
+                (rowsIn, rowsOut, rejected) = (rowsIn + n, rowsOut + result.RowsOut, rejected + withParent + result.RowsRejected);
+                reports.Add(result.Report with { RecordsRemovedWithParent = withParent });
                 tables = result.Tables;
+                removedHere += result.RowsRejected;
             }
             else
             {
-                var n = await ctx.CountAsync(table.Name, ct);
-                (rowsIn, rowsOut) = (rowsIn + n, rowsOut + n);
+                (rowsIn, rowsOut, rejected) = (rowsIn + n, rowsOut + n - withParent, rejected + withParent);
+                if (withParent > 0)
+                    reports.Add(new TablePrivacyReport(table.Name, [], null, null, 0, 0, null, null, [], withParent));
                 tables = [new OutboxTable(table.Name, i, table.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList(), table.PrimaryKey, table.Name)];
             }
             foreach (var t in tables) await OutboxCatalogWriter.AddAsync(ctx, t, ct);
+            if (removedHere > 0) lost[table.Name] = tables[0].Name;
         }
         return (new StepResult(PipelineStep.Anonymize, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started), new PrivacyReport(reports));
+    }
+
+    /// <summary>
+    /// Files as rejects the records of <paramref name="table"/> whose foreign key points at a record this step removed
+    /// from a table of <paramref name="lost"/> (found by its key among that table's rejects, whose records are as staged),
+    /// unless the key is still published there. Returns how many went.
+    /// </summary>
+    private static async Task<long> RemoveOrphansAsync(StepContext ctx, ResolvedTable table, IReadOnlyDictionary<string, string> lost, CancellationToken ct)
+    {
+        long removed = 0;
+        // A table's references to itself are left: its own removals happen as it is anonymized, after this.
+        foreach (var fk in table.ForeignKeys.Where(f => f.ReferencesTable != table.Name && lost.ContainsKey(f.ReferencesTable)))
+        {
+            var parent = ctx.Task.Tables.First(t => t.Name == fk.ReferencesTable);
+            var key = parent.Columns.First(c => c.Name == fk.ReferencesColumn);
+            var gone = ctx.T(StepContext.Scratch());
+            (string, object?)[] p = [("step", AnonymizationRejects.Step), ("parent", parent.Name), ("key", key.Name), ("column", fk.Column), ("rule", AnonymizationRejects.ParentRemoved)];
+            await ctx.ExecAsync($"""
+                CREATE UNLOGGED TABLE {gone} {Sql.Working} AS
+                SELECT DISTINCT ON (_key) (record ->> @key)::{Sql.TypeOf(key.Type)} AS _key, rule AS _rule FROM {ctx.T(StagingLayout.Rejects)}
+                WHERE step = @step AND table_name = @parent AND record ->> @key IS NOT NULL ORDER BY _key, id;
+                ANALYZE {gone}
+                """, ct, p);
+            // Where the key is published as it was staged, a key removed from one record but kept in another still matches.
+            var stillThere = key.Anonymization is null
+                ? $"NOT EXISTS (SELECT 1 FROM {ctx.T(lost[parent.Name])} k WHERE k.{Sql.Ident(key.Name)} = s.{Sql.Ident(fk.Column)})"
+                : "true";
+            removed += await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.Anonymize, table, ctx.T(table.Name),
+                $"JOIN {gone} g ON g._key = s.{Sql.Ident(fk.Column)}", stillThere, "@rule", "@column",
+                $"'parent ' || @parent || '.' || @key || ' ' || s.{Sql.Ident(fk.Column)}::text || ' removed by ' || g._rule", ct, p);
+            await ctx.ExecAsync($"DROP TABLE {gone}", ct);
+        }
+        return removed;
     }
 }

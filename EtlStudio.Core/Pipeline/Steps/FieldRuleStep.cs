@@ -51,15 +51,17 @@ internal static class FieldRuleStep
                     if (min is not null || max is not null)
                     {
                         // An empty value is no range's business (the empty rules see to it): false, not NULL, so that the
-                        // record is neither rejected nor lost between "rejected" and "NOT rejected".
-                        var outside = "coalesce(" + string.Join(" OR ", new[] { min is null ? null : $"{value} < {min}", max is null ? null : $"{value} > {max}" }.Where(x => x is not null)) + ", false)";
+                        // record is neither rejected nor lost between "rejected" and "NOT rejected". (Ranges are for numbers and dates.)
+                        var present = $"{value} IS NOT NULL";
+                        var outside = $"coalesce({present} AND (" + string.Join(" OR ", new[] { min is null ? null : $"{value} < {min}", max is null ? null : $"{value} > {max}" }.Where(x => x is not null)) + "), false)";
                         var interval = $"'[' || {(min is null ? "''" : min + "::text")} || ', ' || {(max is null ? "''" : max + "::text")} || ']'";
                         if (range.Type == FieldRuleType.RemoveOutOfRange)
                             checks.Add(($"({outside})", "RemoveOutOfRange", c.Name, $"{P(c.Name + " ")} || ({value})::text || ' is outside ' || {interval}"));
                         else if (range.Type == FieldRuleType.FillOutOfRange)
                         {
-                            if (min is not null) value = $"GREATEST({value}, {min})";
-                            if (max is not null) value = $"LEAST({value}, {max})";
+                            // Not GREATEST/LEAST: they skip NULL and would turn an empty value into the bound.
+                            if (min is not null) value = $"CASE WHEN {present} AND {value} < {min} THEN {min} ELSE {value} END";
+                            if (max is not null) value = $"CASE WHEN {present} AND {value} > {max} THEN {max} ELSE {value} END";
                         }
                     }
                 }
@@ -74,7 +76,7 @@ internal static class FieldRuleStep
 
             var cleaned = StepContext.Work("c", i);
             var tableIn = await ctx.CountAsync(StepContext.Work("x", i), ct);
-            await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'FieldRules' AND table_name = @table", ct, ("table", table.Name));
+            await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = @step AND table_name = @table", ct, ("step", PipelineStep.FieldRules.ToString()), ("table", table.Name));
             var removed = await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.FieldRules, table, source, "", rejectedWhen, rule, column, reason, ct, [.. parameters]);
             // Only the records a fill or clamp changes are written again (usually a few per cent).
             if (changed.Count > 0)

@@ -11,7 +11,7 @@ internal static class ForeignKeyStep
     {
         var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
-        await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'ForeignKeys'", ct);
+        await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = @step", ct, ("step", PipelineStep.ForeignKeys.ToString()));
         var index = ctx.Task.Tables.Select((t, i) => (t.Name, i)).ToDictionary(x => x.Name, x => x.i);
         for (var i = 0; i < ctx.Task.Tables.Count; i++)
         {

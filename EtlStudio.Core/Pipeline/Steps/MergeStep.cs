@@ -19,9 +19,9 @@ internal static class MergeStep
         await ctx.ExecAsync($"""
             CREATE TABLE IF NOT EXISTS {ctx.T(StagingLayout.KeyChanges)} (
                 table_name text NOT NULL, row_id bigint NOT NULL, column_name text NOT NULL, old_key text NOT NULL, new_key text NOT NULL);
-            DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = 'Merge';
+            DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = @step;
             DELETE FROM {ctx.T(StagingLayout.KeyChanges)};
-            """, ct);
+            """, ct, ("step", PipelineStep.Merge.ToString()));
         // First the keys that occur more than once, found by grouping each table, on side
         // connections; the same pass tells whether any record has no key (its group is kept too), so the table is
         // searched for them only when there are some. Meanwhile the step's connection counts the tables and files the

@@ -66,13 +66,22 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
                 (_, t) => RunScriptsAsync(final.Schema, role, password, task.Transformations, readOnly, t),
                 [final.Side is null ? null : (c, t) => StepContext.ExecAsync(c, StagingLayout.RejectsIndexSql(final.Schema), t),
                  .. keyed.Select(table => (Func<NpgsqlConnection, CancellationToken, Task>)((c, t) => OutboxStep.KeyAsync(c, table, t)))]);
+            // Before the application touches anything the scripts made (counting a view's rows would run its query as the application).
+            await Sandbox.VerifyAsync(final, role, ct);
+            await Sandbox.HandOverAsync(final, role, targets, ct);
         }
-        catch
+        catch (Exception failure)
         {
-            await Sandbox.DropAsync(dataSource, role, CancellationToken.None);
+            try
+            {
+                await AbandonAsync(final, role);
+            }
+            catch (PipelineFailure cleanup) when (failure is PipelineFailure first)
+            {
+                throw new PipelineFailure(PipelineStep.Transform, $"{first.Message} {cleanup.Message}", first);
+            }
             throw;
         }
-        await Sandbox.HandOverAsync(final, role, targets, ct);
         // Scripts that only read left the task's tables as they were counted; others are counted again.
         var rowsOut = readOnly ? rowsIn : 0;
         foreach (var name in readOnly ? [] : task.Tables.Select(t => t.Name))
@@ -84,6 +93,17 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         foreach (var target in targets) rowsOut += await final.CountAsync(target, ct);
         for (var i = 0; i < task.Tables.Count; i++) await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(StepContext.Work("f", i))}", ct);
         return new StepResult(PipelineStep.Transform, rowsIn, rowsOut, 0, DateTimeOffset.UtcNow - started);
+    }
+
+    /// <summary>
+    /// The step fails: its transaction goes first, so that nothing it locked (a target handed over) holds up the clean-up,
+    /// which runs on a connection of its own.
+    /// </summary>
+    private async Task AbandonAsync(StepContext final, string role)
+    {
+        try { await final.Transaction.RollbackAsync(CancellationToken.None); }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { /* a broken connection took its locks with it */ }
+        await Sandbox.DropAsync(dataSource, role, CancellationToken.None);
     }
 
     /// <param name="final">
@@ -99,6 +119,8 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         };
         await using var conn = new NpgsqlConnection(builder.ConnectionString);
         await conn.OpenAsync(ct);
+        // The statement timeout below is the first line; the script can lift it, so the watch enforces the limits from outside.
+        await using var watch = SandboxWatch.Start(dataSource, conn.ProcessID, options);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var timeout = (long)options.TransformTimeout.TotalMilliseconds;
         await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {timeout}", conn, tx)) await set.ExecuteNonQueryAsync(ct);
@@ -108,6 +130,8 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         {
             var body = script.Sql.Trim().TrimEnd(';');
             var target = script.TargetTable is { } name ? Sql.Ident(name) : null;
+            var what = $"Transformation {script.Order} ({script.Type}{(script.TargetTable is { } t ? " into " + t : "")})";
+            watch.NextScript();
             try
             {
                 if (script.Type != TransformationType.Merge) await ExecAsync(conn, tx, body, ct);
@@ -123,9 +147,12 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
                     await ExecAsync(conn, tx, $"COMMENT ON TABLE {target} IS '{OutboxStep.NumberedMarker}'", ct);
                 }
             }
+            catch (Exception e) when (watch.Breach is { } breach && e is NpgsqlException or InvalidOperationException)
+            {
+                throw new PipelineFailure(PipelineStep.Transform, $"{what} {breach} and was stopped.", e);
+            }
             catch (PostgresException pg)
             {
-                var what = $"Transformation {script.Order} ({script.Type}{(script.TargetTable is { } t ? " into " + t : "")})";
                 throw new PipelineFailure(PipelineStep.Transform, pg.SqlState switch
                 {
                     PostgresErrorCodes.QueryCanceled => $"{what} ran longer than {options.TransformTimeout.TotalSeconds:0} s and was stopped.",
