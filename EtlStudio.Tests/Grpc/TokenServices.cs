@@ -1,14 +1,12 @@
 using EtlStudio.Tests.Infrastructure;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Auth.Tokens;
-using EtlStudio.Web.Grpc;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EtlStudio.Tests.Grpc;
 
 /// <summary>
-/// The Core over its own database plus the web layer's token path (Development tokens, validator,
-/// cache of validated tokens, gRPC authenticator), all on a clock the tests move by hand.
+/// The Core over its own database plus the Development token issuer, on a clock the tests move by hand.
 /// </summary>
 public sealed class TokenServices : CoreServices
 {
@@ -18,13 +16,8 @@ public sealed class TokenServices : CoreServices
     {
         services.AddSingleton<TimeProvider>(Time);
         services.Configure<AuthOptions>(o => o.Mode = AuthMode.Development);
-        services.Configure<OidcTokenOptions>(_ => { });
         services.Configure<TokenOptions>(_ => { });
-        services.AddSingleton<OidcDiscovery>();
         services.AddSingleton<DevTokenKeyStore>();
         services.AddSingleton<DevTokenIssuer>();
-        services.AddSingleton<BearerTokenValidator>();
-        services.AddSingleton<ValidatedTokenCache>();
-        services.AddSingleton<GrpcAuthenticator>();
     }
 }

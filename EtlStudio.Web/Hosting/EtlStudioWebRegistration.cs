@@ -22,7 +22,7 @@ public static class EtlStudioWebRegistration
         builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddScoped<Components.Shared.UiFeedback>();
         builder.Services.AddEtlStudioHealthChecks();
-        builder.Services.AddEtlStudioGrpc(builder.Configuration);
+        builder.AddEtlStudioGrpc();
         // Quartz: every node schedules; only All and WorkerOnly nodes execute runs and the recurring upkeep jobs.
         builder.Services.AddEtlStudioJobs(builder.Configuration);
         builder.Services.AddEtlStudioMetrics();
@@ -39,8 +39,8 @@ public static class EtlStudioWebRegistration
             app.MapFallback(() => Results.NotFound("This is a worker node: it serves no pages and no gRPC.")).AllowAnonymous();
             return app;
         }
-        app.UseEtlStudioGrpc();
-        app.UseRouting(); // here, not implicitly first: gRPC calls branch off before endpoint matching
+        app.UseEtlStudioGrpcMetrics();
+        app.UseRouting(); // here, not implicitly first: the gRPC call counter wraps endpoint matching too
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStaticFiles();
         app.UseAuthentication();
@@ -48,6 +48,7 @@ public static class EtlStudioWebRegistration
         app.UseAntiforgery();
         app.MapEtlStudioHealth();
         app.MapEtlStudioMetrics();
+        app.MapEtlStudioGrpc();
         app.MapEtlStudioAuth();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

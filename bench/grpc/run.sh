@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# gRPC endpoint benchmark: GetUser and Health/Check through EtlStudio's gRPC layer vs a bare Kestrel HTTP/2 handler
-# returning the same bytes. Starts the app on a scratch database, prints figures, and updates
+# gRPC endpoint benchmark: GetUser and Health/Check on the app vs a minimal Grpc.AspNetCore server (same protos, constant answers)
+# in its own process. Starts the app on a scratch database, prints figures, and updates
 # the "gRPC endpoint" section of docs/benchmarks.md.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"

@@ -110,4 +110,53 @@ record("resume_failed", alice.result(TM, "Resume", tm.RunRequest(run_id=failed_i
 wait(failed_id, {"Failed"})
 record("stop_delete_outbox", alice.result(TM, "Stop", tm.StopRequest(run_id=failed_id, delete_outbox=True), tm.RunResponse))
 record("stop_again", alice.result(TM, "Stop", tm.StopRequest(run_id=failed_id), tm.RunResponse))
+
+# ListRunRejects: a run whose field rules drop records, read back a page at a time and filtered.
+age_rule = released(sm.Script(name="age 0-120", field_rule=sm.FieldRule(field_type=sm.Integer, type=sm.RemoveOutOfRange, min_value="0", max_value="120")))
+email_rule = released(sm.Script(name="email required", field_rule=sm.FieldRule(field_type=sm.String, type=sm.RemoveEmpty)))
+strict = alice.call(TM, "CreateTask", tm.CreateTaskRequest(name="rejects-" + uuid.uuid4().hex[:6]), tm.CreateTaskResponse).id
+extract = released(sm.Script(name="customers", extractor=empty_pb2.Empty(), body="SELECT id, age, email FROM customers"))
+alice.call(TM, "UpdateExtractionScript", tm.UpdateExtractionScriptRequest(task_id=strict, tables=[tm.Table(
+    name="customers", primary_key="id", merge_strategy=tm.SOURCE_PRIORITY,
+    columns=[tm.Column(name="id", type=tm.INTEGER), tm.Column(name="age", type=tm.INTEGER), tm.Column(name="email", type=tm.STRING)],
+    extractions=[tm.Extraction(script_id=extract, connection_id=crm, priority=1)])]), tm.UpdateTaskResponse)
+alice.call(TM, "UpdateFieldRules", tm.UpdateFieldRulesRequest(task_id=strict, rules=[
+    tm.FieldRuleBinding(table="customers", column="age", script_ids=[age_rule]),
+    tm.FieldRuleBinding(table="customers", column="email", script_ids=[email_rule])]), tm.UpdateTaskResponse)
+uploader = released(sm.Script(name="upload", uploader=empty_pb2.Empty()))
+alice.call(TM, "UpdateUploadingScript", tm.UpdateUploadingScriptRequest(task_id=strict, upload=tm.Upload(script_id=uploader, destination_connection_id=warehouse)), tm.UpdateTaskResponse)
+alice.call(TM, "Release", tm.ReleaseRequest(task_id=strict), tm.ReleaseResponse)
+strict_run = alice.call(TM, "Start", tm.StartRequest(task_id=strict), tm.RunResponse).run.id
+out["rejects_run"] = {"code": "OK", "state": wait(strict_run, {"Prepared", "Failed"}).state}
+
+
+def rejects(client=alice, **fields):
+    return client.result(TM, "ListRunRejects", tm.ListRunRejectsRequest(**{"run_id": strict_run, **fields}), tm.ListRunRejectsResponse)
+
+
+def summary(name, result):
+    code, details, response = result
+    out[name] = {"code": code, "details": details}
+    if response is not None:
+        out[name].update(total=response.total_count, page=response.page, ids=[x.id for x in response.rejects],
+                         rules=sorted({x.rule for x in response.rejects}), columns=sorted({x.column for x in response.rejects}),
+                         steps=sorted({x.step for x in response.rejects}), tables=sorted({x.table for x in response.rejects}),
+                         records=[json.loads(x.record_json) for x in response.rejects], reasons=[x.reason for x in response.rejects])
+
+
+summary("rejects_all", rejects())
+summary("rejects_page_1", rejects(page=1, page_size=20))
+summary("rejects_page_2", rejects(page=2, page_size=20))
+summary("rejects_page_3", rejects(page=3, page_size=20))
+summary("rejects_page_4", rejects(page=4, page_size=20))
+summary("rejects_step_field_rules", rejects(step="FieldRules", page_size=500))
+summary("rejects_step_merge", rejects(step="Merge"))
+summary("rejects_rule_out_of_range", rejects(rule="RemoveOutOfRange", page_size=500))
+summary("rejects_column_email", rejects(column="email", page_size=500))
+summary("rejects_all_filters", rejects(step="FieldRules", table="customers", rule="RemoveOutOfRange", column="age", page_size=500))
+summary("rejects_no_match", rejects(rule="RemoveEmpty", column="age"))
+summary("rejects_denied", rejects(client=dave))
+summary("rejects_missing_run", rejects(run_id=str(uuid.uuid4())))
+summary("rejects_bad_run_id", rejects(run_id="run-1"))
+summary("rejects_page_size_too_large", rejects(page_size=501))
 print(json.dumps(out))

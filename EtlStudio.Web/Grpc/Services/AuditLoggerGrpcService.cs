@@ -1,27 +1,26 @@
 using EtlStudio.Core.Audit;
 using EtlStudio.Protos.AuditLogger;
+using EtlStudio.Web.Auth.Tokens;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace EtlStudio.Web.Grpc.Services;
 
 /// <summary>etl.audit.logger.V1.AuditLogger over <see cref="AuditQueryService"/>.</summary>
-[GrpcService(typeof(AuditLoggerReflection), "AuditLogger")]
-internal sealed class AuditLoggerGrpcService(AuditQueryService audit) : IGrpcService
+[Authorize(Policy = GrpcBearerAuthentication.Policy)]
+internal sealed class AuditLoggerGrpcService(AuditQueryService audit) : Protos.AuditLogger.AuditLogger.AuditLoggerBase
 {
-    public void Register(GrpcServiceBinder binder) => binder
-        .Unary<ListAuditLogsRequest, ListAuditLogsResponse>("ListAuditLogs", ListAsync)
-        .Unary<GetAuditLogRequest, GetAuditLogResponse>("GetAuditLog", GetAsync);
-
-    private async Task<ListAuditLogsResponse> ListAsync(ListAuditLogsRequest r, GrpcCallContext call)
+    public override async Task<ListAuditLogsResponse> ListAuditLogs(ListAuditLogsRequest r, ServerCallContext call)
     {
         var filter = new AuditFilter(Empty(r.Actor), Empty(r.Action), Empty(r.EntityType), Empty(r.EntityId), r.From.FromProto(), r.To.FromProto(), Empty(r.Outcome), Empty(r.Source));
-        var page = await audit.ListAsync(call.Actor, filter, ProtoIds.Page(r.Page, r.PageSize), call.CancellationToken);
+        var page = await audit.ListAsync(call.Actor(), filter, ProtoIds.Page(r.Page, r.PageSize), call.CancellationToken);
         var response = new ListAuditLogsResponse { TotalCount = page.Total, Page = page.Page };
         response.Logs.AddRange(page.Items.Select(ToProto));
         return response;
     }
 
-    private async Task<GetAuditLogResponse> GetAsync(GetAuditLogRequest r, GrpcCallContext call) =>
-        new() { Log = ToProto(await audit.GetAsync(call.Actor, r.Id, call.CancellationToken)) };
+    public override async Task<GetAuditLogResponse> GetAuditLog(GetAuditLogRequest r, ServerCallContext call) =>
+        new() { Log = ToProto(await audit.GetAsync(call.Actor(), r.Id, call.CancellationToken)) };
 
     private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

@@ -3,21 +3,19 @@ using EtlStudio.Core.Outbox;
 using EtlStudio.Protos.DataManager;
 using ProtoOutbox = EtlStudio.Protos.DataManager.Outbox;
 using ProtoOutboxTable = EtlStudio.Protos.DataManager.OutboxTable;
+using EtlStudio.Web.Auth.Tokens;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace EtlStudio.Web.Grpc.Services;
 
 /// <summary>etl.data.manager.V1.DataManager over <see cref="OutboxService"/>: outboxes, a page of records, and changes applied together.</summary>
-[GrpcService(typeof(DataManagerReflection), "DataManager")]
-internal sealed class DataManagerGrpcService(OutboxService outbox) : IGrpcService
+[Authorize(Policy = GrpcBearerAuthentication.Policy)]
+internal sealed class DataManagerGrpcService(OutboxService outbox) : Protos.DataManager.DataManager.DataManagerBase
 {
-    public void Register(GrpcServiceBinder binder) => binder
-        .Unary<GetAllRequest, GetAllResponse>("GetAll", GetAllAsync)
-        .Unary<GetRecordsRequest, GetRecordsResponse>("GetRecords", GetRecordsAsync)
-        .Unary<ModifieRequest, ModifieResponse>("Modifie", ModifieAsync);
-
-    private async Task<GetAllResponse> GetAllAsync(GetAllRequest r, GrpcCallContext call)
+    public override async Task<GetAllResponse> GetAll(GetAllRequest r, ServerCallContext call)
     {
-        var page = await outbox.ListAsync(call.Actor, ProtoIds.Page(r.Page, r.PageSize), ProtoIds.ParseOptional(r.TaskId, "task_id"), call.CancellationToken);
+        var page = await outbox.ListAsync(call.Actor(), ProtoIds.Page(r.Page, r.PageSize), ProtoIds.ParseOptional(r.TaskId, "task_id"), call.CancellationToken);
         var response = new GetAllResponse { TotalCount = page.Total };
         response.Outboxes.AddRange(page.Items.Select(o =>
         {
@@ -33,11 +31,11 @@ internal sealed class DataManagerGrpcService(OutboxService outbox) : IGrpcServic
         return response;
     }
 
-    private async Task<GetRecordsResponse> GetRecordsAsync(GetRecordsRequest r, GrpcCallContext call)
+    public override async Task<GetRecordsResponse> GetRecords(GetRecordsRequest r, ServerCallContext call)
     {
         var query = new OutboxQuery(r.Page <= 0 ? 1 : r.Page, r.PageSize <= 0 ? 25 : r.PageSize, string.IsNullOrEmpty(r.OrderBy) ? null : r.OrderBy, r.Descending,
             r.Filters.Select((f, i) => new OutboxFilter(f.Column, Op(f.Op, i), Empty(f.Value), Empty(f.ValueTo))).ToList());
-        var page = await outbox.GetPageAsync(call.Actor, ProtoIds.Parse(r.RunId, "run_id"), r.Table, query, call.CancellationToken);
+        var page = await outbox.GetPageAsync(call.Actor(), ProtoIds.Parse(r.RunId, "run_id"), r.Table, query, call.CancellationToken);
         var response = new GetRecordsResponse { TotalCount = page.Total };
         response.Columns.AddRange(page.Table.Columns.Select(c => new ColumnInfo { Name = c.Name, Type = c.Type.ToString() }));
         foreach (var row in page.Rows)
@@ -51,7 +49,7 @@ internal sealed class DataManagerGrpcService(OutboxService outbox) : IGrpcServic
         return response;
     }
 
-    private async Task<ModifieResponse> ModifieAsync(ModifieRequest r, GrpcCallContext call)
+    public override async Task<ModifieResponse> Modifie(ModifieRequest r, ServerCallContext call)
     {
         var changes = r.Modifications.Select((m, i) =>
         {
@@ -65,7 +63,7 @@ internal sealed class DataManagerGrpcService(OutboxService outbox) : IGrpcServic
                 _ => throw new ValidationException($"modifications[{i}].kind", $"Unknown value {(int)m.Kind}."),
             };
         }).ToList();
-        var added = await outbox.ModifyAsync(call.Actor, ProtoIds.Parse(r.RunId, "run_id"), r.Table, changes, call.CancellationToken);
+        var added = await outbox.ModifyAsync(call.Actor(), ProtoIds.Parse(r.RunId, "run_id"), r.Table, changes, call.CancellationToken);
         var response = new ModifieResponse { Result = true };
         response.AddedRowIds.AddRange(added);
         return response;

@@ -5,6 +5,9 @@ using EtlStudio.Core.Tasks;
 using EtlStudio.Protos.TaskManager;
 using CoreScripts = EtlStudio.Core.Scripts;
 using Proto = EtlStudio.Protos.TaskManager;
+using EtlStudio.Web.Auth.Tokens;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace EtlStudio.Web.Grpc.Services;
 
@@ -12,45 +15,89 @@ namespace EtlStudio.Web.Grpc.Services;
 /// etl.task.manager.V1.EtlTaskManager: the configuration methods over <see cref="TaskService"/>, and the run
 /// lifecycle (Start, Pause, Resume, Stop, GetRun) over <see cref="PipelineRunService"/>.
 /// </summary>
-[GrpcService(typeof(TaskManagerReflection), "EtlTaskManager")]
-internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunService runs) : IGrpcService
+[Authorize(Policy = GrpcBearerAuthentication.Policy)]
+internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunService runs) : EtlTaskManager.EtlTaskManagerBase
 {
-    public void Register(GrpcServiceBinder binder) => binder
-        .Unary<CreateTaskRequest, CreateTaskResponse>("CreateTask", CreateAsync)
-        .Unary<GetTaskRequest, GetTaskResponse>("GetTask", GetAsync)
-        .Unary<GetAllTasksRequest, GetAllTasksResponse>("GetAllTasks", GetAllAsync)
-        .Unary<UpdateExtractionScriptRequest, UpdateTaskResponse>("UpdateExtractionScript", (r, c) =>
-            UpdateAsync(r.TaskId, c, id => tasks.UpdateTablesAsync(c.Actor, id, r.Tables.Select(FromProto).ToList(), c.CancellationToken)))
-        .Unary<UpdateFieldRulesRequest, UpdateTaskResponse>("UpdateFieldRules", (r, c) =>
-            UpdateAsync(r.TaskId, c, id => tasks.UpdateFieldRulesAsync(c.Actor, id,
-                r.Rules.Select(b => new Core.Tasks.FieldRuleBinding(b.Table, b.Column, b.ScriptIds.Select((s, i) => ProtoIds.Parse(s, $"rules[{b.Table}.{b.Column}].script_ids[{i}]")).ToList())).ToList(), c.CancellationToken)))
-        .Unary<UpdateAnonymizationRulesRequest, UpdateTaskResponse>("UpdateAnonymizationRules", (r, c) =>
-            UpdateAsync(r.TaskId, c, id => tasks.UpdateAnonymizationAsync(c.Actor, id,
-                r.Rules.Select(b => new Core.Tasks.AnonymizationBinding(b.Table, b.Column, ProtoIds.ParseOptional(b.ScriptId, $"rules[{b.Table}.{b.Column}].script_id"), b.QuasiIdentifier, b.Sensitive)).ToList(),
-                r.Privacy is null ? null : FromProto(r.Privacy), c.CancellationToken)))
-        .Unary<UpdateTransformationScriptsRequest, UpdateTaskResponse>("UpdateTransformationScripts", (r, c) =>
-            UpdateAsync(r.TaskId, c, id => tasks.UpdateTransformationsAsync(c.Actor, id, r.ScriptIds.Select((s, i) => ProtoIds.Parse(s, $"script_ids[{i}]")).ToList(), c.CancellationToken)))
-        .Unary<UpdateUploadingScriptRequest, UpdateTaskResponse>("UpdateUploadingScript", (r, c) =>
-            UpdateAsync(r.TaskId, c, id => tasks.UpdateUploadAsync(c.Actor, id, new UploadConfig(
-                ProtoIds.ParseOptional(r.Upload?.ScriptId ?? "", "upload.script_id"), ProtoIds.ParseOptional(r.Upload?.DestinationConnectionId ?? "", "upload.destination_connection_id")), c.CancellationToken)))
-        .Unary<ReleaseRequest, ReleaseResponse>("Release", ReleaseAsync)
-        .Unary<StartRequest, RunResponse>("Start", async (r, c) =>
-            await RunAsync(c, await runs.StartAsync(c.Actor, ProtoIds.Parse(r.TaskId, "task_id"), r.HasSeed ? r.Seed : null, c.CancellationToken)))
-        .Unary<RunRequest, RunResponse>("Pause", (r, c) => ChangeRunAsync(r.RunId, c, id => runs.PauseAsync(c.Actor, id, c.CancellationToken)))
-        .Unary<RunRequest, RunResponse>("Resume", (r, c) => ChangeRunAsync(r.RunId, c, id => runs.ResumeAsync(c.Actor, id, c.CancellationToken)))
-        .Unary<StopRequest, RunResponse>("Stop", (r, c) => ChangeRunAsync(r.RunId, c, id => runs.StopAsync(c.Actor, id, r.DeleteOutbox, c.CancellationToken)))
-        .Unary<RunRequest, RunResponse>("GetRun", (r, c) => RunAsync(c, ProtoIds.Parse(r.RunId, "run_id")));
+    public override async Task<CreateTaskResponse> CreateTask(CreateTaskRequest r, ServerCallContext call) =>
+        new() { Id = (await tasks.CreateAsync(call.Actor(), r.Name, r.Description, call.CancellationToken)).ToString() };
 
-    private async Task<RunResponse> ChangeRunAsync(string runId, GrpcCallContext call, Func<Guid, System.Threading.Tasks.Task> change)
+    public override async Task<GetTaskResponse> GetTask(GetTaskRequest r, ServerCallContext call)
+    {
+        var id = ProtoIds.Parse(r.Id, "id");
+        var task = ToProto(await tasks.GetAsync(call.Actor(), id, call.CancellationToken));
+        task.MetadataJson = await tasks.ExportMetadataAsync(call.Actor(), id, includeIds: true, call.CancellationToken);
+        return new GetTaskResponse { Task = task };
+    }
+
+    public override async Task<GetAllTasksResponse> GetAllTasks(GetAllTasksRequest r, ServerCallContext call)
+    {
+        EtlTaskStatus? status = string.IsNullOrEmpty(r.Status) ? null
+            : Enum.TryParse<EtlTaskStatus>(r.Status, true, out var s) && Enum.IsDefined(s) ? s : throw new ValidationException("status", "Draft or Released.");
+        var page = await tasks.ListAsync(call.Actor(), ProtoIds.Page(r.Page, r.PageSize), status, call.CancellationToken);
+        var response = new GetAllTasksResponse { TotalCount = page.Total };
+        response.Tasks.AddRange(page.Items.Select(t => new Proto.Task { Id = t.Id.ToString(), Name = t.Name, Status = t.Status.ToString(), UpdatedAt = t.UpdatedAt.ToProto() }));
+        return response;
+    }
+
+    public override Task<UpdateTaskResponse> UpdateExtractionScript(UpdateExtractionScriptRequest r, ServerCallContext c) =>
+        UpdateAsync(r.TaskId, c, id => tasks.UpdateTablesAsync(c.Actor(), id, r.Tables.Select(FromProto).ToList(), c.CancellationToken));
+
+    public override Task<UpdateTaskResponse> UpdateFieldRules(UpdateFieldRulesRequest r, ServerCallContext c) =>
+        UpdateAsync(r.TaskId, c, id => tasks.UpdateFieldRulesAsync(c.Actor(), id,
+            r.Rules.Select(b => new Core.Tasks.FieldRuleBinding(b.Table, b.Column, b.ScriptIds.Select((s, i) => ProtoIds.Parse(s, $"rules[{b.Table}.{b.Column}].script_ids[{i}]")).ToList())).ToList(), c.CancellationToken));
+
+    public override Task<UpdateTaskResponse> UpdateAnonymizationRules(UpdateAnonymizationRulesRequest r, ServerCallContext c) =>
+        UpdateAsync(r.TaskId, c, id => tasks.UpdateAnonymizationAsync(c.Actor(), id,
+            r.Rules.Select(b => new Core.Tasks.AnonymizationBinding(b.Table, b.Column, ProtoIds.ParseOptional(b.ScriptId, $"rules[{b.Table}.{b.Column}].script_id"), b.QuasiIdentifier, b.Sensitive)).ToList(),
+            r.Privacy is null ? null : FromProto(r.Privacy), c.CancellationToken));
+
+    public override Task<UpdateTaskResponse> UpdateTransformationScripts(UpdateTransformationScriptsRequest r, ServerCallContext c) =>
+        UpdateAsync(r.TaskId, c, id => tasks.UpdateTransformationsAsync(c.Actor(), id, r.ScriptIds.Select((s, i) => ProtoIds.Parse(s, $"script_ids[{i}]")).ToList(), c.CancellationToken));
+
+    public override Task<UpdateTaskResponse> UpdateUploadingScript(UpdateUploadingScriptRequest r, ServerCallContext c) =>
+        UpdateAsync(r.TaskId, c, id => tasks.UpdateUploadAsync(c.Actor(), id, new UploadConfig(
+            ProtoIds.ParseOptional(r.Upload?.ScriptId ?? "", "upload.script_id"), ProtoIds.ParseOptional(r.Upload?.DestinationConnectionId ?? "", "upload.destination_connection_id")), c.CancellationToken));
+
+    public override async Task<ReleaseResponse> Release(ReleaseRequest r, ServerCallContext call)
+    {
+        await tasks.ReleaseAsync(call.Actor(), ProtoIds.Parse(r.TaskId, "task_id"), call.CancellationToken);
+        return new ReleaseResponse { Result = true };
+    }
+
+    public override async Task<RunResponse> Start(StartRequest r, ServerCallContext c) =>
+        await RunAsync(c, await runs.StartAsync(c.Actor(), ProtoIds.Parse(r.TaskId, "task_id"), r.HasSeed ? r.Seed : null, c.CancellationToken));
+
+    public override Task<RunResponse> Pause(RunRequest r, ServerCallContext c) => ChangeRunAsync(r.RunId, c, id => runs.PauseAsync(c.Actor(), id, c.CancellationToken));
+
+    public override Task<RunResponse> Resume(RunRequest r, ServerCallContext c) => ChangeRunAsync(r.RunId, c, id => runs.ResumeAsync(c.Actor(), id, c.CancellationToken));
+
+    public override Task<RunResponse> Stop(StopRequest r, ServerCallContext c) => ChangeRunAsync(r.RunId, c, id => runs.StopAsync(c.Actor(), id, r.DeleteOutbox, c.CancellationToken));
+
+    public override Task<RunResponse> GetRun(RunRequest r, ServerCallContext c) => RunAsync(c, ProtoIds.Parse(r.RunId, "run_id"));
+
+    public override async Task<ListRunRejectsResponse> ListRunRejects(ListRunRejectsRequest r, ServerCallContext call)
+    {
+        var filter = new RejectFilter(Empty(r.Step), Empty(r.Table), Empty(r.Rule), Empty(r.Column));
+        var page = await runs.RejectsAsync(call.Actor(), ProtoIds.Parse(r.RunId, "run_id"), filter, ProtoIds.Page(r.Page, r.PageSize), call.CancellationToken);
+        var response = new ListRunRejectsResponse { TotalCount = page.Total, Page = page.Page };
+        response.Rejects.AddRange(page.Items.Select(x => new RunReject
+        {
+            Id = x.Id, Step = x.Step, Table = x.Table, Rule = x.Rule, Column = x.Column ?? "", Reason = x.Reason,
+            RowId = x.RowId ?? 0, HasRowId = x.RowId is not null, RecordJson = x.Record,
+        }));
+        return response;
+    }
+
+    private async Task<RunResponse> ChangeRunAsync(string runId, ServerCallContext call, Func<Guid, System.Threading.Tasks.Task> change)
     {
         var id = ProtoIds.Parse(runId, "run_id");
         await change(id);
         return await RunAsync(call, id);
     }
 
-    private async Task<RunResponse> RunAsync(GrpcCallContext call, Guid id)
+    private async Task<RunResponse> RunAsync(ServerCallContext call, Guid id)
     {
-        var v = await runs.GetAsync(call.Actor, id, call.CancellationToken);
+        var v = await runs.GetAsync(call.Actor(), id, call.CancellationToken);
         var run = new Run
         {
             Id = v.Id.ToString(), TaskId = v.TaskId.ToString(), Number = v.Number, State = v.State.ToString(), CurrentStep = v.CurrentStep ?? "",
@@ -66,40 +113,13 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunSe
         return new RunResponse { Run = run };
     }
 
-    private async Task<CreateTaskResponse> CreateAsync(CreateTaskRequest r, GrpcCallContext call) =>
-        new() { Id = (await tasks.CreateAsync(call.Actor, r.Name, r.Description, call.CancellationToken)).ToString() };
-
-    private async Task<GetTaskResponse> GetAsync(GetTaskRequest r, GrpcCallContext call)
-    {
-        var id = ProtoIds.Parse(r.Id, "id");
-        var task = ToProto(await tasks.GetAsync(call.Actor, id, call.CancellationToken));
-        task.MetadataJson = await tasks.ExportMetadataAsync(call.Actor, id, includeIds: true, call.CancellationToken);
-        return new GetTaskResponse { Task = task };
-    }
-
-    private async Task<GetAllTasksResponse> GetAllAsync(GetAllTasksRequest r, GrpcCallContext call)
-    {
-        EtlTaskStatus? status = string.IsNullOrEmpty(r.Status) ? null
-            : Enum.TryParse<EtlTaskStatus>(r.Status, true, out var s) ? s : throw new ValidationException("status", "Draft or Released.");
-        var page = await tasks.ListAsync(call.Actor, ProtoIds.Page(r.Page, r.PageSize), status, call.CancellationToken);
-        var response = new GetAllTasksResponse { TotalCount = page.Total };
-        response.Tasks.AddRange(page.Items.Select(t => new Proto.Task { Id = t.Id.ToString(), Name = t.Name, Status = t.Status.ToString(), UpdatedAt = t.UpdatedAt.ToProto() }));
-        return response;
-    }
-
-    private async Task<UpdateTaskResponse> UpdateAsync(string taskId, GrpcCallContext call, Func<Guid, System.Threading.Tasks.Task> update)
+    private async Task<UpdateTaskResponse> UpdateAsync(string taskId, ServerCallContext call, Func<Guid, System.Threading.Tasks.Task> update)
     {
         var id = ProtoIds.Parse(taskId, "task_id");
         await update(id);
         var response = new UpdateTaskResponse { Result = true };
-        response.Missing.AddRange((await tasks.GetAsync(call.Actor, id, call.CancellationToken)).Missing.Select(p => p.ToString()));
+        response.Missing.AddRange((await tasks.GetAsync(call.Actor(), id, call.CancellationToken)).Missing.Select(p => p.ToString()));
         return response;
-    }
-
-    private async Task<ReleaseResponse> ReleaseAsync(ReleaseRequest r, GrpcCallContext call)
-    {
-        await tasks.ReleaseAsync(call.Actor, ProtoIds.Parse(r.TaskId, "task_id"), call.CancellationToken);
-        return new ReleaseResponse { Result = true };
     }
 
     private static TableConfig FromProto(Table t) => new(t.Name,
@@ -141,4 +161,5 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunSe
         return t;
     }
 
+    private static string? Empty(string value) => value.Length == 0 ? null : value;
 }

@@ -2,37 +2,34 @@ using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
 using EtlStudio.Protos.ExtDatamoduleManager;
 using ProtoConnection = EtlStudio.Protos.ExtDatamoduleManager.Connection;
+using EtlStudio.Web.Auth.Tokens;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace EtlStudio.Web.Grpc.Services;
 
 /// <summary>etl.ext.datamodule.manager.V1.ExtDatamoduleManager over <see cref="ConnectionService"/>. Secrets go in, never out.</summary>
-[GrpcService(typeof(ExtDatamoduleManagerReflection), "ExtDatamoduleManager")]
-internal sealed class ExtDatamoduleManagerGrpcService(ConnectionService connections) : IGrpcService
+[Authorize(Policy = GrpcBearerAuthentication.Policy)]
+internal sealed class ExtDatamoduleManagerGrpcService(ConnectionService connections) : Protos.ExtDatamoduleManager.ExtDatamoduleManager.ExtDatamoduleManagerBase
 {
-    public void Register(GrpcServiceBinder binder) => binder
-        .Unary<CreateConnectionRequest, CreateConnectionResponse>("CreateConnection", CreateAsync)
-        .Unary<UpdateConnectionRequest, UpdateConnectionResponse>("UpdateConnection", UpdateAsync)
-        .Unary<GetConnectionRequest, GetConnectionResponse>("GetConnection", GetAsync)
-        .Unary<GetAllConnectionRequest, GetAllConnectionResponse>("GetAllConnection", GetAllAsync);
-
-    private async Task<CreateConnectionResponse> CreateAsync(CreateConnectionRequest r, GrpcCallContext call)
+    public override async Task<CreateConnectionResponse> CreateConnection(CreateConnectionRequest r, ServerCallContext call)
     {
-        var id = await connections.CreateAsync(call.Actor, ToInput(r.Connection), call.CancellationToken);
+        var id = await connections.CreateAsync(call.Actor(), ToInput(r.Connection), call.CancellationToken);
         return new CreateConnectionResponse { Id = id.ToString() };
     }
 
-    private async Task<UpdateConnectionResponse> UpdateAsync(UpdateConnectionRequest r, GrpcCallContext call)
+    public override async Task<UpdateConnectionResponse> UpdateConnection(UpdateConnectionRequest r, ServerCallContext call)
     {
-        await connections.UpdateAsync(call.Actor, ProtoIds.Parse(r.Id, "id"), ToInput(r.Connection), call.CancellationToken);
+        await connections.UpdateAsync(call.Actor(), ProtoIds.Parse(r.Id, "id"), ToInput(r.Connection), call.CancellationToken);
         return new UpdateConnectionResponse { Result = true };
     }
 
-    private async Task<GetConnectionResponse> GetAsync(GetConnectionRequest r, GrpcCallContext call) =>
-        new() { Connection = ToProto(await connections.GetAsync(call.Actor, ProtoIds.Parse(r.Id, "id"), call.CancellationToken)) };
+    public override async Task<GetConnectionResponse> GetConnection(GetConnectionRequest r, ServerCallContext call) =>
+        new() { Connection = ToProto(await connections.GetAsync(call.Actor(), ProtoIds.Parse(r.Id, "id"), call.CancellationToken)) };
 
-    private async Task<GetAllConnectionResponse> GetAllAsync(GetAllConnectionRequest r, GrpcCallContext call)
+    public override async Task<GetAllConnectionResponse> GetAllConnection(GetAllConnectionRequest r, ServerCallContext call)
     {
-        var page = await connections.ListAsync(call.Actor, ProtoIds.Page(r.Page, r.PageSize), r.Search, call.CancellationToken);
+        var page = await connections.ListAsync(call.Actor(), ProtoIds.Page(r.Page, r.PageSize), r.Search, call.CancellationToken);
         var response = new GetAllConnectionResponse { TotalCount = page.Total };
         response.Connections.AddRange(page.Items.Select(ToProto));
         return response;

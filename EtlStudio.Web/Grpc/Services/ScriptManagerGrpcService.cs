@@ -5,34 +5,30 @@ using EtlStudio.Protos.ScriptManager;
 using Google.Protobuf.WellKnownTypes;
 using CoreScripts = EtlStudio.Core.Scripts;
 using Proto = EtlStudio.Protos.ScriptManager;
+using EtlStudio.Web.Auth.Tokens;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace EtlStudio.Web.Grpc.Services;
 
 /// <summary>etl.script.manager.V1.ScriptManager (seed contract) over <see cref="ScriptService"/>.</summary>
-[GrpcService(typeof(ScriptManagerReflection), "ScriptManager")]
-internal sealed class ScriptManagerGrpcService(ScriptService scripts) : IGrpcService
+[Authorize(Policy = GrpcBearerAuthentication.Policy)]
+internal sealed class ScriptManagerGrpcService(ScriptService scripts) : Protos.ScriptManager.ScriptManager.ScriptManagerBase
 {
-    public void Register(GrpcServiceBinder binder) => binder
-        .Unary<CreateScriptRequest, CreateScriptResponse>("CreateScript", CreateAsync)
-        .Unary<UpdateScriptRequest, UpdateScriptResponse>("UpdateScript", UpdateAsync)
-        .Unary<ReleaseScriptRequest, ReleaseScriptResponse>("ReleaseScript", ReleaseAsync)
-        .Unary<GetScriptRequest, GetScriptResponse>("GetScript", GetAsync)
-        .Unary<GetAllScriptRequest, GetAllScriptResponse>("GetAllScript", GetAllAsync);
-
-    private async Task<CreateScriptResponse> CreateAsync(CreateScriptRequest r, GrpcCallContext call)
+    public override async Task<CreateScriptResponse> CreateScript(CreateScriptRequest r, ServerCallContext call)
     {
         var s = r.Script ?? throw new ValidationException("script", "The script is required.");
         var input = ToInput(s.ScriptCase, s.Name, ProtoIds.ParseOptional(s.TaskId, "script.task_id"), s.Body,
             s.FieldRule, s.AnonymizationRule, s.Transformer, s.Fields.Select(f => new ScriptField(f.ExtDatamoduleId, f.FieldName)).ToList());
-        var id = await scripts.CreateAsync(call.Actor, input, call.CancellationToken);
+        var id = await scripts.CreateAsync(call.Actor(), input, call.CancellationToken);
         return new CreateScriptResponse { Result = true, ScriptId = id.ToString() };
     }
 
     /// <summary>Changes only what the request carries; the kind's settings are replaced when its oneof case is set.</summary>
-    private async Task<UpdateScriptResponse> UpdateAsync(UpdateScriptRequest r, GrpcCallContext call)
+    public override async Task<UpdateScriptResponse> UpdateScript(UpdateScriptRequest r, ServerCallContext call)
     {
         var id = ProtoIds.Parse(r.ScriptId, "script_id");
-        var current = await scripts.GetAsync(call.Actor, id, call.CancellationToken);
+        var current = await scripts.GetAsync(call.Actor(), id, call.CancellationToken);
         if (r.ScriptCase != UpdateScriptRequest.ScriptOneofCase.None && KindOf(r.ScriptCase) != current.Kind)
             throw new ValidationException("script", $"This is a {current.Kind} script; it keeps its kind.");
         var removed = r.FieldsToRemove.Select(f => (f.ExtDatamoduleId, f.FieldName)).ToHashSet();
@@ -43,22 +39,22 @@ internal sealed class ScriptManagerGrpcService(ScriptService scripts) : IGrpcSer
             r.AnonymizationRule is { } anon ? FromProto(anon) : current.Anonymization,
             r.Transformer is { } t ? FromProto(t) : current.Transformation, fields);
         if (r.Transformer?.TransformationScript_ is { } sql) input = input with { Body = sql };
-        var newId = await scripts.UpdateAsync(call.Actor, id, input, call.CancellationToken);
+        var newId = await scripts.UpdateAsync(call.Actor(), id, input, call.CancellationToken);
         return new UpdateScriptResponse { Result = true, ScriptId = newId.ToString() };
     }
 
-    private async Task<ReleaseScriptResponse> ReleaseAsync(ReleaseScriptRequest r, GrpcCallContext call)
+    public override async Task<ReleaseScriptResponse> ReleaseScript(ReleaseScriptRequest r, ServerCallContext call)
     {
-        await scripts.ReleaseAsync(call.Actor, ProtoIds.Parse(r.ScriptId, "script_id"), call.CancellationToken);
+        await scripts.ReleaseAsync(call.Actor(), ProtoIds.Parse(r.ScriptId, "script_id"), call.CancellationToken);
         return new ReleaseScriptResponse { Result = true };
     }
 
-    private async Task<GetScriptResponse> GetAsync(GetScriptRequest r, GrpcCallContext call) =>
-        new() { Script = ToProto(await scripts.GetAsync(call.Actor, ProtoIds.Parse(r.ScriptId, "script_id"), call.CancellationToken)) };
+    public override async Task<GetScriptResponse> GetScript(GetScriptRequest r, ServerCallContext call) =>
+        new() { Script = ToProto(await scripts.GetAsync(call.Actor(), ProtoIds.Parse(r.ScriptId, "script_id"), call.CancellationToken)) };
 
-    private async Task<GetAllScriptResponse> GetAllAsync(GetAllScriptRequest r, GrpcCallContext call)
+    public override async Task<GetAllScriptResponse> GetAllScript(GetAllScriptRequest r, ServerCallContext call)
     {
-        var page = await scripts.ListAsync(call.Actor, ProtoIds.ParseOptional(r.EtlTaskId, "etl_task_id"), null, ProtoIds.Page(r.Page, r.PageSize), null, call.CancellationToken);
+        var page = await scripts.ListAsync(call.Actor(), ProtoIds.ParseOptional(r.EtlTaskId, "etl_task_id"), null, ProtoIds.Page(r.Page, r.PageSize), null, call.CancellationToken);
         var response = new GetAllScriptResponse { TotalCount = page.Total };
         response.Scripts.AddRange(page.Items.Select(ToProto));
         return response;

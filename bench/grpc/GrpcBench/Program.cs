@@ -1,22 +1,19 @@
-// Measures unary gRPC throughput and latency of EtlStudio methods against a bare Kestrel HTTP/2
-// handler that returns the same response bytes, with the same client, in the same run.
+// Measures unary gRPC throughput and latency of EtlStudio methods against a minimal Grpc.AspNetCore server on the same
+// protos with constant answers, in a process of its own like the app, with the same client, in the same run.
 // usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out> [rounds] [levels, e.g. 1,16,64]
-// The bare handler runs twice: inside this (client) process, and alone in a process of its own like
-// the app, so the cost of being a separate process can be told apart from the cost of the layer.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using EtlStudio.Protos.UserManager;
 
-if (args is ["--serve-bare", var samplesFile])
+if (args is ["--serve-minimal", var userFile])
 {
-    // Child mode: the same bare handler, alone in its own process; prints its address, serves until stdin closes.
-    var served = File.ReadAllLines(samplesFile).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => Convert.FromBase64String(p[1]));
-    var alone = BareHandler.Build(served);
-    await alone.StartAsync();
-    Console.WriteLine(new Uri(alone.Urls.First()).Authority);
+    // Child mode: the minimal server; prints its address, serves until stdin closes.
+    var minimal = MinimalServer.Build(GetUserResponse.Parser.ParseFrom(await File.ReadAllBytesAsync(userFile)));
+    await minimal.StartAsync();
+    Console.WriteLine(new Uri(minimal.Urls.First()).Authority);
     await Console.In.ReadToEndAsync();
-    await alone.StopAsync();
+    await minimal.StopAsync();
     return;
 }
 
@@ -48,25 +45,17 @@ async Task<(byte[] Body, bool Ok)> CallAsync(string host, string path)
     return (body, ok);
 }
 
-// The bare handler answers each path with exactly the bytes the real method returned.
-var samples = new Dictionary<string, byte[]>();
+// The minimal server answers GetUser with the very user the app returned.
 foreach (var path in new[] { getUser, health })
-{
-    var (sample, sampleOk) = await CallAsync(target, path);
-    if (!sampleOk) throw new InvalidOperationException($"{path} did not answer OK; is the token valid?");
-    samples[path] = sample;
-}
-var bareApp = BareHandler.Build(samples);
-await bareApp.StartAsync();
-var bareHost = new Uri(bareApp.Urls.First()).Authority;
-
-var samplesPath = Path.GetTempFileName();
-await File.WriteAllLinesAsync(samplesPath, samples.Select(p => $"{p.Key} {Convert.ToBase64String(p.Value)}"));
-using var ownProcess = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(BareHandler).Assembly.Location, "--serve-bare", samplesPath])
+    if (!(await CallAsync(target, path)).Ok) throw new InvalidOperationException($"{path} did not answer OK; is the token valid?");
+var (userFrame, _) = await CallAsync(target, getUser);
+var userPath = Path.GetTempFileName();
+await File.WriteAllBytesAsync(userPath, userFrame[5..]);
+using var minimalProcess = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(MinimalServer).Assembly.Location, "--serve-minimal", userPath])
 {
     RedirectStandardInput = true, RedirectStandardOutput = true,
 })!;
-var ownHost = await ownProcess.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The bare handler process did not start.");
+var minimalHost = await minimalProcess.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The minimal server did not start.");
 
 async Task<Sample> RunAsync(string host, string path, int concurrency, int runSeconds)
 {
@@ -92,16 +81,16 @@ async Task<Sample> RunAsync(string host, string path, int concurrency, int runSe
 // alternating rounds, so all of them see the same background, and sums the rounds.
 var targets = new (string Name, string Host, string Path)[]
 {
-    ("GetUser", target, getUser), ("bare GetUser", bareHost, getUser), ("own GetUser", ownHost, getUser),
-    ("Health", target, health), ("bare Health", bareHost, health), ("own Health", ownHost, health),
+    ("GetUser", target, getUser), ("minimal GetUser", minimalHost, getUser),
+    ("Health", target, health), ("minimal Health", minimalHost, health),
 };
 var perRound = Math.Max(1, seconds / rounds);
 var lines = new List<string>
 {
     $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other work; load average {LoadAverage()}), {warmUp} s warm-up then {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
     "",
-    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | bare Kestrel HTTP/2 (calls/s) | p50 ms | p99 ms | ratio | bare, own process (calls/s) | ratio |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | minimal Grpc.AspNetCore (calls/s) | p50 ms | p99 ms | ratio |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
 };
 foreach (var c in levels)
 {
@@ -110,23 +99,21 @@ foreach (var c in levels)
     var results = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
     for (var r = 0; r < rounds; r++)
         foreach (var t in targets) results[t.Name].Add(await RunAsync(t.Host, t.Path, c, perRound));
-    foreach (var (name, label) in new[] { ("GetUser", "GetUser (authenticated, user view)"), ("Health", "Health/Check (anonymous, no database)") })
+    foreach (var (name, label) in new[] { ("GetUser", "GetUser (authenticated, user view)"), ("Health", "Health/Check (anonymous, readiness)") })
     {
         var real = Figures.Of(results[name]);
-        var baseline = Figures.Of(results["bare " + name]);
-        var own = Figures.Of(results["own " + name]);
-        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} | {own.Rps:F0} | {real.Rps / own.Rps:P0} |";
-        if (real.Errors + baseline.Errors + own.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}/{own.Errors}";
+        var baseline = Figures.Of(results["minimal " + name]);
+        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} |";
+        if (real.Errors + baseline.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}";
         Console.WriteLine(line);
         lines.Add(line);
     }
 }
 lines.Add("");
 lines.Add($"Load average at the end: {LoadAverage()}.");
-await bareApp.StopAsync();
-ownProcess.StandardInput.Close();
-await ownProcess.WaitForExitAsync();
-File.Delete(samplesPath);
+minimalProcess.StandardInput.Close();
+await minimalProcess.WaitForExitAsync();
+File.Delete(userPath);
 await File.WriteAllLinesAsync(markdown, lines);
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
