@@ -21,6 +21,7 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
         await Browser.UntilUrlAsync(page, u => u.Contains("/signin"));
         await page.GetByTestId("signin-sso").ClickAsync();
         await LogInAtProviderAsync(page, login);
+        if (page.Url.Contains(Refused)) Assert.Fail($"The sign-in of {login} was refused; the app's log ends:\n{app.Log[Math.Max(0, app.Log.Length - 3000)..]}");
         await Browser.UntilUrlAsync(page, u => u.StartsWith(app.BaseUrl, StringComparison.Ordinal) && !u.Contains("/signin"));
     }
 
@@ -70,7 +71,7 @@ public sealed class OidcSignInTests(OidcApp app, Browser browser) : IClassFixtur
     {
         var page = await browser.NewPageAsync();
         await SignInThroughProviderAsync(page, "erin", "/audit");
-        // Back where the sign-in started, as the provisioned user with a readable login (the subject is opaque).
+        // Back where the sign-in started, as the provisioned user.
         Assert.Equal(app.BaseUrl + "/audit", page.Url);
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("erin");
         await Browser.ScreenshotAsync(page, "oidc-02-signed-in");

@@ -19,9 +19,8 @@ public sealed class OidcTestProvider : IAsyncDisposable
         Port = port;
     }
 
-    /// <summary>The opaque subject the provider issues for a login (tests/node/oidc-server.mjs: "u-" and 24 hex digits of its SHA-256).</summary>
-    public static string SubjectOf(string login) =>
-        "u-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(login)))[..24];
+    /// <summary>The subject the provider issues for a login: the login itself (its development form makes it the account id).</summary>
+    public static string SubjectOf(string login) => login;
 
     /// <param name="claimsInIdToken">Put profile and e-mail in the id_token too; by default, like most providers, only userinfo has them.</param>
     public static async Task<OidcTestProvider> StartAsync(string appBaseUrl, bool claimsInIdToken = false)

@@ -2,22 +2,20 @@
 // usage: node oidc-server.mjs <port> <app base url>
 // Clients: "etlstudio" (browser sign-in: authorization code + PKCE) and "machine"
 // (client credentials; JWT access tokens whose audience is the requested resource).
-// Its development login form accepts any login and password. Subjects are opaque (as at Entra ID or
-// Google): "u-" and a hash of the login; the login is the preferred_username, <login>@example.org the
-// e-mail (verified, except for logins starting "unverified-").
+// Its development login form accepts any login and password. The login is the subject (the dev form makes
+// it the account id) and the preferred_username; <login>@example.org is the e-mail (verified, except for
+// logins starting "unverified-").
 // Like most providers it puts profile and e-mail claims only in userinfo, not in the id_token of a code
 // flow; OIDC_CLAIMS_IN_ID_TOKEN=1 puts them in the id_token too.
 // Logins starting "wrongaud-", "expired-" or "tampered-" get an id_token broken that way (re-signed with
 // the provider's own key for the first two), so the app's refusals can be tested against real sign-ins.
-import { createHash, createSign, generateKeyPairSync } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2]);
 const app = process.argv[3];
 const issuer = `http://127.0.0.1:${port}`;
 
-export const subjectOf = (login) => `u-${createHash('sha256').update(login).digest('hex').slice(0, 24)}`;
-const logins = new Map(); // subject -> login, for the token rewriting below
 
 // The provider's signing key, ours so that tests can re-sign a token it issued.
 const key = { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
@@ -34,7 +32,7 @@ function breakIdToken(idToken, login) {
   const payload = decode(p);
   if (login.startsWith('wrongaud-')) return sign(header, { ...payload, aud: 'someone-else' });
   if (login.startsWith('expired-')) return sign(header, { ...payload, iat: payload.iat - 7200, exp: payload.iat - 3600 });
-  if (login.startsWith('tampered-')) return `${h}.${b64({ ...payload, sub: subjectOf('erin') })}.${sig}`;
+  if (login.startsWith('tampered-')) return `${h}.${b64({ ...payload, sub: 'erin' })}.${sig}`;
   return idToken;
 }
 
@@ -71,12 +69,11 @@ const provider = new Provider(issuer, {
   conformIdTokenClaims: process.env.OIDC_CLAIMS_IN_ID_TOKEN !== '1',
   claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
   async findAccount(ctx, login) {
-    const sub = subjectOf(login);
-    logins.set(sub, login);
+    const sub = login;
     const unverified = login.startsWith('unverified-');
     const person = unverified ? login.slice('unverified-'.length) : login;
     return {
-      accountId: login, // the provider's own key for the session; the subject it issues is sub
+      accountId: login,
       async claims() {
         return {
           sub, name: `${person[0].toUpperCase()}${person.slice(1)} Provider`, preferred_username: login,
@@ -91,7 +88,8 @@ const provider = new Provider(issuer, {
     rpInitiatedLogout: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => 'urn:etlstudio:api',
+      // Machine clients get JWTs for the API; the browser client's access token stays for userinfo (no resource).
+      defaultResource: (ctx, client) => (client.clientId === 'etlstudio' ? undefined : 'urn:etlstudio:api'),
       useGrantedResource: () => true,
       getResourceServerInfo: (ctx, resource) => ({
         scope: 'api',
@@ -113,7 +111,7 @@ provider.proxy = false;
 provider.use(async (ctx, next) => {
   await next();
   if (ctx.path === '/token' && ctx.body && typeof ctx.body === 'object' && ctx.body.id_token) {
-    const login = logins.get(decode(ctx.body.id_token.split('.')[1]).sub) ?? '';
+    const login = decode(ctx.body.id_token.split('.')[1]).sub ?? '';
     ctx.body = { ...ctx.body, id_token: breakIdToken(ctx.body.id_token, login) };
   }
 });
