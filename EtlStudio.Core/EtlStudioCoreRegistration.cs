@@ -44,7 +44,8 @@ public static class EtlStudioCoreRegistration
 
         services.AddMemoryCache();
         services.AddHttpClient("connections");
-        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section));
+        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidation>();
         services.AddOptions<AccessOptions>().Bind(configuration.GetSection(AccessOptions.Section))
             .Validate(o => o.PendingRequestDays > 0, "Access:PendingRequestDays must be positive.").ValidateOnStart();
 

@@ -200,42 +200,79 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
     }
 
     /// <summary>
-    /// Finds (or on first sign-in, creates) the user behind an identity-provider account.
-    /// The configured first administrator gets the ADMIN role when provisioned.
+    /// Finds (or on first sign-in, creates) the user behind an identity-provider account, keyed by
+    /// issuer and subject, and brings the profile the provider sent (e-mail, name, login) onto the
+    /// record. The configured first administrator gets the ADMIN role when provisioned.
     /// </summary>
-    public async Task<User> ProvisionExternalAsync(string issuer, string subject, string? login, string? displayName, string? email, ActorSource source, CancellationToken ct = default)
+    public async Task<User> SignInExternalAsync(ExternalAccount account, ActorSource source, CancellationToken ct = default)
     {
         var now = time.GetUtcNow();
+        var wanted = ExternalLogin.From(account);
         var existing = await scope.RunAsync(async db =>
         {
-            var user = await db.Users.FirstOrDefaultAsync(u => u.ExternalIssuer == issuer && u.ExternalSubject == subject, ct);
-            if (user is not null) user.LastSignInAt = now;
+            var user = await db.Users.FirstOrDefaultAsync(u => u.ExternalIssuer == account.Issuer && u.ExternalSubject == account.Subject, ct);
+            if (user is null) return null;
+            user.LastSignInAt = now;
+            var changes = new AuditChanges();
+            // A profile field the provider did not send is left alone: machine clients' tokens carry none.
+            if (wanted is not null && wanted != user.Login && !await db.Users.AnyAsync(u => u.Login == wanted, ct))
+            {
+                changes.Field("login", user.Login, wanted);
+                user.Login = wanted;
+            }
+            if (!string.IsNullOrWhiteSpace(account.Name) && account.Name.Trim() != user.DisplayName)
+            {
+                changes.Field("displayName", user.DisplayName, account.Name.Trim());
+                user.DisplayName = account.Name.Trim();
+            }
+            if (!string.IsNullOrWhiteSpace(account.Email) && account.Email.Trim() != user.Email)
+            {
+                changes.Field("email", user.Email, account.Email.Trim());
+                user.Email = account.Email.Trim();
+            }
+            await db.SaveChangesAsync(ct);
+            if (!changes.IsEmpty)
+                await audit.RecordAsync(db, new Actor(user.Id, user.Login, source), "user.profile", "User", user.Id, changes, ct);
             return user;
         }, ct);
         if (existing is not null) return existing;
 
-        var baseLogin = string.IsNullOrWhiteSpace(login) ? subject : login.Trim();
+        // A machine client's subject is its client id, a fine name; a person with no readable profile is just "user".
+        var baseLogin = wanted ?? (source == ActorSource.Grpc ? account.Subject : "user");
         return await scope.RunAsync(async db =>
         {
             var finalLogin = baseLogin;
             for (var i = 2; await db.Users.AnyAsync(u => u.Login == finalLogin, ct); i++) finalLogin = $"{baseLogin}{i}";
             var user = new User
             {
-                Id = Guid.NewGuid(), Login = finalLogin, DisplayName = string.IsNullOrWhiteSpace(displayName) ? finalLogin : displayName,
-                Email = email, ExternalIssuer = issuer, ExternalSubject = subject, CreatedAt = now, LastSignInAt = now,
+                Id = Guid.NewGuid(), Login = finalLogin, DisplayName = string.IsNullOrWhiteSpace(account.Name) ? finalLogin : account.Name.Trim(),
+                Email = string.IsNullOrWhiteSpace(account.Email) ? null : account.Email.Trim(), ExternalIssuer = account.Issuer, ExternalSubject = account.Subject,
+                CreatedAt = now, LastSignInAt = now,
             };
             db.Users.Add(user);
-            var firstAdmin = options.Value.FirstAdmin;
-            var makeAdmin = !string.IsNullOrWhiteSpace(firstAdmin)
-                && (string.Equals(firstAdmin, baseLogin, StringComparison.OrdinalIgnoreCase) || string.Equals(firstAdmin, email, StringComparison.OrdinalIgnoreCase));
+            var makeAdmin = IsFirstAdmin(account);
             if (makeAdmin)
                 db.RoleAssignments.Add(new RoleAssignment { Id = Guid.NewGuid(), UserId = user.Id, Role = UserRole.Admin, AssignedAt = now });
             await db.SaveChangesAsync(ct);
             var self = new Actor(user.Id, user.Login, source);
             await audit.RecordAsync(db, self, "user.provision", "User", user.Id,
-                new AuditChanges().Created("login", user.Login).Created("issuer", issuer).Created("admin", makeAdmin), ct);
+                new AuditChanges().Created("login", user.Login).Created("issuer", account.Issuer).Created("admin", makeAdmin), ct);
             return user;
         }, ct);
+    }
+
+    /// <summary>
+    /// The first administrator is named by issuer and subject, which the provider alone controls, or by an
+    /// e-mail the provider says it verified; never by a login or address a user could pick for themselves.
+    /// </summary>
+    private bool IsFirstAdmin(ExternalAccount account)
+    {
+        var o = options.Value;
+        if (!string.IsNullOrWhiteSpace(o.FirstAdminSubject) && !string.IsNullOrWhiteSpace(o.FirstAdminIssuer)
+            && string.Equals(o.FirstAdminIssuer, account.Issuer, StringComparison.Ordinal) && string.Equals(o.FirstAdminSubject, account.Subject, StringComparison.Ordinal))
+            return true;
+        return !string.IsNullOrWhiteSpace(o.FirstAdmin) && account.EmailVerified
+            && string.Equals(o.FirstAdmin.Trim(), account.Email?.Trim(), StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Maps a token's issuer and subject to an actor: dev tokens carry the user id; provider tokens the account subject.</summary>
@@ -250,7 +287,7 @@ public sealed class UserService(ChangeScope scope, AccessPolicy policy, AuditTra
         }
         else
         {
-            user = await ProvisionExternalAsync(issuer, subject, null, null, null, source, ct);
+            user = await SignInExternalAsync(new ExternalAccount(issuer, subject), source, ct);
             if (!user.IsActive) user = null;
         }
         return user is null ? null : new Actor(user.Id, user.Login, source, clientAddress, correlationId);

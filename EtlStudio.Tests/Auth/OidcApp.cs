@@ -2,7 +2,11 @@ using EtlStudio.Tests.Infrastructure;
 
 namespace EtlStudio.Tests.Auth;
 
-/// <summary>The app in single sign-on mode, with a real OpenID provider started for it.</summary>
+/// <summary>
+/// The app in single sign-on mode, with a real OpenID provider started for it. The provider sends
+/// profile and e-mail only from userinfo. erin's verified e-mail and grace's issuer and subject name
+/// the first administrators.
+/// </summary>
 public sealed class OidcApp : AppProcess
 {
     public OidcTestProvider Provider { get; private set; } = default!;
@@ -15,7 +19,11 @@ public sealed class OidcApp : AppProcess
         ["Auth__Oidc__ClientSecret"] = "etlstudio-test-secret",
         ["Auth__Oidc__Audience"] = "etlstudio",
         ["Auth__Oidc__ClockSkewSeconds"] = "0",
-        ["Auth__FirstAdmin"] = "erin",
+        ["Auth__FirstAdmin"] = "erin@example.org",
+        ["Auth__FirstAdminIssuer"] = Provider.Issuer,
+        ["Auth__FirstAdminSubject"] = OidcTestProvider.SubjectOf("grace"),
+        // The handler's own warnings name what failed; the test reads them from the log.
+        ["Logging__LogLevel__EtlStudio.Web.Auth"] = "Information",
     };
 
     public override async Task InitializeAsync()

@@ -1,6 +1,5 @@
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Auth.Oidc;
-using EtlStudio.Web.Auth.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace EtlStudio.Tests.Auth;
@@ -8,16 +7,16 @@ namespace EtlStudio.Tests.Auth;
 /// <summary>Start-up refuses an incomplete single sign-on configuration and names what is missing.</summary>
 public sealed class OidcSignInOptionsValidationTests
 {
-    private static ValidateOptionsResult Validate(AuthMode mode, OidcTokenOptions options) =>
+    private static ValidateOptionsResult Validate(AuthMode mode, OidcSignInOptions options) =>
         new OidcSignInOptionsValidation(Options.Create(new AuthOptions { Mode = mode })).Validate(null, options);
 
-    private static OidcTokenOptions Complete() => new() { Authority = "https://login.example.org", ClientId = "etlstudio", ClientSecret = "s3cret" };
+    private static OidcSignInOptions Complete() => new() { Authority = "https://login.example.org", ClientId = "etlstudio", ClientSecret = "s3cret" };
 
     [Fact]
     public void A_complete_configuration_passes() => Assert.True(Validate(AuthMode.Oidc, Complete()).Succeeded);
 
     [Fact]
-    public void Development_mode_needs_no_provider() => Assert.True(Validate(AuthMode.Development, new OidcTokenOptions()).Succeeded);
+    public void Development_mode_needs_no_provider() => Assert.True(Validate(AuthMode.Development, new OidcSignInOptions()).Succeeded);
 
     [Theory]
     [InlineData("Authority")]
@@ -26,7 +25,7 @@ public sealed class OidcSignInOptionsValidationTests
     public void Each_missing_setting_is_named_with_its_environment_spelling(string key)
     {
         var options = Complete();
-        typeof(OidcTokenOptions).GetProperty(key)!.SetValue(options, " ");
+        typeof(OidcSignInOptions).GetProperty(key)!.SetValue(options, " ");
         var result = Validate(AuthMode.Oidc, options);
         Assert.True(result.Failed);
         var message = Assert.Single(result.Failures!);

@@ -19,7 +19,11 @@ public sealed class OidcTestProvider : IAsyncDisposable
         Port = port;
     }
 
-    public static async Task<OidcTestProvider> StartAsync(string appBaseUrl)
+    /// <summary>The subject the provider issues for a login: the login itself (its development form makes it the account id).</summary>
+    public static string SubjectOf(string login) => login;
+
+    /// <param name="claimsInIdToken">Put profile and e-mail in the id_token too; by default, like most providers, only userinfo has them.</param>
+    public static async Task<OidcTestProvider> StartAsync(string appBaseUrl, bool claimsInIdToken = false)
     {
         var port = FreePort.Next();
         var psi = new ProcessStartInfo("node", [Path.Combine(RepositoryPaths.Root, "tests", "node", "oidc-server.mjs"), port.ToString(), appBaseUrl])
@@ -27,6 +31,7 @@ public sealed class OidcTestProvider : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (claimsInIdToken) psi.Environment["OIDC_CLAIMS_IN_ID_TOKEN"] = "1";
         var process = Process.Start(psi)!;
         var ready = new TaskCompletionSource();
         process.OutputDataReceived += (_, e) => { if (e.Data?.StartsWith("READY", StringComparison.Ordinal) == true) ready.TrySetResult(); };

@@ -52,7 +52,8 @@ public class AppProcess : IAsyncLifetime
         _process.BeginErrorReadLine();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(180); // a shared, loaded machine can take minutes to start the app and seed the demo
+        // Generous: with several builds and test runs sharing two cores, a start took more than 90 s.
+        var deadline = DateTime.UtcNow.AddSeconds(240);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"The app exited with {_process.ExitCode}:\n{Log}");
@@ -63,7 +64,7 @@ public class AppProcess : IAsyncLifetime
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(250);
         }
-        throw new TimeoutException($"The app did not become ready in 180 s:\n{Log}");
+        throw new TimeoutException($"The app did not become ready in 240 s:\n{Log}");
     }
 
     public virtual async Task DisposeAsync()

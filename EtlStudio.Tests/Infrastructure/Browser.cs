@@ -9,6 +9,7 @@ namespace EtlStudio.Tests.Infrastructure;
 public sealed class Browser : IAsyncLifetime
 {
     private IPlaywright? _playwright;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _cspViolations = new();
 
     public IBrowser Instance { get; private set; } = default!;
 
@@ -30,8 +31,17 @@ public sealed class Browser : IAsyncLifetime
     {
         var context = await Instance.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
         context.SetDefaultTimeout(30_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        // Chromium reports what the Content-Security-Policy blocked on the console; the studio must never need that.
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) _cspViolations.Enqueue($"{page.Url}: {message.Text}");
+        };
+        return page;
     }
+
+    /// <summary>Fails when any page of this browser logged a Content-Security-Policy violation so far.</summary>
+    public void AssertNoCspViolations() => Assert.True(_cspViolations.IsEmpty, "CSP violations:\n" + string.Join("\n", _cspViolations));
 
     /// <summary>A new page signed in to the app as one of the seeded users (Development sign-in), opened at <paramref name="path"/>.</summary>
     public async Task<IPage> SignInAsync(AppProcess app, string login, string path = "/")
@@ -76,9 +86,11 @@ public sealed class Browser : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true, Animations = ScreenshotAnimations.Disabled });
     }
 
+    /// <summary>Closes the browser, then fails the test class if any of its pages hit the Content-Security-Policy.</summary>
     public async Task DisposeAsync()
     {
         if (Instance is not null) await Instance.DisposeAsync();
         _playwright?.Dispose();
+        AssertNoCspViolations();
     }
 }

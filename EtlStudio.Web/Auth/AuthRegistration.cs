@@ -1,3 +1,4 @@
+using EtlStudio.Web.Auth.Oidc;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -11,10 +12,9 @@ public static class AuthRegistration
     {
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
         builder.Services.AddOptions<Tokens.OidcTokenOptions>().Bind(builder.Configuration.GetSection(Tokens.OidcTokenOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<Tokens.OidcTokenOptions>, Oidc.OidcSignInOptionsValidation>();
         builder.Services.AddSingleton<Tokens.OidcDiscovery>();
         builder.Services.AddHttpClient("oidc");
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+        var auth = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
                 o.LoginPath = "/signin";
@@ -22,9 +22,13 @@ public static class AuthRegistration
                 o.Cookie.Name = "etlstudio";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
+                // Secure whenever the request is HTTPS, including behind a proxy once forwarded headers are honoured (ForwardedHeaders:Enabled).
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(10);
                 o.SlidingExpiration = true;
             });
+        if (builder.Configuration.GetValue(AuthOptions.Section + ":Mode", AuthMode.Oidc) == AuthMode.Oidc) auth.AddEtlStudioOidcSignIn();
+        builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         builder.Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddCascadingAuthenticationState();
         return builder;
@@ -32,7 +36,8 @@ public static class AuthRegistration
 
     public static void MapEtlStudioAuth(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode == AuthMode.Oidc) Oidc.OidcEndpoints.MapOidcSignIn(app);
+        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode == AuthMode.Oidc) app.MapEtlStudioOidcSignIn();
         else app.MapDevelopmentSignIn();
+        app.MapEtlStudioSignOut();
     }
 }

@@ -22,7 +22,7 @@ public static class DevelopmentSignInEndpoints
             if (candidate is null) return Results.Redirect("/signin?error=unknown");
             var principal = EtlClaims.Create(candidate.Id, candidate.Login, candidate.DisplayName, CookieAuthenticationDefaults.AuthenticationScheme);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
-            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+            return Results.LocalRedirect(ReturnUrls.Safe(returnUrl));
         }).AllowAnonymous();
 
         // Tokens for machine clients in Development: the same seeded users, no password.
@@ -33,14 +33,5 @@ public static class DevelopmentSignInEndpoints
             var (token, expiresIn) = await issuer.IssueAsync(candidate.Id, candidate.Login, http.RequestAborted);
             return Results.Json(new { access_token = token, token_type = "Bearer", expires_in = expiresIn });
         }).AllowAnonymous().DisableAntiforgery();
-
-        app.MapPost("/auth/sign-out", async (HttpContext http) =>
-        {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return Results.Redirect("/signin");
-        });
     }
-
-    internal static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
 }

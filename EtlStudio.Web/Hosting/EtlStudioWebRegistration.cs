@@ -16,6 +16,7 @@ public static class EtlStudioWebRegistration
     {
         builder.Services.AddEtlStudioCore(builder.Configuration);
         builder.AddEtlStudioKestrel();
+        builder.AddEtlStudioForwardedHeaders();
         builder.AddEtlStudioAuth();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddRadzenComponents();
@@ -39,6 +40,8 @@ public static class EtlStudioWebRegistration
             app.MapFallback(() => Results.NotFound("This is a worker node: it serves no pages and no gRPC.")).AllowAnonymous();
             return app;
         }
+        app.UseEtlStudioForwardedHeaders();
+        app.UseEtlStudioSecurityHeaders();
         app.UseEtlStudioGrpcMetrics();
         app.UseRouting(); // here, not implicitly first: the gRPC call counter wraps endpoint matching too
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);

@@ -4,17 +4,14 @@ namespace EtlStudio.Web.Auth.Oidc;
 internal static partial class OidcLog
 {
     [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Single sign-on refused: {Reason}")]
-    public static partial void Rejected(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Information, Message = "The provider ended sign-in with error {Error}")]
-    public static partial void ProviderError(ILogger logger, string error);
-
-    [LoggerMessage(EventId = 2203, Level = LogLevel.Error, Message = "The OpenID provider could not be reached")]
-    public static partial void ProviderUnreachable(ILogger logger, Exception exception);
+    public static partial void Refused(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 2204, Level = LogLevel.Warning, Message = "Single sign-on refused for deactivated user {UserId}")]
     public static partial void InactiveUser(ILogger logger, Guid userId);
 
     [LoggerMessage(EventId = 2205, Level = LogLevel.Information, Message = "User {UserId} signed in with single sign-on")]
     public static partial void SignedIn(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 2203, Level = LogLevel.Error, Message = "The OpenID provider could not be reached ({Failure})")]
+    public static partial void ProviderUnreachable(ILogger logger, string failure);
 }
