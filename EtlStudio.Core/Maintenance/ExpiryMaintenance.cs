@@ -8,7 +8,7 @@ namespace EtlStudio.Core.Maintenance;
 /// Periodically removes expired role assignments and grants and expires stale access requests.
 /// Each step is idempotent, so several nodes running it at once do no harm. Expired access already
 /// stops working at its expiry; this keeps the lists true and tells people.
-/// The recurring Quartz job (EtlStudio.Jobs, every <c>Maintenance:ExpiryInterval</c>) calls <see cref="RunOnceAsync"/>;
+/// The recurring Hangfire job (EtlStudio.Jobs, every <c>Maintenance:ExpiryInterval</c>) calls <see cref="RunOnceAsync"/>;
 /// it used to be a timer loop of its own on every node.
 /// </summary>
 public sealed partial class ExpiryMaintenance(UserService users, AccessRequestService access, ILogger<ExpiryMaintenance> logger)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace EtlStudio.Core.Runs;
 
 /// <summary>
-/// Runs work on this process's thread pool: the queue used until (and wherever) the Quartz job store is not wired.
+/// Runs work on this process's thread pool: the queue used wherever Hangfire (EtlStudio.Jobs) is not wired.
 /// Work in flight is lost with the process; resuming the run picks it up after its last finished step.
 /// </summary>
 internal sealed partial class InProcessRunQueue(IServiceProvider services, ILogger<InProcessRunQueue> logger, IHostApplicationLifetime? lifetime = null) : IRunQueue

@@ -10,8 +10,8 @@ using Npgsql;
 namespace EtlStudio.Core.Runs;
 
 /// <summary>
-/// Executes a queued run on a worker: takes the run's advisory lock (so two workers never run it at once; the lock
-/// goes with a dead worker's connection), runs the engine from the last finished step, and records the outcome —
+/// Executes a queued run on a worker: takes the run's lock (<see cref="RunLock"/>: two workers never run it at once,
+/// and one that finds it held throws <see cref="RunBusyException"/> so its job is tried again), runs the engine from the last finished step, and records the outcome —
 /// Prepared, Paused, Failed or Cancelled — with its audit entry and a notification to whoever started the run.
 /// </summary>
 public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, ChangeScope scope, PipelineEngine engine, AuditTrail audit,
@@ -21,12 +21,8 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
 
     public async Task ExecuteAsync(Guid runId, CancellationToken ct)
     {
-        await using var lockConn = await dataSource.OpenConnectionAsync(ct);
-        if (!await TryLockAsync(lockConn, runId, ct))
-        {
-            LogBusy(runId);
-            return;
-        }
+        // Busy is thrown, not returned: this execution may carry work (a resume) the one holding the lock has passed.
+        await using var held = await RunLock.TryTakeAsync(dataSource, RunLock.PipelineKey(runId), ct) ?? throw Busy(runId);
         var run = await scope.ReadAsync(db => db.Runs.FirstOrDefaultAsync(r => r.Id == runId, ct), ct);
         if (run is null || run.State is not (RunState.Queued or RunState.Running)) return;
         if (run.StopRequested)
@@ -54,7 +50,7 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The worker's own token also fires when the job is cancelled from the job monitor; only a stop the
+            // The worker's own token also fires when the job is deleted in the dashboard (which asks the run to stop first); only a stop the
             // run asked for ends it here — a node shutting down leaves it Running, for another worker to recover.
             if (!await StopRequestedAsync(runId)) throw;
             await checkpoint.StepFailedAsync("Stopped by a person.", CancellationToken.None);
@@ -143,16 +139,13 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
         return (bool?)await cmd.ExecuteScalarAsync(CancellationToken.None) == true;
     }
 
-    private static async Task<bool> TryLockAsync(NpgsqlConnection conn, Guid runId, CancellationToken ct)
+    private RunBusyException Busy(Guid runId)
     {
-        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(@k)", conn);
-        cmd.Parameters.AddWithValue("k", LockKey(runId));
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+        LogBusy(runId);
+        return new RunBusyException(runId, "pipeline");
     }
 
-    internal static long LockKey(Guid runId) => BitConverter.ToInt64(runId.ToByteArray(), 0) ^ 0x52554E;
-
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Run {RunId} is being executed by another worker; leaving it.")]
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Run {RunId} is being executed by another worker; trying again later.")]
     private partial void LogBusy(Guid runId);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Run {RunId} failed in step {Step}: {Reason}")]

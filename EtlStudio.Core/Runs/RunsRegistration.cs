@@ -24,7 +24,9 @@ public static class RunsRegistration
         services.AddSingleton<IPipelineRunExecutor>(sp => sp.GetRequiredService<PipelineRunExecutor>());
         services.AddSingleton<PipelineRunService>();
         services.AddSingleton<PipelinePreviewService>();
-        // The Quartz job store (EtlStudio.Jobs) replaces this where it is wired.
+        services.AddSingleton<RunJobTransitions>();
+        services.AddSingleton<RunMetricsQuery>();
+        // Hangfire (EtlStudio.Jobs) replaces this where it is wired.
         services.TryAddSingleton<IRunQueue, InProcessRunQueue>();
         return services;
     }

@@ -1,100 +1,95 @@
 using EtlStudio.Core.Maintenance;
 using EtlStudio.Core.Runs;
-using EtlStudio.Jobs.History;
+using EtlStudio.Jobs.Dashboard;
 using EtlStudio.Jobs.Maintenance;
-using EtlStudio.Jobs.Metrics;
-using EtlStudio.Jobs.Monitor;
 using EtlStudio.Jobs.Runs;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Common;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
 
 namespace EtlStudio.Jobs.Hosting;
 
 /// <summary>
-/// Quartz on the clustered PostgreSQL store (tables from migration 0006), the run queue, the recurring jobs, the job
-/// monitor and the metrics reader. Every node schedules into the store; only nodes whose <c>Workers:Mode</c> is not
-/// <c>WebOnly</c> start the scheduler and so execute jobs.
+/// Hangfire on PostgreSQL storage in the application database (schema <c>hangfire</c>, installed by the storage), the
+/// run queue and the recurring upkeep jobs. Every node enqueues; only nodes whose <c>Workers:Mode</c> is not
+/// <c>WebOnly</c> run a server, with <c>Jobs:MaxConcurrency</c> workers on the runs, uploads and upkeep queues.
 /// </summary>
 public static class EtlStudioJobsRegistration
 {
-    public const string WorkersModeKey = "Workers:Mode";
+    public const string StorageSchema = "hangfire";
 
     public static IServiceCollection AddEtlStudioJobs(this IServiceCollection services, IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString("Default")
             ?? throw new OptionsValidationException("ConnectionStrings:Default", typeof(string), ["ConnectionStrings:Default is not set."]);
         var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        var maintenance = configuration.GetSection(MaintenanceOptions.Section).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
         Validate(jobs);
 
         services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section));
         services.AddOutboxRetention(configuration);
-        services.AddQuartz(q =>
-        {
-            q.ConfigureScheduler(o =>
-            {
-                o.InstanceName = jobs.SchedulerName;
-                // AUTO: each node names itself (host name + time), as a cluster needs distinct ids.
-                o.GenerateInstanceId = true;
-                o.IdleWaitTime = jobs.IdleWaitTime;
-            });
-            q.UseDefaultThreadPool(jobs.MaxConcurrency);
-            q.UsePersistentStore(store =>
-            {
-                store.UsePostgres(connectionString);
-                store.ConfigureStore(o => o.TablePrefix = JobGroups.TablePrefix);
-                store.UseClustering(c =>
-                {
-                    c.CheckinInterval = jobs.CheckinInterval;
-                    c.CheckinMisfireThreshold = jobs.CheckinMisfireThreshold;
-                });
-                store.UseSystemTextJsonSerializer();
-            });
-            q.AddJobListener<ExecutionHistoryListener>();
+        services.TryAddSingleton<IJobActionActor, SystemJobActionActor>();
+        services.AddSingleton<RunJobStateFilter>();
 
-            q.AddJob<OutboxRetentionJob>(j => j.WithIdentity(MaintenanceJobKeys.OutboxRetention).StoreDurably()
-                .WithDescription("Deletes outboxes not uploaded within Outbox:RetentionDays"));
-            q.AddTrigger(t => t.ForJob(MaintenanceJobKeys.OutboxRetention)
-                .WithIdentity(MaintenanceJobKeys.OutboxRetention.Name, JobGroups.Maintenance)
-                .StartAt(FirstFire(jobs.RetentionInterval)).WithSimpleSchedule(s => s.WithInterval(jobs.RetentionInterval).RepeatForever()));
-            q.AddJob<AccessExpiryJob>(j => j.WithIdentity(MaintenanceJobKeys.AccessExpiry).StoreDurably()
-                .WithDescription("Removes expired roles and grants, expires stale access requests"));
-            q.AddTrigger(t => t.ForJob(MaintenanceJobKeys.AccessExpiry)
-                .WithIdentity(MaintenanceJobKeys.AccessExpiry.Name, JobGroups.Maintenance)
-                .StartAt(FirstFire(maintenance.ExpiryInterval)).WithSimpleSchedule(s => s.WithInterval(maintenance.ExpiryInterval).RepeatForever()));
-        });
-        services.AddQuartzHostedService(o =>
+        // Storage, activator and filters are this host's own services rather than Hangfire's static globals, so two
+        // nodes in one process (as the tests start them) each keep their own database and their own service provider.
+        services.AddSingleton<JobStorage>(_ => CreateStorage(connectionString, jobs));
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddSingleton<IJobFilterProvider>(sp =>
         {
-            o.WaitForJobsToComplete = true;
-            // A web-only node keeps the scheduler built but in standby: it can add jobs to the store, never runs them.
-            o.AutoStart = RunsJobs(configuration);
+            var own = new JobFilterCollection();
+            own.Add(sp.GetRequiredService<RunJobStateFilter>());
+            return new JobFilterProviderCollection(GlobalJobFilters.Filters, new JobFilterAttributeFilterProvider(), own);
         });
+        services.AddHangfire(_ => { });
+        // In place of AddHangfire's own, which points Hangfire's process-wide logging at this host for good.
+        services.AddSingleton<IGlobalConfiguration>(sp => GlobalConfiguration.Configuration
+            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>()))
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        if (NodeRoleOptions.RunsJobs(configuration))
+        {
+            services.AddHangfireServer((_, o) =>
+            {
+                o.WorkerCount = jobs.MaxConcurrency;
+                o.Queues = JobQueues.All;
+                // Busy runs are retried through the scheduled set; look at it often so they wait seconds, not a quarter-minute.
+                o.SchedulePollingInterval = TimeSpan.FromSeconds(2);
+            });
+        }
+        services.AddHostedService<RecurringJobsRegistration>();
 
-        services.AddSingleton<IRunQueue, QuartzRunQueue>();
-        services.AddSingleton<FinishedJobCleanup>();
-        services.AddSingleton<JobMonitorService>();
-        services.AddSingleton<JobMetricsReader>();
+        services.AddSingleton<IRunQueue, HangfireRunQueue>();
         return services;
     }
 
-    /// <summary>Whether this node executes jobs: <c>All</c> and <c>WorkerOnly</c> do, <c>WebOnly</c> does not.</summary>
-    public static bool RunsJobs(IConfiguration configuration) =>
-        !string.Equals(configuration[WorkersModeKey], "WebOnly", StringComparison.OrdinalIgnoreCase);
-
-    // Every node stores the declared triggers again at start (so a changed interval takes effect); starting one interval
-    // out, not now, keeps a rolling restart of the cluster from firing each job once per node.
-    private static DateTimeOffset FirstFire(TimeSpan interval) => DateTimeOffset.UtcNow + interval;
+    internal static PostgreSqlStorage CreateStorage(string connectionString, JobsOptions jobs)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = StorageSchema,
+            PrepareSchemaIfNecessary = true,
+            // A short invisibility timeout is safe only because it slides: the worker renews it while the job runs.
+            InvisibilityTimeout = jobs.InvisibilityTimeout,
+            UseSlidingInvisibilityTimeout = true,
+            QueuePollInterval = jobs.QueuePollInterval,
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+    }
 
     private static void Validate(JobsOptions o)
     {
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(o.SchedulerName)) problems.Add("Jobs:SchedulerName must not be empty.");
         if (o.MaxConcurrency < 1) problems.Add("Jobs:MaxConcurrency must be at least 1.");
-        if (o.CheckinInterval < TimeSpan.FromSeconds(1)) problems.Add("Jobs:CheckinInterval must be at least one second.");
-        if (o.CheckinMisfireThreshold < TimeSpan.FromSeconds(1)) problems.Add("Jobs:CheckinMisfireThreshold must be at least one second.");
-        if (o.IdleWaitTime < TimeSpan.FromSeconds(1)) problems.Add("Jobs:IdleWaitTime must be at least one second.");
+        if (o.InvisibilityTimeout < TimeSpan.FromSeconds(5)) problems.Add("Jobs:InvisibilityTimeout must be at least five seconds.");
+        if (o.QueuePollInterval < TimeSpan.FromMilliseconds(100)) problems.Add("Jobs:QueuePollInterval must be at least 100 ms.");
         if (o.RetentionInterval <= TimeSpan.Zero) problems.Add("Jobs:RetentionInterval must be positive.");
         if (problems.Count > 0) throw new OptionsValidationException(JobsOptions.Section, typeof(JobsOptions), problems);
     }

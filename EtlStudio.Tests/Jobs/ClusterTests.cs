@@ -1,68 +1,60 @@
 using EtlStudio.Core.Runs;
-using EtlStudio.Jobs.Hosting;
-using EtlStudio.Jobs.Maintenance;
 using EtlStudio.Jobs.Runs;
-using Quartz;
+using Hangfire;
+using Hangfire.States;
+using Npgsql;
 
 namespace EtlStudio.Tests.Jobs;
 
 public sealed class ClusterTests
 {
     [Fact]
-    public async Task Two_nodes_on_one_store_execute_each_queued_run_exactly_once()
+    public async Task Two_servers_on_one_storage_execute_each_of_twenty_queued_runs_exactly_once()
     {
         await using var db = await JobsDatabase.CreateAsync();
         var executor = new RecordingExecutor();
-        var runs = Enumerable.Range(0, 12).Select(_ => Guid.NewGuid()).ToList();
-        // Handed over by two web-only nodes, each run by both: a duplicate delivery the workers must not double.
-        var webOnly = new Dictionary<string, string?> { ["Workers:Mode"] = "WebOnly" };
-        await using (var web1 = await JobsNode.StartAsync(db, s => s.AddExecutors(executor), webOnly))
-        await using (var web2 = await JobsNode.StartAsync(db, s => s.AddExecutors(executor), webOnly))
+        var runs = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
+        // Handed over by a web-only node, which runs no server: nothing executes until the workers start.
+        await using (var web = await JobsNode.StartAsync(db, s => s.AddExecutors(executor), new Dictionary<string, string?> { ["Workers:Mode"] = "WebOnly" }))
         {
-            foreach (var run in runs)
-            {
-                await web1.Get<IRunQueue>().EnqueueRunAsync(run);
-                await web2.Get<IRunQueue>().EnqueueRunAsync(run);
-            }
+            foreach (var run in runs) await web.Get<IRunQueue>().EnqueueRunAsync(run);
+            Assert.Empty(web.Get<JobStorage>().GetMonitoringApi().Servers());
         }
 
-        // Two workers then compete for the same triggers.
         await using var a = await JobsNode.StartAsync(db, s => s.AddExecutors(executor));
         await using var b = await JobsNode.StartAsync(db, s => s.AddExecutors(executor));
-        foreach (var run in runs) await db.WaitUntilSettledAsync(RunJobKeys.Run(run));
+        await Eventually.TrueAsync(async () => (await db.JobsOfAsync(nameof(RunJobs.ExecuteRunAsync))).All(j => j.State == SucceededState.StateName),
+            "every run job to succeed");
 
+        Assert.Equal(2, a.Get<JobStorage>().GetMonitoringApi().Servers().Count);
+        Assert.Equal(runs.Count, (await db.JobsOfAsync(nameof(RunJobs.ExecuteRunAsync))).Count);
         Assert.All(runs, run => Assert.Equal(1, executor.Executions(run)));
-        Assert.Equal(runs.Count, await db.ScalarAsync<long>("SELECT count(*) FROM app.job_executions WHERE job_group = 'runs' AND outcome = 'Succeeded'"));
     }
 
     [Fact]
-    public async Task Triggering_a_recurring_job_on_one_node_runs_it_once_in_the_cluster()
+    public async Task A_run_job_that_finds_the_runs_lock_held_is_retried_later_and_never_reported_done_meanwhile()
     {
         await using var db = await JobsDatabase.CreateAsync();
-        var settings = new Dictionary<string, string?> { ["Jobs:RetentionInterval"] = "1.00:00:00" };
-        await using var a = await JobsNode.StartAsync(db, settings: settings);
-        await using var b = await JobsNode.StartAsync(db, settings: settings);
-        var before = await db.ExecutionsAsync(MaintenanceJobKeys.OutboxRetention);
+        await using var node = await JobsNode.StartAsync(db);
+        var runId = Guid.NewGuid();
+        // Another worker's execution, as far as the job can tell: the run's lock is held.
+        await using var other = await db.DataSource.OpenConnectionAsync();
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@k)", other))
+        {
+            take.Parameters.AddWithValue("k", RunLock.PipelineKey(runId));
+            await take.ExecuteNonQueryAsync();
+        }
 
-        await (await b.Get<ISchedulerFactory>().GetScheduler()).TriggerJob(MaintenanceJobKeys.OutboxRetention);
-        await db.WaitUntilFiredAsync(MaintenanceJobKeys.OutboxRetention, before + 1);
-        // The manual trigger is gone once it fired, so nothing can run it a second time.
-        await Eventually.TrueAsync(async () => await db.TriggerCountAsync(MaintenanceJobKeys.OutboxRetention) == 1, "only the recurring trigger to be left");
+        await node.Get<IRunQueue>().EnqueueRunAsync(runId);
+        var jobId = (await db.JobsOfAsync(nameof(RunJobs.ExecuteRunAsync))).Single().Id;
+        await node.WaitForStateAsync(jobId, ScheduledState.StateName);
+        Assert.Contains(await db.ListAsync("SELECT name, reason, data::text FROM hangfire.state WHERE jobid = @id::bigint", ("id", jobId)),
+            s => s.Item1 == FailedState.StateName && s.Item3.Contains(nameof(RunBusyException)));
+        Assert.DoesNotContain(await db.ListAsync("SELECT name, '', '' FROM hangfire.state WHERE jobid = @id::bigint", ("id", jobId)),
+            s => s.Item1 == SucceededState.StateName);
 
-        Assert.Equal(before + 1, await db.ExecutionsAsync(MaintenanceJobKeys.OutboxRetention));
-    }
-
-    [Fact]
-    public async Task Each_node_names_itself_in_the_cluster()
-    {
-        await using var db = await JobsDatabase.CreateAsync();
-        await using var a = await JobsNode.StartAsync(db);
-        await using var b = await JobsNode.StartAsync(db);
-        var idA = (await a.Get<ISchedulerFactory>().GetScheduler()).SchedulerInstanceId;
-        var idB = (await b.Get<ISchedulerFactory>().GetScheduler()).SchedulerInstanceId;
-
-        Assert.NotEqual(idA, idB);
-        await Eventually.TrueAsync(async () => await db.ScalarAsync<long>($"SELECT count(*) FROM {JobGroups.TablePrefix}scheduler_state WHERE instance_name IN (@a, @b)",
-            ("a", idA), ("b", idB)) == 2, "both nodes to check in under their ids");
+        // The other execution ends; the retry runs (this run does not exist, so the executor has nothing to do).
+        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", other)) await release.ExecuteNonQueryAsync();
+        await node.WaitForStateAsync(jobId, SucceededState.StateName, 90);
     }
 }

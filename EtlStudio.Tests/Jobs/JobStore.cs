@@ -1,29 +1,29 @@
-using EtlStudio.Jobs.Hosting;
-using Quartz;
+using Hangfire;
+using Hangfire.States;
 
 namespace EtlStudio.Tests.Jobs;
 
-/// <summary>Reads the shared Quartz store and our execution history the way any node would see them.</summary>
+/// <summary>Reads the shared Hangfire storage the way any node (or the dashboard) sees it.</summary>
 public static class JobStore
 {
-    public static Task<long> TriggerCountAsync(this JobsDatabase db, JobKey job) =>
-        db.ScalarAsync<long>($"SELECT count(*) FROM {JobGroups.TablePrefix}triggers WHERE job_group = @g AND job_name = @n",
-            ("g", job.Group), ("n", job.Name));
+    public static string? StateOf(this JobsNode node, string jobId)
+    {
+        using var connection = node.Get<JobStorage>().GetConnection();
+        return connection.GetJobData(jobId)?.State;
+    }
 
-    public static Task<long> FinishedExecutionsAsync(this JobsDatabase db, JobKey job) =>
-        db.ScalarAsync<long>("SELECT count(*) FROM app.job_executions WHERE job_group = @g AND job_name = @n AND finished_at IS NOT NULL",
-            ("g", job.Group), ("n", job.Name));
+    public static Task WaitForStateAsync(this JobsNode node, string jobId, string state, int seconds = 60) =>
+        Eventually.TrueAsync(() => Task.FromResult(node.StateOf(jobId) == state), $"job {jobId} to be {state}", seconds);
 
-    public static Task<long> ExecutionsAsync(this JobsDatabase db, JobKey job) =>
-        db.ScalarAsync<long>("SELECT count(*) FROM app.job_executions WHERE job_group = @g AND job_name = @n",
-            ("g", job.Group), ("n", job.Name));
+    /// <summary>Fires a recurring job now, as the dashboard's Trigger does, and waits until that firing succeeded.</summary>
+    public static async Task TriggerAndWaitAsync(this JobsNode node, string recurringJobId)
+    {
+        var jobId = node.Get<IRecurringJobManagerV2>().TriggerJob(recurringJobId)
+            ?? throw new InvalidOperationException($"Recurring job {recurringJobId} is not declared.");
+        await node.WaitForStateAsync(jobId, SucceededState.StateName);
+    }
 
-    /// <summary>Done: the firing is recorded as finished and no trigger is left that could fire the job again.</summary>
-    public static Task WaitUntilSettledAsync(this JobsDatabase db, JobKey job, long executions = 1) =>
-        Eventually.TrueAsync(async () => await db.FinishedExecutionsAsync(job) >= executions && await db.TriggerCountAsync(job) == 0,
-            $"{job} to finish {executions} time(s) with no trigger left");
-
-    /// <summary>Waits until the job has finished at least <paramref name="times"/> firings.</summary>
-    public static Task WaitUntilFiredAsync(this JobsDatabase db, JobKey job, long times) =>
-        Eventually.TrueAsync(async () => await db.FinishedExecutionsAsync(job) >= times, $"{job} to finish {times} firing(s)");
+    /// <summary>The ids of every job ever created for <paramref name="method"/>, whatever their state, oldest first.</summary>
+    public static Task<List<(string Id, string State, string Args)>> JobsOfAsync(this JobsDatabase db, string method) =>
+        db.ListAsync("SELECT id::text, statename, arguments FROM hangfire.job WHERE invocationdata::text LIKE @m ORDER BY id", ("m", $"%{method}%"));
 }

@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace EtlStudio.Tests.Jobs;
 
-/// <summary>A fresh, migrated database (app schema and Quartz store) for one test; nodes started on it share it.</summary>
+/// <summary>A fresh, migrated database for one test; the first node started on it installs the Hangfire storage, and all share it.</summary>
 public sealed class JobsDatabase : IJobsDatabase, IAsyncDisposable
 {
     private readonly TestDatabase _database = new();
@@ -34,6 +34,16 @@ public sealed class JobsDatabase : IJobsDatabase, IAsyncDisposable
         await using var cmd = DataSource.CreateCommand(sql);
         foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v);
         await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<List<(string, string, string)>> ListAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var cmd = DataSource.CreateCommand(sql);
+        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v);
+        var rows = new List<(string, string, string)>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) rows.Add((r.GetString(0), r.IsDBNull(1) ? "" : r.GetString(1), r.IsDBNull(2) ? "" : r.GetString(2)));
+        return rows;
     }
 
     public async ValueTask DisposeAsync()

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace EtlStudio.Tests.Jobs;
 
 /// <summary>
-/// One worker node as the app wires it — Core plus Quartz on the shared store — in a generic host of its own, so two
-/// nodes in one test are two service providers and two cluster members.
+/// One worker node as the app wires it — Core plus Hangfire on the shared storage — in a generic host of its own, so two
+/// nodes in one test are two service providers and two Hangfire servers.
 /// </summary>
 public sealed class JobsNode : IAsyncDisposable
 {
@@ -28,9 +28,8 @@ public sealed class JobsNode : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Default"] = database.ConnectionString,
-            // Fast check-ins, so the cluster notices nodes quickly in tests too.
-            ["Jobs:CheckinInterval"] = "00:00:02",
-            ["Jobs:CheckinMisfireThreshold"] = "00:00:05",
+            // Idle servers look for new jobs often, so tests wait on work, not on polling.
+            ["Jobs:QueuePollInterval"] = "00:00:00.200",
         });
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

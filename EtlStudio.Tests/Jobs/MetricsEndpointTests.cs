@@ -18,24 +18,26 @@ public sealed class MetricsEndpointTests(AppProcess app) : IClassFixture<AppProc
             Assert.Equal("0", (await grpc.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest()), token: await TokenAsync())).GrpcStatus);
             Assert.Equal("16", (await grpc.SendAsync(GetUser, GrpcFrames.Of(new GetUserRequest()))).GrpcStatus);
         }
-        // The node registers in the cluster once its scheduler has started.
+        // The node's Hangfire server registers once it has started.
         IReadOnlyList<PrometheusText.Sample> samples = [];
         await Eventually.TrueAsync(async () =>
         {
             samples = await ScrapeAsync(app.BaseUrl);
-            return samples.Value("etlstudio_cluster_nodes") >= 1;
-        }, "the node to join the cluster");
+            return samples.Value("etlstudio_job_servers") >= 1;
+        }, "the node's Hangfire server to register");
 
         Assert.True(samples.Value("etlstudio_runs", ("state", "Prepared")) >= 1);
         Assert.Equal(0, samples.Value("etlstudio_runs", ("state", "Discarded")));
-        Assert.Equal(3, samples.Value("etlstudio_run_step_duration_seconds_sum", ("step", "metrics-probe")), 3);
-        Assert.Equal(1, samples.Value("etlstudio_run_step_duration_seconds_count", ("step", "metrics-probe")));
+        Assert.Equal(3, samples.Value("etlstudio_run_step_seconds_total", ("step", "metrics-probe")), 3);
+        Assert.Equal(1, samples.Value("etlstudio_run_steps_total", ("step", "metrics-probe")));
         Assert.Equal(100, samples.Value("etlstudio_run_step_rows_in_total", ("step", "metrics-probe")));
         Assert.Equal(90, samples.Value("etlstudio_run_step_rows_out_total", ("step", "metrics-probe")));
         Assert.Equal(10, samples.Value("etlstudio_run_step_rows_rejected_total", ("step", "metrics-probe")));
-        Assert.Equal(0, samples.Value("etlstudio_job_queue_depth", ("group", "runs")));
-        Assert.Equal(0, samples.Value("etlstudio_job_queue_depth", ("group", "uploads")));
-        Assert.Equal(0, samples.Value("etlstudio_jobs_running", ("group", "runs")));
+        Assert.Equal(0, samples.Value("etlstudio_job_queue_length", ("queue", "runs")));
+        Assert.Equal(0, samples.Value("etlstudio_job_queue_length", ("queue", "uploads")));
+        Assert.Equal(0, samples.Value("etlstudio_job_queue_length", ("queue", "upkeep")));
+        Assert.Equal(0, samples.Value("etlstudio_jobs_processing"));
+        Assert.Equal(0, samples.Value("etlstudio_jobs_failed"));
         Assert.True(samples.Value("etlstudio_grpc_calls_total", ("method", GetUser), ("code", "OK")) >= 1);
         Assert.True(samples.Value("etlstudio_grpc_calls_total", ("method", GetUser), ("code", "Unauthenticated")) >= 1);
         Assert.True(samples.Value("etlstudio_grpc_call_duration_seconds_total", ("method", GetUser), ("code", "OK")) > 0);

@@ -3,9 +3,7 @@ using EtlStudio.Core.Maintenance;
 using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Runs;
 using EtlStudio.Jobs.Maintenance;
-using EtlStudio.Jobs.Runs;
 using Microsoft.EntityFrameworkCore;
-using Quartz;
 
 namespace EtlStudio.Tests.Jobs;
 
@@ -24,15 +22,8 @@ public sealed class OutboxRetentionTests
         var oldFailed = await node.CreateRunAsync(owner, RunState.Failed, old);
         var fresh = await node.CreateRunAsync(owner, RunState.Prepared, DateTimeOffset.UtcNow.AddDays(-6));
         var uploaded = await node.CreateRunAsync(owner, RunState.Uploaded, old);
-        // Their jobs ran long ago; the uploaded run's job is of no more use, the fresh run's may still be retried.
-        await node.Get<IRunQueue>().EnqueueRunAsync(uploaded);
-        await node.Get<IRunQueue>().EnqueueRunAsync(fresh);
-        await db.WaitUntilSettledAsync(RunJobKeys.Run(uploaded));
-        await db.WaitUntilSettledAsync(RunJobKeys.Run(fresh));
 
-        var scheduler = await node.Get<ISchedulerFactory>().GetScheduler();
-        await scheduler.TriggerJob(MaintenanceJobKeys.OutboxRetention);
-        await db.WaitUntilFiredAsync(MaintenanceJobKeys.OutboxRetention, 1);
+        await node.TriggerAndWaitAsync(UpkeepJobs.OutboxRetention);
 
         Assert.Equal(RunState.Discarded, await node.StateOfAsync(oldPrepared));
         Assert.Equal(RunState.Discarded, await node.StateOfAsync(oldFailed));
@@ -47,8 +38,6 @@ public sealed class OutboxRetentionTests
         Assert.Equal(new[] { oldFailed.ToString(), oldPrepared.ToString() }.Order(), audits.Select(a => a.EntityId!).Order());
         Assert.All(audits, a => Assert.Equal(("system", "job"), (a.ActorLogin, a.Source)));
         Assert.Equal(2, await check.Notifications.CountAsync(n => n.UserId == owner.UserId && n.Title == "Outbox deleted"));
-        Assert.False(await scheduler.Exists(RunJobKeys.Run(uploaded)));
-        Assert.True(await scheduler.Exists(RunJobKeys.Run(fresh)));
 
         // Idempotent: a second pass finds nothing and audits nothing.
         Assert.Equal(0, await node.Get<OutboxRetention>().RunOnceAsync(CancellationToken.None));

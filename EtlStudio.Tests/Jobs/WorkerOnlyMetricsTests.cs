@@ -11,8 +11,8 @@ public sealed class WorkerOnlyMetricsTests(WorkerOnlyApp app) : IClassFixture<Wo
         await Eventually.TrueAsync(async () =>
         {
             samples = await MetricsEndpointTests.ScrapeAsync(app.BaseUrl);
-            return samples.Value("etlstudio_cluster_nodes") >= 1;
-        }, "the worker to join the cluster");
+            return samples.Value("etlstudio_job_servers") >= 1;
+        }, "the worker's Hangfire server to register");
 
         Assert.Contains(samples, s => s.Name == "etlstudio_runs");
         using var http = new HttpClient();

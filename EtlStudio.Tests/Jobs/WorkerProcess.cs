@@ -14,20 +14,19 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    public static WorkerProcess Start(string connectionString)
+    /// <summary>Starts a worker; <paramref name="name"/> becomes its sessions' application name, so a test can see which worker holds a run.</summary>
+    public static WorkerProcess Start(string connectionString, string name = "etlstudio-worker")
     {
         var psi = new ProcessStartInfo("dotnet", [RepositoryPaths.WebDll])
         {
             WorkingDirectory = RepositoryPaths.WebProject, RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        psi.Environment["ConnectionStrings__Default"] = connectionString;
+        psi.Environment["ConnectionStrings__Default"] = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = name }.ConnectionString;
         psi.Environment["HTTP_PORT"] = FreePort.Next().ToString();
         psi.Environment["GRPC_PORT"] = FreePort.Next().ToString();
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         psi.Environment["Auth__Mode"] = "Development";
         psi.Environment["Workers__Mode"] = "WorkerOnly";
-        psi.Environment["Jobs__CheckinInterval"] = "00:00:02";
-        psi.Environment["Jobs__CheckinMisfireThreshold"] = "00:00:05";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         var worker = new WorkerProcess(Process.Start(psi)!);
         worker._process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (worker._log) worker._log.AppendLine(e.Data); };

@@ -9,7 +9,7 @@ using Radzen;
 
 namespace EtlStudio.Web.Hosting;
 
-/// <summary>Registers and maps everything the web node serves: the studio, sign-in, health.</summary>
+/// <summary>Registers and maps everything the web node serves: the studio, sign-in, the jobs dashboard, health, metrics.</summary>
 public static class EtlStudioWebRegistration
 {
     public static WebApplicationBuilder AddEtlStudioWeb(this WebApplicationBuilder builder)
@@ -24,15 +24,16 @@ public static class EtlStudioWebRegistration
         builder.Services.AddScoped<Components.Shared.UiFeedback>();
         builder.Services.AddEtlStudioHealthChecks();
         builder.AddEtlStudioGrpc();
-        // Quartz: every node schedules; only All and WorkerOnly nodes execute runs and the recurring upkeep jobs.
+        // Hangfire: every node enqueues; only All and WorkerOnly nodes run a server (Workers:Mode, read in NodeRoleOptions).
         builder.Services.AddEtlStudioJobs(builder.Configuration);
+        builder.Services.AddEtlStudioJobsDashboard();
         builder.Services.AddEtlStudioMetrics();
         return builder;
     }
 
     public static WebApplication UseEtlStudioWeb(this WebApplication app)
     {
-        if (NodeRoleOptions.Read(app.Configuration) == NodeRole.WorkerOnly)
+        if (!NodeRoleOptions.ServesStudio(app.Configuration))
         {
             // A worker node answers only its probes; browsers and gRPC clients go to web nodes.
             app.MapEtlStudioHealth();
@@ -53,6 +54,7 @@ public static class EtlStudioWebRegistration
         app.MapEtlStudioMetrics();
         app.MapEtlStudioGrpc();
         app.MapEtlStudioAuth();
+        app.MapEtlStudioJobsDashboard();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -1,3 +1,5 @@
+using EtlStudio.Jobs.Hosting;
+
 namespace EtlStudio.Web.Hosting;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class KestrelEndpoints
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.ListenAnyIP(HttpPort(context.Configuration), o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
-            if (NodeRoleOptions.Read(context.Configuration) != NodeRole.WorkerOnly)
+            if (NodeRoleOptions.ServesStudio(context.Configuration))
                 kestrel.ListenAnyIP(GrpcPort(context.Configuration), o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
         });
         return builder;

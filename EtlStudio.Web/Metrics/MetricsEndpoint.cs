@@ -1,4 +1,5 @@
 using EtlStudio.Web.Grpc;
+using Prometheus;
 
 namespace EtlStudio.Web.Metrics;
 
@@ -14,11 +15,10 @@ public static class MetricsEndpoint
     {
         services.AddSingleton<GrpcCallMetrics>();
         services.AddSingleton<IGrpcCallObserver>(sp => sp.GetRequiredService<GrpcCallMetrics>());
-        services.AddSingleton<MetricsExporter>();
+        services.AddSingleton<EtlStudioMetrics>();
         return services;
     }
 
     public static void MapEtlStudioMetrics(this WebApplication app) =>
-        app.MapGet(Path, async (MetricsExporter exporter, CancellationToken ct) =>
-            Results.Text(await exporter.ExportAsync(ct), PrometheusTextWriter.ContentType)).AllowAnonymous();
+        app.MapMetrics(Path, app.Services.GetRequiredService<EtlStudioMetrics>().Registry).AllowAnonymous();
 }
