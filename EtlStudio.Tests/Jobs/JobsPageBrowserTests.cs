@@ -36,11 +36,11 @@ public sealed class JobsPageBrowserTests(AppProcess app, Browser browser) : ICla
 
         // Keep it the first time, cancel it the second.
         await row.GetByTestId("job-cancel").ClickAsync();
-        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Keep" }).ClickAsync();
+        await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Keep" }).ClickAsync();
         await Assertions.Expect(row.GetByTestId("job-state")).ToHaveTextAsync("Queued");
         await row.GetByTestId("job-cancel").ClickAsync();
-        await Assertions.Expect(alice.Locator(".rz-dialog")).ToContainTextAsync("It has not started yet.");
-        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel job" }).ClickAsync();
+        await Assertions.Expect(Browser.Dialog(alice)).ToContainTextAsync("It has not started yet.");
+        await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Cancel job" }).ClickAsync();
         await Assertions.Expect(row.GetByTestId("job-state")).ToHaveTextAsync("Cancelled");
         await Assertions.Expect(row.GetByTestId("job-retry")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(alice, "jobs-02-cancelled");

@@ -3,8 +3,7 @@ using EtlStudio.Jobs.Monitor;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
-using Radzen.Blazor;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Jobs;
 
@@ -16,20 +15,17 @@ public partial class JobsIndex
 
     [Inject] private JobMonitorService Monitor { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
 
     private readonly CancellationTokenSource _stop = new();
-    private RadzenDataGrid<JobView>? _grid;
-    private Paged<JobView>? _page;
+    private MudDataGrid<JobView>? _grid;
     private IReadOnlyList<RecurringJobView> _recurring = [];
     private IReadOnlyList<ClusterNodeView> _nodes = [];
     private JobState? _state;
     private bool _busy;
-    private readonly LatestLoad _loads = new();
     private string? _denied;
     private DateTimeOffset? _updatedAt;
-    private PageRequest _request = new(1, 20);
 
     protected override async Task OnInitializedAsync()
     {
@@ -37,29 +33,23 @@ public partial class JobsIndex
         _ = RefreshLoopAsync();
     }
 
-    private async Task LoadAsync(LoadDataArgs args)
-    {
-        var size = args.Top ?? 20;
-        _request = new PageRequest((args.Skip ?? 0) / size + 1, size);
-        await LoadPageAsync();
-    }
-
-    private async Task LoadPageAsync()
+    private async Task<GridData<JobView>> LoadAsync(GridState<JobView> state, CancellationToken cancel)
     {
         try
         {
-            // The refresh loop loads too: a filter chosen meanwhile must not be overwritten by the older answer.
-            await _loads.RunAsync(async () => await Monitor.ListJobsAsync(await CurrentActor.GetAsync(), _state, _request, _stop.Token), page =>
-            {
-                _page = page;
-                _updatedAt = DateTimeOffset.UtcNow;
-            });
+            var page = await Monitor.ListJobsAsync(await CurrentActor.GetAsync(), _state, state.ToPageRequest(), _stop.Token);
+            _updatedAt = DateTimeOffset.UtcNow;
+            return page.ToGridData();
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.PermissionDenied)
         {
             _denied = ex.Message;
+            StateHasChanged();
+            return GridPaging.Empty<JobView>();
         }
     }
+
+    private Task LoadPageAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
 
     private async Task RefreshSideAsync()
     {
@@ -98,7 +88,7 @@ public partial class JobsIndex
     private async Task StateChangedAsync(JobState? state)
     {
         _state = state;
-        if (_grid is not null) await _grid.FirstPage(true);
+        await LoadPageAsync();
     }
 
     private Task RetryAsync(JobView job) => ActAsync(async actor => await Monitor.RetryAsync(actor, job.Group, job.Name), "Queued again");
@@ -106,7 +96,7 @@ public partial class JobsIndex
     private async Task CancelAsync(JobView job)
     {
         var what = job.State == JobState.Running ? "It is running: the worker is asked to stop at once." : "It has not started yet.";
-        if (await Dialogs.Confirm($"Cancel {job.Name}? {what}", "Cancel job", new ConfirmOptions { OkButtonText = "Cancel job", CancelButtonText = "Keep" }) != true) return;
+        if (!await Dialogs.ConfirmAsync($"Cancel {job.Name}? {what}", "Cancel job", "Cancel job", "Keep")) return;
         await ActAsync(async actor => await Monitor.CancelAsync(actor, job.Group, job.Name), "Cancelled");
     }
 
