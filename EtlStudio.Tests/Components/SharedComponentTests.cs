@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bunit;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Pipeline.Anonymization;
 using EtlStudio.Web.Components.Pages.Runs;
@@ -6,76 +7,84 @@ using EtlStudio.Web.Components.Shared;
 
 namespace EtlStudio.Tests.Components;
 
-/// <summary>The shared components rendered to HTML: what they show for the data they are given.</summary>
-public sealed class SharedComponentTests
+/// <summary>The shared components rendered by bUnit: what they show for the data they are given.</summary>
+public sealed class SharedComponentTests : MudTestContext
 {
     [Fact]
-    public async Task A_row_table_takes_its_columns_from_the_rows_and_marks_nulls()
+    public void A_row_table_takes_its_columns_from_the_rows_and_marks_nulls()
     {
         IReadOnlyList<IReadOnlyDictionary<string, string?>> rows =
         [
             new Dictionary<string, string?> { ["id"] = "1", ["name"] = "Ann" },
             new Dictionary<string, string?> { ["id"] = "2", ["name"] = null, ["city"] = "Oslo" },
         ];
-        var html = await ComponentRenderer.RenderAsync<RowTable>(new Dictionary<string, object?> { ["Rows"] = rows });
-        Assert.Contains("<th scope=\"col\">id</th><th scope=\"col\">name</th><th scope=\"col\">city</th>", html);
-        Assert.Contains("<td>2</td><td>∅</td><td>Oslo</td>", html);
-        Assert.Contains("<td>1</td><td>Ann</td><td></td>", html);
+        var table = Render<RowTable>(p => p.Add(c => c.Rows, rows));
+        Assert.Equal(["id", "name", "city"], table.FindAll("th[scope=col]").Select(th => th.TextContent));
+        var cells = table.FindAll("tbody tr").Select(tr => string.Join("|", tr.QuerySelectorAll("td").Select(td => td.TextContent))).ToList();
+        Assert.Equal(["1|Ann|", "2|∅|Oslo"], cells);
     }
 
     [Fact]
-    public async Task An_empty_row_table_says_so_instead_of_drawing_a_table()
+    public void An_empty_row_table_says_so_instead_of_drawing_a_table()
     {
-        var html = await ComponentRenderer.RenderAsync<RowTable>(new Dictionary<string, object?>
-        {
-            ["Rows"] = (IReadOnlyList<IReadOnlyDictionary<string, string?>>)[], ["Empty"] = "Nothing dropped.",
-        });
-        Assert.DoesNotContain("<table", html);
-        Assert.Contains("Nothing dropped.", html);
+        var table = Render<RowTable>(p => p.Add(c => c.Rows, []).Add(c => c.Empty, "Nothing dropped."));
+        Assert.Empty(table.FindAll("table"));
+        Assert.Contains("Nothing dropped.", table.Markup);
     }
 
     [Fact]
-    public async Task The_page_title_bar_sets_the_document_title_and_a_focusable_heading()
+    public void The_page_title_bar_shows_a_focusable_heading_the_subtitle_and_the_actions()
     {
-        var html = await ComponentRenderer.RenderAsync<PageTitleBar>(new Dictionary<string, object?> { ["Title"] = "Runs", ["Subtitle"] = "Every run." });
-        Assert.Contains("<h1 class=\"rz-text-h5 rz-m-0\" tabindex=\"-1\">Runs</h1>", html);
-        Assert.Contains("Every run.", html);
+        var bar = Render<PageTitleBar>(p => p.Add(c => c.Title, "Runs").Add(c => c.Subtitle, "Every run.")
+            .Add(c => c.Actions, b => b.AddMarkupContent(0, "<button id=\"act\">Go</button>")));
+        var h1 = bar.Find("h1");
+        Assert.Equal("Runs", h1.TextContent);
+        Assert.Equal("-1", h1.GetAttribute("tabindex")); // FocusOnNavigate moves focus here after each navigation
+        Assert.Equal("Every run.", bar.Find(".etl-subtitle").TextContent);
+        Assert.NotNull(bar.Find(".etl-actions #act"));
+    }
+
+    [Fact]
+    public void The_page_title_bar_leaves_out_an_empty_subtitle()
+    {
+        var bar = Render<PageTitleBar>(p => p.Add(c => c.Title, "Runs"));
+        Assert.Empty(bar.FindAll(".etl-subtitle"));
     }
 
     [Theory]
-    [InlineData(RunState.Running, false, false, "Running")]
-    [InlineData(RunState.Running, true, false, "Pausing")]
-    [InlineData(RunState.Running, false, true, "Stopping")]
-    [InlineData(RunState.Prepared, false, false, "Prepared")]
-    [InlineData(RunState.Failed, false, false, "Failed")]
-    public async Task A_run_state_badge_says_what_the_run_is_doing(RunState state, bool pause, bool stop, string text)
+    [InlineData(RunState.Running, false, false, "Running", "mud-chip-color-info")]
+    [InlineData(RunState.Running, true, false, "Pausing", "mud-chip-color-info")]
+    [InlineData(RunState.Running, false, true, "Stopping", "mud-chip-color-info")]
+    [InlineData(RunState.Prepared, false, false, "Prepared", "mud-chip-color-primary")]
+    [InlineData(RunState.Uploaded, false, false, "Uploaded", "mud-chip-color-success")]
+    [InlineData(RunState.Failed, false, false, "Failed", "mud-chip-color-error")]
+    public void A_run_state_badge_says_what_the_run_is_doing_in_its_colour(RunState state, bool pause, bool stop, string text, string colour)
     {
-        var html = await ComponentRenderer.RenderAsync<RunStateBadge>(new Dictionary<string, object?>
-        {
-            ["State"] = state, ["PauseRequested"] = pause, ["StopRequested"] = stop,
-        });
-        Assert.Contains($">{text}<", html);
-        Assert.Contains("data-testid=\"run-state\"", html);
+        var badge = Render<RunStateBadge>(p => p.Add(c => c.State, state).Add(c => c.PauseRequested, pause).Add(c => c.StopRequested, stop));
+        var chip = badge.Find("[data-testid=run-state]");
+        Assert.Equal(text, chip.TextContent.Trim());
+        Assert.Contains(colour, chip.ClassName);
     }
 
     [Fact]
-    public async Task The_privacy_report_shows_k_classes_risk_and_l_per_table()
+    public void The_privacy_report_shows_k_classes_risk_and_l_per_table()
     {
         var report = new PrivacyReport([new TablePrivacyReport("customers", ["age", "city"], 5, 7, 40, 12, 1.0 / 7, 0.05,
             [new SensitiveColumnReport("diagnosis", 2, 3)])]);
-        var html = await ComponentRenderer.RenderAsync<PrivacyReportView>(new Dictionary<string, object?> { ["Json"] = JsonSerializer.Serialize(report, JsonSerializerOptions.Web) });
-        Assert.Contains("data-testid=\"privacy-customers\"", html);
-        Assert.Contains("<td>age, city</td>", html);
-        Assert.Contains("<td>7 / 5</td>", html);
-        Assert.Contains("<td>12</td>", html);
-        Assert.Contains("highest 14.3%", html.Replace(" %", "%"));
-        Assert.Contains("l of diagnosis", html);
+        var view = Render<PrivacyReportView>(p => p.Add(c => c.Json, JsonSerializer.Serialize(report, JsonSerializerOptions.Web)));
+        var table = view.Find("[data-testid=privacy-customers]");
+        string Row(string label) => table.QuerySelectorAll("tr").Single(tr => tr.QuerySelector("th")!.TextContent == label).QuerySelector("td")!.TextContent;
+        Assert.Equal("age, city", Row("Quasi-identifiers"));
+        Assert.Equal("7 / 5", Row("k reached / asked"));
+        Assert.Equal("12", Row("Records suppressed"));
+        Assert.Contains("highest 14.3", Row("Re-identification risk"));
+        Assert.Equal("3 (asked 2)", Row("l of diagnosis"));
     }
 
     [Fact]
-    public async Task Without_a_report_the_privacy_view_says_when_one_appears()
+    public void Without_a_report_the_privacy_view_says_when_one_appears()
     {
-        var html = await ComponentRenderer.RenderAsync<PrivacyReportView>();
-        Assert.Contains("Computed by the anonymization step.", html);
+        var view = Render<PrivacyReportView>();
+        Assert.Equal("Computed by the anonymization step.", view.Find("[data-testid=privacy-empty]").TextContent);
     }
 }

@@ -49,7 +49,9 @@ public sealed class Browser : IAsyncLifetime
         var page = await NewPageAsync();
         await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
         await page.GetByTestId($"signin-{login}").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login);
+        // The first page after the app starts waits for the circuit to compile and render the layout; on a loaded machine
+        // that alone can take longer than the default wait.
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(login, new() { Timeout = 45_000 });
         return page;
     }
 
@@ -69,15 +71,28 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>
-    /// Clicks <paramref name="opener"/> and waits until the dialog it opens holds the focus. Radzen focuses a dialog's
+    /// Clicks <paramref name="opener"/> and waits until the dialog it opens holds the focus. MudBlazor focuses a dialog's
     /// first field once the dialog is shown; on a loaded machine that can come after a test has begun filling the
     /// fields, and the text then lands in the first field (a CI run's journey got the table name "customersid Integer …").
     /// </summary>
     public static async Task OpenDialogAsync(ILocator opener)
     {
         await opener.ClickAsync();
-        await opener.Page.WaitForFunctionAsync("() => { const d = document.querySelector('.rz-dialog'); return !!d && d.contains(document.activeElement); }");
+        await opener.Page.WaitForFunctionAsync("() => { const d = document.querySelector('.mud-dialog'); return !!d && d.contains(document.activeElement); }");
     }
+
+    /// <summary>Opens the select (or autocomplete) marked <paramref name="testId"/> and chooses the first option showing <paramref name="text"/>.</summary>
+    public static async Task PickAsync(IPage page, string testId, string text)
+    {
+        await page.GetByTestId(testId).ClickAsync();
+        await Option(page, text).ClickAsync();
+    }
+
+    /// <summary>An option of the select or autocomplete list now open (MudBlazor renders it in a popover).</summary>
+    public static ILocator Option(IPage page, string text) => page.Locator(".mud-popover-open .mud-list-item", new() { HasText = text }).First;
+
+    /// <summary>The dialog now open (MudBlazor), for choosing among its buttons.</summary>
+    public static ILocator Dialog(IPage page) => page.Locator(".mud-dialog");
 
     /// <summary>Saves a full-page screenshot under artifacts/screenshots, named for the step.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)

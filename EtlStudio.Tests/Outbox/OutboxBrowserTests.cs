@@ -30,7 +30,7 @@ public sealed class OutboxBrowserTests(AppProcess app, Browser browser) : IClass
         await Browser.ScreenshotAsync(carol, "outbox-01-edited");
 
         await Row(carol, "person 002").GetByTestId("row-delete").ClickAsync();
-        await carol.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Browser.Dialog(carol).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Assertions.Expect(Row(carol, "person 002")).ToHaveCountAsync(0);
         await Assertions.Expect(carol.GetByTestId("outbox-tables")).ToContainTextAsync("people (29)");
 

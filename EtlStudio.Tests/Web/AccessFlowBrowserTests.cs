@@ -68,9 +68,9 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         var bob = await SignInAsync("bob", "/connections");
         await bob.Locator("[data-testid=connections-grid] a", new() { HasText = "Billing (demo)" }).ClickAsync();
         await Browser.OpenDialogAsync(bob.GetByTestId("connection-edit"));
-        await bob.GetByTestId("connection-owners").ClickAsync();
-        await bob.Locator(".rz-multiselect-item:visible", new() { HasText = "carol" }).ClickAsync();
-        await bob.Keyboard.PressAsync("Escape");
+        await bob.GetByTestId("connection-owners").FillAsync("carol");
+        await Browser.Option(bob, "carol").ClickAsync();
+        await Assertions.Expect(bob.GetByTestId("connection-owner-chips")).ToContainTextAsync("carol");
         await bob.GetByTestId("connection-save").ClickAsync();
         await Assertions.Expect(bob.Locator("dl.etl-details")).ToContainTextAsync("carol");
     }
@@ -84,8 +84,7 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         var alice = await SignInAsync("alice", "/users");
         await Row(alice, "users-grid", "carol").ClickAsync();
         await Assertions.Expect(alice.GetByTestId("user-details")).ToContainTextAsync("MANAGE_DATA");
-        await alice.GetByTestId("assign-role").ClickAsync();
-        await alice.Locator(".rz-dropdown-item", new() { HasText = "EDIT_TASK" }).ClickAsync();
+        await Browser.PickAsync(alice, "assign-role", "EDIT_TASK");
         await alice.GetByTestId("assign-until").Locator("input").FillAsync(DateTime.Today.AddDays(10).ToString("yyyy-MM-dd"));
         await alice.GetByTestId("assign-until").Locator("input").PressAsync("Tab");
         await alice.GetByTestId("assign-submit").ClickAsync();
@@ -93,13 +92,12 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         await Assertions.Expect(detail).ToContainTextAsync("EDIT_TASK");
         await Assertions.Expect(detail.Locator("tr", new() { HasText = "EDIT_TASK" })).Not.ToContainTextAsync("no end");
         await Browser.ScreenshotAsync(alice, "access-05-roles");
-        await alice.GetByTestId("role-filter").ClickAsync();
-        await alice.Locator(".rz-dropdown-item", new() { HasText = "EditTask" }).ClickAsync();
+        await Browser.PickAsync(alice, "role-filter", "EditTask");
         await Assertions.Expect(alice.GetByTestId("role-holders")).ToContainTextAsync("carol");
         await Assertions.Expect(alice.GetByTestId("role-holders")).ToContainTextAsync("alice");
 
         await alice.GetByTestId("revoke-EDIT_TASK").ClickAsync();
-        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
         await Assertions.Expect(detail).Not.ToContainTextAsync("EDIT_TASK");
     }
 }

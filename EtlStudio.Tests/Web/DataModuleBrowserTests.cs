@@ -46,10 +46,10 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
 
         // Making v1 current asks first; cancelling changes nothing.
         await alice.GetByTestId("make-current-1").ClickAsync();
-        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Assertions.Expect(Row(alice, "versions-grid", "v2")).ToContainTextAsync("current");
         await alice.GetByTestId("make-current-1").ClickAsync();
-        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Make current" }).ClickAsync();
+        await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Make current" }).ClickAsync();
         await Assertions.Expect(Row(alice, "versions-grid", "v1")).ToContainTextAsync("current");
         await Assertions.Expect(alice.GetByTestId("make-current-1")).ToHaveCountAsync(0);
         await Assertions.Expect(alice.GetByTestId("make-current-2")).ToHaveCountAsync(1);
@@ -64,7 +64,7 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
              "@type": "sc:Dataset", "name": "churn", "recordSet": [{"@type": "cr:RecordSet", "name": "customers", "field": [{"@type": "cr:Field", "name": "age", "dataType": "sc:Money"}]}]}
             """);
         await alice.GetByTestId("import-save").ClickAsync();
-        await Assertions.Expect(alice.Locator(".rz-notification-item", new() { HasText = "Please correct the input" })).ToContainTextAsync("dataType must be one of");
+        await Assertions.Expect(alice.Locator(".mud-snackbar", new() { HasText = "Please correct the input" })).ToContainTextAsync("dataType must be one of");
         await Browser.ScreenshotAsync(alice, "datamodules-04-import-refused");
         await alice.GetByTestId("import-document").FillAsync("""
             {"@context": {"@vocab": "https://schema.org/", "sc": "https://schema.org/", "cr": "http://mlcommons.org/croissant/",
@@ -73,6 +73,6 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
             """);
         await alice.GetByTestId("import-save").ClickAsync();
         await Assertions.Expect(alice.GetByTestId("import-document")).ToHaveCountAsync(0);
-        await Assertions.Expect(alice.Locator(".rz-notification-item", new() { HasText = "Metadata imported." })).ToHaveCountAsync(1);
+        await Assertions.Expect(alice.Locator(".mud-snackbar", new() { HasText = "Metadata imported." })).ToHaveCountAsync(1);
     }
 }

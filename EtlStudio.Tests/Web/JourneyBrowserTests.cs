@@ -21,11 +21,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
 
     private static ILocator Row(IPage page, string grid, string text) => page.Locator($"[data-testid={grid}] tbody tr", new() { HasText = text });
 
-    private static async Task PickAsync(IPage page, string testId, string text)
-    {
-        await page.GetByTestId(testId).ClickAsync();
-        await page.Locator(".rz-dropdown-item:visible", new() { HasText = text }).First.ClickAsync();
-    }
+    private static Task PickAsync(IPage page, string testId, string text) => Browser.PickAsync(page, testId, text);
 
     [Fact]
     public async Task From_a_new_source_to_a_new_version_of_the_data_module_in_the_studio()
@@ -40,7 +36,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await ShotAsync(bob, "new-connection");
         await bob.GetByTestId("connection-save").ClickAsync();
         // Saved once the dialog closes; leaving the page before would end the circuit with the save still on its way.
-        await Assertions.Expect(bob.Locator(".rz-dialog")).ToHaveCountAsync(0);
+        await Assertions.Expect(Browser.Dialog(bob)).ToHaveCountAsync(0);
         await bob.GotoAsync(app.BaseUrl + "/connections");
         await Assertions.Expect(Row(bob, "connections-grid", Source)).ToHaveCountAsync(1);
 
@@ -68,7 +64,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await alice.GetByTestId("script-save").ClickAsync();
         await Browser.UntilUrlAsync(alice, u => u.Contains("/scripts/") && !u.EndsWith("/new"));
         await alice.GetByTestId("script-release").ClickAsync();
-        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
+        await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(alice.GetByTestId("script-save")).ToContainTextAsync("new draft");
         await ShotAsync(alice, "script");
 
@@ -91,7 +87,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await Assertions.Expect(alice.GetByTestId("missing-none")).ToBeVisibleAsync();
         await ShotAsync(alice, "task");
         await alice.GetByTestId("task-release").ClickAsync();
-        await alice.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
+        await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(alice.GetByTestId("missing-none")).ToContainTextAsync("released");
 
         // … starts it and watches the run reach its outbox.

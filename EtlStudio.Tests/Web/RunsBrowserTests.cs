@@ -27,8 +27,7 @@ public sealed class RunsBrowserTests(AppProcess app, Browser browser) : IClassFi
         await Assertions.Expect(page.GetByTestId("run-steps")).ToContainTextAsync("Succeeded");
         await Assertions.Expect(page.GetByTestId("run-steps").Locator("tbody tr")).ToHaveCountAsync(7);
         await Assertions.Expect(page.GetByTestId("run-rejects")).ToContainTextAsync("amount -10 is outside [0, 100000]");
-        await page.GetByTestId("reject-step").ClickAsync();
-        await page.Locator(".rz-dropdown-item:visible", new() { HasText = "Foreign keys" }).ClickAsync();
+        await Browser.PickAsync(page, "reject-step", "Foreign keys");
         await Assertions.Expect(page.GetByTestId("run-rejects")).ToContainTextAsync("has no match in customers.id");
         await Assertions.Expect(page.GetByTestId("privacy-customers")).ToContainTextAsync("k reached / asked3 / 3");
         await Browser.ScreenshotAsync(page, "runs-02-run");

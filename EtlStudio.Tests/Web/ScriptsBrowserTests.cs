@@ -23,16 +23,14 @@ public sealed class ScriptsBrowserTests(AppProcess app, Browser browser) : IClas
         await page.GetByTestId("script-save").ClickAsync();
         await Browser.UntilUrlAsync(page, u => u.Contains("/scripts/") && !u.EndsWith("/new"));
         await page.GetByTestId("script-release").ClickAsync();
-        await page.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
+        await Browser.Dialog(page).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("script-save")).ToContainTextAsync("new draft");
 
         // A field rule with its minimum above its maximum: the problem is named next to the form, nothing is saved.
         await page.GotoAsync($"{app.BaseUrl}/scripts/new");
         await page.GetByTestId("script-name").FillAsync("age 18-120");
-        await page.GetByTestId("script-kind").ClickAsync();
-        await page.Locator(".rz-dropdown-item", new() { HasText = "FieldRule" }).ClickAsync();
-        await page.GetByTestId("rule-strategy").ClickAsync();
-        await page.Locator(".rz-dropdown-item", new() { HasText = "FillOutOfRange" }).ClickAsync();
+        await Browser.PickAsync(page, "script-kind", "FieldRule");
+        await Browser.PickAsync(page, "rule-strategy", "FillOutOfRange");
         await page.GetByTestId("rule-min").Locator("input").Or(page.GetByTestId("rule-min")).First.FillAsync("120");
         await page.GetByTestId("rule-max").Locator("input").Or(page.GetByTestId("rule-max")).First.FillAsync("18");
         await page.GetByTestId("script-save").ClickAsync();

@@ -33,11 +33,7 @@ public sealed class TaskConfigurationBrowserTests(AppProcess app, Browser browse
         return id;
     }
 
-    private static async Task PickAsync(IPage page, string testId, string text)
-    {
-        await page.GetByTestId(testId).ClickAsync();
-        await page.Locator(".rz-dropdown-item:visible", new() { HasText = text }).First.ClickAsync();
-    }
+    private static Task PickAsync(IPage page, string testId, string text) => Browser.PickAsync(page, testId, text);
 
     [Fact]
     public async Task A_task_configured_in_the_studio_is_released_and_matches_the_same_task_configured_over_gRPC()
@@ -96,7 +92,7 @@ public sealed class TaskConfigurationBrowserTests(AppProcess app, Browser browse
         await Assertions.Expect(page.GetByTestId("missing-none")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "tasks-02-ready");
         await page.GetByTestId("task-release").ClickAsync();
-        await page.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
+        await Browser.Dialog(page).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("missing-none")).ToContainTextAsync("released");
         var uiTaskId = page.Url.Split('/').Last();
 

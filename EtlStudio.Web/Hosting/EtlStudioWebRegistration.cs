@@ -5,7 +5,8 @@ using EtlStudio.Web.Components;
 using EtlStudio.Web.Grpc;
 using EtlStudio.Web.Health;
 using EtlStudio.Web.Metrics;
-using Radzen;
+using MudBlazor;
+using MudBlazor.Services;
 
 namespace EtlStudio.Web.Hosting;
 
@@ -19,7 +20,12 @@ public static class EtlStudioWebRegistration
         builder.AddEtlStudioForwardedHeaders();
         builder.AddEtlStudioAuth();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddRadzenComponents();
+        builder.Services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            o.SnackbarConfiguration.PreventDuplicates = false;
+        });
+        builder.Services.AddScoped<Components.Shared.StudioDialogs>();
         builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddScoped<Components.Shared.UiFeedback>();
         builder.Services.AddEtlStudioHealthChecks();

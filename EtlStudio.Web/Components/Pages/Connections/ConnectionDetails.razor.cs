@@ -6,7 +6,7 @@ using EtlStudio.Core.Identity;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Connections;
 
@@ -16,7 +16,7 @@ public partial class ConnectionDetails
     [Inject] private ConnectionService Connections { get; set; } = default!;
     [Inject] private AccessRequestService Access { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
 
     private ConnectionView? _connection;
@@ -51,15 +51,14 @@ public partial class ConnectionDetails
 
     private async Task EditAsync()
     {
-        if (await Dialogs.OpenAsync<ConnectionForm>("Edit connection", new() { ["Existing"] = _connection }, new DialogOptions { Width = "640px" }) is Guid)
+        if (await Dialogs.OpenAsync<ConnectionForm>("Edit connection", new Dictionary<string, object?> { ["Existing"] = _connection }, MaxWidth.Medium) is Guid)
             await LoadAsync();
     }
 
     private async Task RevokeAsync(GrantHolderView grant)
     {
-        var sure = await Dialogs.Confirm($"Revoke {grant.Access.ToString().ToUpperInvariant()} access of {grant.Login}? Runs that need it will fail until access is granted again.",
-            "Revoke access", new ConfirmOptions { OkButtonText = "Revoke", CancelButtonText = "Keep" });
-        if (sure != true) return;
+        if (!await Dialogs.ConfirmAsync($"Revoke {grant.Access.ToString().ToUpperInvariant()} access of {grant.Login}? Runs that need it will fail until access is granted again.",
+                "Revoke access", "Revoke", "Keep")) return;
         if (await Feedback.RunAsync(async () => await Access.RevokeGrantAsync(await CurrentActor.GetAsync(), grant.GrantId), $"Access of {grant.Login} revoked."))
             await LoadAsync();
     }

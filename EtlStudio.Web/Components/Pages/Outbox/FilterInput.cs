@@ -10,7 +10,7 @@ public sealed class FilterInput
     public string? Value { get; set; }
     public string? Value2 { get; set; }
 
-    /// <summary>A choice of the operation drop-down (a record: Radzen binds by property name, which tuples lack at run time).</summary>
+    /// <summary>A choice of the operation drop-down (a record, so the select shows its label).</summary>
     public sealed record Choice(OutboxFilterOp Op, string Label);
 
     public static readonly IReadOnlyList<Choice> Ops =

@@ -6,7 +6,7 @@ using EtlStudio.Core.Upload;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Outbox;
 
@@ -15,7 +15,7 @@ public partial class OutboxIndex
     [Inject] private OutboxService Outbox { get; set; } = default!;
     [Inject] private UploadService Uploads { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private AccessPolicy Policy { get; set; } = default!;
@@ -72,8 +72,8 @@ public partial class OutboxIndex
 
     private async Task DiscardAsync()
     {
-        if (_selected is null || await Dialogs.Confirm($"Discard the outbox of {_selected.TaskName} run {_selected.RunNumber}? Its data is deleted and cannot be uploaded any more.",
-                "Discard outbox", new ConfirmOptions { OkButtonText = "Discard", CancelButtonText = "Keep" }) != true) return;
+        if (_selected is null || !await Dialogs.ConfirmAsync($"Discard the outbox of {_selected.TaskName} run {_selected.RunNumber}? Its data is deleted and cannot be uploaded any more.",
+                "Discard outbox", "Discard", "Keep")) return;
         _busy = true;
         if (await Feedback.RunAsync(async () => await Outbox.DiscardAsync(await CurrentActor.GetAsync(), _selected.RunId), "Outbox discarded."))
             Navigation.NavigateTo("/outbox", forceLoad: false, replace: true);
@@ -110,12 +110,12 @@ public partial class OutboxIndex
         });
     }
 
-    private static BadgeStyle Style(RunState state) => state switch
+    private static Color Style(RunState state) => state switch
     {
-        RunState.Prepared => BadgeStyle.Info,
-        RunState.Uploading => BadgeStyle.Warning,
-        RunState.Uploaded => BadgeStyle.Success,
-        _ => BadgeStyle.Light,
+        RunState.Prepared => Color.Info,
+        RunState.Uploading => Color.Warning,
+        RunState.Uploaded => Color.Success,
+        _ => Color.Default,
     };
 
     public void Dispose() => _polling?.Cancel();

@@ -3,8 +3,7 @@ using EtlStudio.Core.Pipeline;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
-using Radzen.Blazor;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Outbox;
 
@@ -12,7 +11,7 @@ public partial class OutboxTableGrid
 {
     [Inject] private OutboxService Outbox { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
 
     [Parameter, EditorRequired] public Guid RunId { get; set; }
@@ -21,69 +20,77 @@ public partial class OutboxTableGrid
     /// <summary>Raised after a change, so the page can refresh row counts.</summary>
     [Parameter] public EventCallback Changed { get; set; }
 
-    private RadzenDataGrid<OutboxGridRow>? _grid;
-    // Null until the first load: the grid calls LoadData on its own only while it has no data.
-    private List<OutboxGridRow>? _rows;
-    private long _total;
+    private MudDataGrid<OutboxGridRow>? _grid;
+    private OutboxSort? _sort;
     private bool _busy;
-    private readonly LatestLoad _loads = new();
-    private LoadDataArgs? _last;
-    private (int Skip, string Shape)? _loaded;
+    // The page last shown and the query shape it answered, so "next page" can seek from its last row.
+    private (int Page, string Shape, IReadOnlyList<OutboxGridRow> Rows)? _loaded;
     private OutboxGridRow? _editing, _original;
     private List<FilterInput> _filters = [new()];
     private IReadOnlyList<Core.Common.ValidationProblem> _problems = [];
 
-    private async Task LoadAsync(LoadDataArgs args)
+    private async Task<GridData<OutboxGridRow>> LoadAsync(GridState<OutboxGridRow> state, CancellationToken cancel)
     {
-        _last = args;
-        var size = args.Top ?? 25;
-        var sort = args.Sorts?.FirstOrDefault(s => s.SortOrder is not null);
+        var size = state.PageSize;
         var filters = _filters.Select(f => f.ToFilter()).OfType<OutboxFilter>().ToList();
-        var skip = args.Skip ?? 0;
-        var shape = $"{size}|{sort?.Property}|{sort?.SortOrder}|{string.Join(";", filters)}";
+        var shape = $"{size}|{_sort}|{string.Join(";", filters)}";
         // "Next page" seeks from the last row shown instead of skipping all rows before it (fast however deep).
-        var after = _loaded is { } l && l.Shape == shape && skip == l.Skip + size && _rows?.Count == size && _rows[^1] is { IsNew: false } last
-            ? new OutboxCursor(last.RowId, sort?.Property is { } p && p != StagingLayout.RowId ? last.Texts.GetValueOrDefault(p) : null)
+        var after = _loaded is { } l && l.Shape == shape && state.Page == l.Page + 1 && l.Rows.Count == size && l.Rows[^1] is { IsNew: false } last
+            ? new OutboxCursor(last.RowId, _sort?.Column is { } p && p != StagingLayout.RowId ? last.Texts.GetValueOrDefault(p) : null)
             : null;
-        var query = new OutboxQuery(skip / size + 1, size, sort?.Property, sort?.SortOrder == SortOrder.Descending, filters, after);
-        await Feedback.RunAsync(() => _loads.RunAsync(async () => await Outbox.GetPageAsync(await CurrentActor.GetAsync(), RunId, Table.Name, query), page =>
+        var query = new OutboxQuery(state.Page + 1, size, _sort?.Column, _sort?.Descending == true, filters, after);
+        var result = GridPaging.Empty<OutboxGridRow>();
+        try
         {
-            _rows = page.Rows.Select(OutboxGridRow.From).ToList();
-            _total = page.Total;
-            _loaded = (skip, shape);
-        }));
-        _editing = null;
+            await Feedback.RunAsync(async () =>
+            {
+                var page = await Outbox.GetPageAsync(await CurrentActor.GetAsync(), RunId, Table.Name, query, cancel);
+                var rows = page.Rows.Select(OutboxGridRow.From).ToList();
+                _loaded = (state.Page, shape, rows);
+                result = new GridData<OutboxGridRow> { Items = rows, TotalItems = (int)Math.Min(page.Total, int.MaxValue) };
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            // A newer load replaced this one (page, sort or filter changed meanwhile); the grid shows that one.
+        }
+        return result;
     }
 
-    private async Task SearchAsync()
+    private Task ReloadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
+
+    private Task SearchAsync() => ReloadAsync();
+
+    private Task SortAsync(OutboxSort? sort)
     {
-        if (_grid is not null) await _grid.FirstPage(true);
+        _sort = sort;
+        return ReloadAsync();
     }
 
-    private async Task ClearAsync()
+    private Task ClearAsync()
     {
         _filters = [new()];
-        await SearchAsync();
+        return ReloadAsync();
     }
 
     private void StartAdd()
     {
         _editing = new OutboxGridRow { Texts = Table.Columns.ToDictionary(c => c.Name, _ => (string?)null) };
-        (_rows ??= []).Insert(0, _editing);
+        _original = null;
         _problems = [];
     }
 
     private void StartEdit(OutboxGridRow row)
     {
-        _original = row.Copy();
-        _editing = row;
+        _original = row;
+        _editing = row.Copy();
         _problems = [];
     }
 
-    private async Task CancelAsync()
+    private void CancelEdit()
     {
+        _editing = _original = null;
         _problems = [];
-        if (_last is not null) await LoadAsync(_last);
     }
 
     private async Task SaveAsync(OutboxGridRow row)
@@ -102,24 +109,23 @@ public partial class OutboxTableGrid
                 else if (values.Count > 0) await Outbox.UpdateAsync(actor, RunId, Table.Name, row.RowId, values);
                 saved = true;
             }
-            // Stay in edit mode with the messages, which name the column at fault.
+            // Stay in the editor with the messages, which name the column at fault.
             catch (Core.Common.ValidationException e) { _problems = e.Problems; }
         });
         _busy = false;
         if (!saved) return;
-        _problems = [];
+        CancelEdit();
         await Changed.InvokeAsync();
-        if (_last is not null) await LoadAsync(_last);
+        await ReloadAsync();
     }
 
     private async Task DeleteAsync(OutboxGridRow row)
     {
-        if (await Dialogs.Confirm($"Delete row {row.RowId} of {Table.Name}? The change is audited.", "Delete row",
-                new ConfirmOptions { OkButtonText = "Delete", CancelButtonText = "Keep" }) != true) return;
+        if (!await Dialogs.ConfirmAsync($"Delete row {row.RowId} of {Table.Name}? The change is audited.", "Delete row", "Delete", "Keep")) return;
         if (await Feedback.RunAsync(async () => await Outbox.DeleteAsync(await CurrentActor.GetAsync(), RunId, Table.Name, row.RowId), "Row deleted."))
         {
             await Changed.InvokeAsync();
-            if (_last is not null) await LoadAsync(_last);
+            await ReloadAsync();
         }
     }
 }

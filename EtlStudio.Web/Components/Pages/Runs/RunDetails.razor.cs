@@ -5,8 +5,7 @@ using EtlStudio.Core.Runs;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
-using Radzen.Blazor;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Runs;
 
@@ -18,16 +17,13 @@ public sealed partial class RunDetails
     [Inject] private PipelineRunService Runs { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
 
     private readonly CancellationTokenSource _closed = new();
     private RunView? _run;
     private List<StepRow> _steps = [];
-    private RadzenDataGrid<RejectView>? _rejectGrid;
-    private Paged<RejectView>? _rejects;
-    private readonly LatestLoad _rejectLoads = new();
-    private LoadDataArgs _rejectArgs = new() { Skip = 0, Top = 10 };
+    private MudDataGrid<RejectView>? _rejectGrid;
     private string? _rejectStep;
     private static readonly IReadOnlyList<StepOption> StepOptions = Enum.GetValues<PipelineStep>().Select(s => new StepOption(s.ToString(), StepNames.Short(s))).ToList();
     private bool _busy, _missing;
@@ -51,17 +47,13 @@ public sealed partial class RunDetails
         }
     }
 
-    private async Task LoadRejectsAsync(LoadDataArgs args)
-    {
-        _rejectArgs = args;
-        var size = args.Top ?? 10;
-        await _rejectLoads.RunAsync(async () => await Runs.RejectsAsync(await CurrentActor.GetAsync(), Id, new RejectFilter(Step: _rejectStep), new PageRequest((args.Skip ?? 0) / size + 1, size)),
-            rejects => _rejects = rejects);
-    }
+    private async Task<GridData<RejectView>> LoadRejectsAsync(GridState<RejectView> state, CancellationToken cancel) =>
+        (await Runs.RejectsAsync(await CurrentActor.GetAsync(), Id, new RejectFilter(Step: _rejectStep), state.ToPageRequest())).ToGridData();
 
-    private async Task ReloadRejectsAsync()
+    private async Task RejectStepChangedAsync(string? step)
     {
-        if (_rejectGrid is not null) await _rejectGrid.FirstPage(true);
+        _rejectStep = step;
+        if (_rejectGrid is not null) await _rejectGrid.ReloadServerData();
     }
 
     private Task PauseAsync() => ActAsync(a => Runs.PauseAsync(a, Id), "Pause requested: the run stops after its current step.");
@@ -70,7 +62,7 @@ public sealed partial class RunDetails
 
     private async Task StopAsync()
     {
-        var choice = await Dialogs.OpenAsync<StopRunDialog>("Stop this run?", new() { ["Prepared"] = _run?.State == RunState.Prepared }, new DialogOptions { Width = "480px" });
+        var choice = await Dialogs.OpenAsync<StopRunDialog>("Stop this run?", new Dictionary<string, object?> { ["Prepared"] = _run?.State == RunState.Prepared });
         if (choice is not bool deleteOutbox) return;
         await ActAsync(a => Runs.StopAsync(a, Id, deleteOutbox), deleteOutbox ? "Run stopped; its staged data is deleted." : "Run stopped.");
     }
@@ -95,7 +87,7 @@ public sealed partial class RunDetails
                 await InvokeAsync(async () =>
                 {
                     await LoadAsync();
-                    await LoadRejectsAsync(_rejectArgs);
+                    if (_rejectGrid is not null) await _rejectGrid.ReloadServerData();
                     StateHasChanged();
                 });
             }

@@ -4,8 +4,7 @@ using EtlStudio.Core.Runs;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
-using Radzen.Blazor;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Runs;
 
@@ -18,15 +17,15 @@ public sealed partial class RunsIndex
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     private readonly CancellationTokenSource _closed = new();
-    private RadzenDataGrid<RunSummary>? _grid;
-    private Paged<RunSummary>? _page;
+    private MudDataGrid<RunSummary>? _grid;
     private List<TaskOption> _tasks = [];
     private RunState? _state;
     private Guid? _taskId;
     private DateTime? _from;
-    private bool _denied;
-    private readonly LatestLoad _loads = new();
-    private LoadDataArgs _last = new() { Skip = 0, Top = 20 };
+    private bool _denied, _loaded;
+
+    /// <summary>The filter the grid asks with; a day chosen in "Started from" counts from its start (UTC).</summary>
+    internal RunFilter Filter => new(_taskId, _state, _from is { } f ? new DateTimeOffset(f.Date, TimeSpan.Zero) : null);
 
     protected override async Task OnInitializedAsync()
     {
@@ -35,28 +34,31 @@ public sealed partial class RunsIndex
         _ = LiveAsync();
     }
 
-    private async Task LoadAsync(LoadDataArgs args)
+    private async Task<GridData<RunSummary>> LoadAsync(GridState<RunSummary> state, CancellationToken cancel)
     {
-        _last = args;
-        var size = args.Top ?? 20;
         try
         {
-            await _loads.RunAsync(async () => await Runs.ListAsync(await CurrentActor.GetAsync(),
-                new RunFilter(_taskId, _state, _from is { } f ? new DateTimeOffset(f.Date, TimeSpan.Zero) : null), new PageRequest((args.Skip ?? 0) / size + 1, size)),
-                page => _page = page);
+            var page = (await Runs.ListAsync(await CurrentActor.GetAsync(), Filter, state.ToPageRequest())).ToGridData();
+            _loaded = true;
+            return page;
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.PermissionDenied)
         {
             _denied = true;
+            return GridPaging.Empty<RunSummary>();
         }
     }
 
-    private async Task ReloadAsync()
+    // Every filter change starts again from the first page.
+    private async Task FilterAsync(Action change)
     {
-        if (_grid is not null) await _grid.FirstPage(true);
+        change();
+        if (_grid is not null) await _grid.ReloadServerData();
     }
 
-    // Refreshes the current page while anything on it is still moving, so states change before people's eyes.
+    private string TaskName(Guid? id) => _tasks.FirstOrDefault(t => t.Id == id)?.Name ?? "";
+
+    // Refreshes the current page while the page is open, so states change before people's eyes.
     private async Task LiveAsync()
     {
         using var timer = new PeriodicTimer(Refresh);
@@ -64,8 +66,8 @@ public sealed partial class RunsIndex
         {
             while (await timer.WaitForNextTickAsync(_closed.Token))
             {
-                if (_denied || _page is null) continue;
-                await InvokeAsync(async () => { await LoadAsync(_last); StateHasChanged(); });
+                if (_denied || !_loaded || _grid is null) continue;
+                await InvokeAsync(_grid.ReloadServerData);
             }
         }
         catch (OperationCanceledException) { }

@@ -4,7 +4,7 @@ using EtlStudio.Core.Scripts;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
+
 
 namespace EtlStudio.Web.Components.Pages.Scripts;
 
@@ -14,7 +14,7 @@ public partial class ScriptEdit
     [Inject] private ScriptService Scripts { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
 
     /// <summary>The form; the kind-specific parts are read only for the chosen kind.</summary>
@@ -106,9 +106,7 @@ public partial class ScriptEdit
     private async Task ReleaseAsync()
     {
         if (Id is not { } id) return;
-        var sure = await Dialogs.Confirm("Release this script? It is frozen afterwards: later edits make a new draft.", "Release script",
-            new ConfirmOptions { OkButtonText = "Release", CancelButtonText = "Not yet" });
-        if (sure != true) return;
+        if (!await Dialogs.ConfirmAsync("Release this script? It is frozen afterwards: later edits make a new draft.", "Release script", "Release", "Not yet")) return;
         _busy = true;
         if (await Feedback.RunAsync(async () => await Scripts.ReleaseAsync(await CurrentActor.GetAsync(), id), "Released: tasks can use it now."))
             await OnParametersSetAsync();

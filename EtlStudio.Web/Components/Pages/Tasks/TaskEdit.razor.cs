@@ -6,7 +6,7 @@ using EtlStudio.Core.Tasks;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Tasks;
 
@@ -17,7 +17,7 @@ public partial class TaskEdit
     [Inject] private ScriptService Scripts { get; set; } = default!;
     [Inject] private ConnectionService Connections { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
     [Inject] private PipelineRunService Runs { get; set; } = default!;
     [Inject] private PipelinePreviewService Previews { get; set; } = default!;
@@ -25,16 +25,9 @@ public partial class TaskEdit
 
     private sealed record Anonymization(Guid? Script, bool Quasi, bool Sensitive);
 
-    /// <summary>A column takes at most one rule for empty values and one for its range.</summary>
-    private sealed record Rules(Guid? Empty, Guid? Range)
-    {
-        public IReadOnlyList<Guid> Ids => new[] { Empty, Range }.OfType<Guid>().ToList();
-    }
-
     private TaskView? _task;
     private IReadOnlyList<ScriptView> _scripts = [];
     private IReadOnlyList<ConnectionView> _connections = [];
-    private readonly Dictionary<(string, string), Rules> _rules = [];
     private readonly Dictionary<(string, string), Anonymization> _anonymization = [];
     private List<Guid> _transformations = [];
     private Guid? _uploadScript, _destination;
@@ -43,8 +36,6 @@ public partial class TaskEdit
     private bool _busy;
 
     private IEnumerable<ScriptView> Released(ScriptKind kind) => _scripts.Where(s => s.Kind == kind && s.Released);
-    private IEnumerable<ScriptView> RulesFor(FieldType type, bool range) =>
-        Released(ScriptKind.FieldRule).Where(s => s.FieldRule?.FieldType == type && s.FieldRule.IsRangeRule == range);
     private IEnumerable<ConnectionView> Readable => _connections.Where(c => c.MyAccess.Contains(AccessType.Read) || c.MyAccess.Contains(AccessType.Owner));
     private IEnumerable<ConnectionView> Writable => _connections.Where(c => c.MyAccess.Contains(AccessType.Write) || c.MyAccess.Contains(AccessType.Owner));
     private string ScriptName(Guid id) => _scripts.FirstOrDefault(s => s.Id == id)?.Name ?? id.ToString()[..8];
@@ -63,12 +54,9 @@ public partial class TaskEdit
     {
         _task = await Tasks.GetAsync(await CurrentActor.GetAsync(), Id);
         var c = _task.Configuration;
-        _rules.Clear();
         _anonymization.Clear();
         foreach (var (t, col) in Columns())
         {
-            var rules = col.FieldRuleScriptIds.Select(id => _scripts.FirstOrDefault(s => s.Id == id)).OfType<ScriptView>().ToList();
-            _rules[(t.Name, col.Name)] = new Rules(rules.FirstOrDefault(r => r.FieldRule?.IsRangeRule == false)?.Id, rules.FirstOrDefault(r => r.FieldRule?.IsRangeRule == true)?.Id);
             _anonymization[(t.Name, col.Name)] = new Anonymization(col.AnonymizationScriptId, col.QuasiIdentifier, col.Sensitive);
         }
         _transformations = c.TransformationScriptIds.ToList();
@@ -86,7 +74,7 @@ public partial class TaskEdit
     private async Task EditTableAsync(TableConfig? table)
     {
         var result = await Dialogs.OpenAsync<TableDialog>(table is null ? "Add table" : $"Table {table.Name}",
-            new() { ["Table"] = table, ["Extractors"] = Released(ScriptKind.Extractor).ToList(), ["Sources"] = Readable.ToList() }, new DialogOptions { Width = "760px" });
+            new Dictionary<string, object?> { ["Table"] = table, ["Extractors"] = Released(ScriptKind.Extractor).ToList(), ["Sources"] = Readable.ToList() }, MaxWidth.Medium);
         if (result is not TableConfig edited || _task is null) return;
         var tables = _task.Configuration.Tables.Where(t => t != table && !string.Equals(t.Name, edited.Name, StringComparison.OrdinalIgnoreCase)).Append(edited).ToList();
         await SaveAsync(a => Tasks.UpdateTablesAsync(a, Id, tables), $"Table {edited.Name} saved.");
@@ -94,12 +82,11 @@ public partial class TaskEdit
 
     private async Task RemoveTableAsync(TableConfig table)
     {
-        if (_task is null || await Dialogs.Confirm($"Remove table {table.Name} with its sources and rules?", "Remove table", new ConfirmOptions { OkButtonText = "Remove", CancelButtonText = "Keep" }) != true) return;
+        if (_task is null || !await Dialogs.ConfirmAsync($"Remove table {table.Name} with its sources and rules?", "Remove table", "Remove", "Keep")) return;
         await SaveAsync(a => Tasks.UpdateTablesAsync(a, Id, _task.Configuration.Tables.Where(t => t != table).ToList()), $"Table {table.Name} removed.");
     }
 
-    private Task SaveRulesAsync() => SaveAsync(a => Tasks.UpdateFieldRulesAsync(a, Id,
-        _rules.Select(r => new FieldRuleBinding(r.Key.Item1, r.Key.Item2, r.Value.Ids)).ToList()), "Field rules saved.");
+    private Task SaveRulesAsync(IReadOnlyList<FieldRuleBinding> rules) => SaveAsync(a => Tasks.UpdateFieldRulesAsync(a, Id, rules), "Field rules saved.");
 
     private Task SaveAnonymizationAsync() => SaveAsync(a => Tasks.UpdateAnonymizationAsync(a, Id,
         _anonymization.Select(x => new AnonymizationBinding(x.Key.Item1, x.Key.Item2, x.Value.Script, x.Value.Quasi, x.Value.Sensitive)).ToList(),
@@ -118,14 +105,13 @@ public partial class TaskEdit
 
     private async Task ReleaseAsync()
     {
-        if (await Dialogs.Confirm("Release this task? Task managers can then start it.", "Release task", new ConfirmOptions { OkButtonText = "Release", CancelButtonText = "Not yet" }) != true) return;
+        if (!await Dialogs.ConfirmAsync("Release this task? Task managers can then start it.", "Release task", "Release", "Not yet")) return;
         await SaveAsync(a => Tasks.ReleaseAsync(a, Id), "Task released.");
     }
 
     private async Task StartAsync()
     {
-        if (await Dialogs.Confirm("Start a run of this task now? It extracts from every source and prepares an outbox for review.", "Start run",
-                new ConfirmOptions { OkButtonText = "Start", CancelButtonText = "Not now" }) != true) return;
+        if (!await Dialogs.ConfirmAsync("Start a run of this task now? It extracts from every source and prepares an outbox for review.", "Start run", "Start", "Not now")) return;
         Guid? run = null;
         _busy = true;
         if (await Feedback.RunAsync(async () => run = await Runs.StartAsync(await CurrentActor.GetAsync(), Id), "Run started.") && run is { } id)
@@ -140,14 +126,12 @@ public partial class TaskEdit
         await Feedback.RunAsync(async () => preview = await Previews.PreviewAsync(await CurrentActor.GetAsync(), Id));
         _busy = false;
         if (preview is not null)
-            await Dialogs.OpenAsync<PreviewDialog>($"Preview on the first {preview.SampleRows} rows of each source", new() { ["Preview"] = preview },
-                new DialogOptions { Width = "1000px", Height = "80vh", Resizable = true });
+            await Dialogs.OpenAsync<PreviewDialog>($"Preview on the first {preview.SampleRows} rows of each source", new Dictionary<string, object?> { ["Preview"] = preview }, MaxWidth.Large);
     }
 
     private async Task ShowMetadataAsync()
     {
         var json = await Tasks.ExportMetadataAsync(await CurrentActor.GetAsync(), Id);
-        await Dialogs.OpenAsync<MetadataDialog>("Effective metadata (JSON-LD, Croissant)", new() { ["Json"] = json, ["FileName"] = $"{_task?.Name ?? "task"}.jsonld" },
-            new DialogOptions { Width = "900px" });
+        await Dialogs.OpenAsync<MetadataDialog>("Effective metadata (JSON-LD, Croissant)", new Dictionary<string, object?> { ["Json"] = json, ["FileName"] = $"{_task?.Name ?? "task"}.jsonld" }, MaxWidth.Large);
     }
 }

@@ -4,8 +4,7 @@ using EtlStudio.Core.Identity;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
-using Radzen.Blazor;
+using MudBlazor;
 
 namespace EtlStudio.Web.Components.Pages.Users;
 
@@ -13,50 +12,44 @@ public partial class UsersIndex
 {
     [Inject] private UserService Users { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
+    [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
 
-    private RadzenDataGrid<UserSummary>? _grid;
-    private RadzenDataGrid<RoleAssignmentView>? _holdersGrid;
-    private Paged<RoleAssignmentView>? _holders;
+    private MudDataGrid<UserSummary>? _grid;
+    private MudDataGrid<RoleAssignmentView>? _holdersGrid;
     private UserRole? _roleFilter;
-    private Paged<UserSummary>? _page;
     private UserView? _selected;
     private bool _denied, _busy;
-    private readonly LatestLoad _loads = new();
-    private readonly LatestLoad _holderLoads = new();
     private UserRole? _role;
     private DateTime? _until;
 
-    private IEnumerable<object> AssignableRoles => Enum.GetValues<UserRole>()
-        .Where(r => _selected?.Roles.All(x => x.Role != r) ?? true)
-        .Select(r => new { Text = $"{r.ToName()} — {r.Describe()}", Value = (UserRole?)r });
+    private DateTime Tomorrow => Time.GetLocalNow().Date.AddDays(1);
 
-    private async Task LoadAsync(LoadDataArgs args)
+    private IEnumerable<UserRole> AssignableRoles => Enum.GetValues<UserRole>().Where(r => _selected?.Roles.All(x => x.Role != r) ?? true);
+
+    private async Task<GridData<UserSummary>> LoadAsync(GridState<UserSummary> state, CancellationToken cancel)
     {
-        var size = args.Top ?? 20;
         try
         {
-            await _loads.RunAsync(async () => await Users.ListAsync(await CurrentActor.GetAsync(), new PageRequest((args.Skip ?? 0) / size + 1, size)), page => _page = page);
+            return (await Users.ListAsync(await CurrentActor.GetAsync(), state.ToPageRequest())).ToGridData();
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.PermissionDenied)
         {
             _denied = true;
+            await InvokeAsync(StateHasChanged);
+            return GridPaging.Empty<UserSummary>();
         }
     }
 
-    private async Task LoadHoldersAsync(LoadDataArgs args)
-    {
-        if (_roleFilter is not { } role) return;
-        var size = args.Top ?? 20;
-        await _holderLoads.RunAsync(async () => await Users.ListAssignmentsAsync(await CurrentActor.GetAsync(), null, role, new PageRequest((args.Skip ?? 0) / size + 1, size)),
-            holders => _holders = holders);
-    }
+    private async Task<GridData<RoleAssignmentView>> LoadHoldersAsync(GridState<RoleAssignmentView> state, CancellationToken cancel) =>
+        _roleFilter is not { } role ? GridPaging.Empty<RoleAssignmentView>()
+            : (await Users.ListAssignmentsAsync(await CurrentActor.GetAsync(), null, role, state.ToPageRequest())).ToGridData();
 
-    private async Task RoleFilterChangedAsync()
+    private async Task RoleFilterChangedAsync(UserRole? role)
     {
-        _holders = null;
-        if (_holdersGrid is not null) await _holdersGrid.FirstPage(true);
+        _roleFilter = role;
+        if (_holdersGrid is not null) await _holdersGrid.ReloadServerData();
     }
 
     private async Task SelectAsync(UserSummary user) => _selected = await Users.GetAsync(await CurrentActor.GetAsync(), user.Id);
@@ -65,6 +58,7 @@ public partial class UsersIndex
     {
         if (_selected is null || _role is not { } role) return;
         _busy = true;
+        // A role given "until" a day holds to that day's end.
         DateTimeOffset? until = _until is { } u ? new DateTimeOffset(u.Date.AddDays(1).AddSeconds(-1)) : null;
         if (await Feedback.RunAsync(async () => await Users.AssignRoleAsync(await CurrentActor.GetAsync(), _selected.Id, role, until), $"{role.ToName()} assigned to {_selected.Login}."))
         {
@@ -78,9 +72,7 @@ public partial class UsersIndex
     private async Task RevokeAsync(UserRole role)
     {
         if (_selected is null) return;
-        var sure = await Dialogs.Confirm($"Remove the {role.ToName()} role from {_selected.Login}? It stops working at once.", "Revoke role",
-            new ConfirmOptions { OkButtonText = "Revoke", CancelButtonText = "Keep" });
-        if (sure != true) return;
+        if (!await Dialogs.ConfirmAsync($"Remove the {role.ToName()} role from {_selected.Login}? It stops working at once.", "Revoke role", "Revoke", "Keep")) return;
         if (await Feedback.RunAsync(async () => await Users.RevokeRoleAsync(await CurrentActor.GetAsync(), _selected.Id, role), $"{role.ToName()} revoked."))
             await RefreshAsync();
     }
@@ -88,6 +80,6 @@ public partial class UsersIndex
     private async Task RefreshAsync()
     {
         if (_selected is not null) _selected = await Users.GetAsync(await CurrentActor.GetAsync(), _selected.Id);
-        if (_grid is not null) await _grid.Reload();
+        if (_grid is not null) await _grid.ReloadServerData();
     }
 }
