@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EtlStudio.Jobs.Hosting;
 using EtlStudio.Web.Hosting;
 using EtlStudio.Web.Metrics;
 using k8s;
