@@ -85,7 +85,8 @@ public sealed class JobsDashboardTests(AppProcess app, Browser browser) : IClass
         Assert.Equal(RunState.Cancelled, await node.StateOfAsync(runId));
         await AssertAuditedAsync(node, runId, "run.job.delete", "\"Queued\"", "\"Cancelled\"");
 
-        await alice.ReloadAsync();
+        // A page of its own: the dashboard reloads the first one itself after Delete, and a reload of ours would race it.
+        alice = await DetailsAsync(jobId);
         await alice.GetByRole(AriaRole.Button, new() { Name = "Requeue" }).ClickAsync();
         await AssertAuditedAsync(node, runId, "run.job.requeue", "Cancelled (unchanged)");
         Assert.Equal(RunState.Cancelled, await node.StateOfAsync(runId));

@@ -10,7 +10,8 @@ public sealed class RunsBrowserTests(AppProcess app, Browser browser) : IClassFi
     public async Task A_run_started_in_the_studio_is_followed_live_to_prepared_with_its_rejects_and_privacy_report()
     {
         var page = await browser.SignInAsync(app, "alice", "/tasks");
-        await page.Locator("[data-testid=tasks-grid] tbody tr", new() { HasText = "Customer churn (demo)" }).ClickAsync();
+        // The task's link, not the row: a link works even before the page's circuit is connected; a row click does not.
+        await page.Locator("[data-testid=tasks-grid] tbody tr", new() { HasText = "Customer churn (demo)" }).GetByRole(AriaRole.Link).First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("task-start")).ToBeVisibleAsync();
 
         // The preview runs every step on a sample and shows the rows after each.
