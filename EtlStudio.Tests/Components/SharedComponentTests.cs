@@ -79,6 +79,16 @@ public sealed class SharedComponentTests : MudTestContext
         Assert.Equal("12", Row("Records suppressed"));
         Assert.Contains("highest 14.3", Row("Re-identification risk"));
         Assert.Equal("3 (asked 2)", Row("l of diagnosis"));
+        Assert.DoesNotContain(table.QuerySelectorAll("th"), th => th.TextContent == "Removed with their parent");
+    }
+
+    [Fact]
+    public void The_privacy_report_counts_the_records_removed_because_their_parent_was()
+    {
+        var report = new PrivacyReport([new TablePrivacyReport("orders", [], null, null, 0, 0, null, null, [], RecordsRemovedWithParent: 4)]);
+        var view = Render<PrivacyReportView>(p => p.Add(c => c.Json, JsonSerializer.Serialize(report, JsonSerializerOptions.Web)));
+        var row = view.Find("[data-testid=privacy-orders]").QuerySelectorAll("tr").Single(tr => tr.QuerySelector("th")!.TextContent == "Removed with their parent");
+        Assert.Equal("4", row.QuerySelector("td")!.TextContent);
     }
 
     [Fact]
