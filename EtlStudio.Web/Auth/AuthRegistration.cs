@@ -12,8 +12,6 @@ public static class AuthRegistration
     {
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
         builder.Services.AddOptions<Tokens.OidcTokenOptions>().Bind(builder.Configuration.GetSection(Tokens.OidcTokenOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<Tokens.OidcDiscovery>();
-        builder.Services.AddHttpClient("oidc");
         var auth = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
