@@ -101,6 +101,24 @@ public sealed partial class FrontDoorTests(AppProcess app) : IClassFixture<AppPr
     }
 
     [Fact]
+    public async Task The_grpc_port_serves_no_page_sign_in_or_dashboard_route()
+    {
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        foreach (var path in new[] { "/", "/signin", "/audit", "/jobs", "/auth/signed-out", "/_framework/blazor.web.js" })
+        {
+            using var page = await http.GetAsync($"http://{app.GrpcTarget}{path}");
+            Assert.True(page.StatusCode == HttpStatusCode.NotFound, $"{path} on the gRPC port answered {(int)page.StatusCode}");
+        }
+        // A gRPC client that names a page route is told there is no such method; the route's handler never runs.
+        using var raw = new Grpc.RawGrpcClient(app.GrpcTarget);
+        var devToken = await raw.SendAsync("/auth/dev-token", [0, 0, 0, 0, 0]);
+        Assert.Equal("12", devToken.GrpcStatus);
+        // The web port still serves the same route.
+        using var web = Client();
+        Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/signin")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_cross_site_sign_out_without_a_token_is_refused_and_the_session_stays()
     {
         var cookies = new CookieContainer();

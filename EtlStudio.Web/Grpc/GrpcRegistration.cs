@@ -74,11 +74,4 @@ public static class GrpcRegistration
         app.MapGrpcService<AuditLoggerGrpcService>().RequireHost(host).RequireAuthorization(GrpcBearerAuthentication.Policy);
         return app;
     }
-
-    /// <summary>Counts every call on the gRPC port for /metrics, refused ones included (an UNAUTHENTICATED call never reaches an interceptor).</summary>
-    public static void UseEtlStudioGrpcMetrics(this WebApplication app)
-    {
-        var port = KestrelEndpoints.GrpcPort(app.Configuration);
-        app.UseWhen(http => http.Connection.LocalPort == port, grpc => grpc.UseMiddleware<GrpcCallMetricsMiddleware>());
-    }
 }

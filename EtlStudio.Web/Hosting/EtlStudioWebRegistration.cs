@@ -47,15 +47,24 @@ public static class EtlStudioWebRegistration
             app.MapFallback(() => Results.NotFound("This is a worker node: it serves no pages and no gRPC.")).AllowAnonymous();
             return app;
         }
+        // Two doors on one pipeline: what only browsers need stays off the gRPC port (KestrelEndpoints), whose
+        // calls get their own counter and only the gRPC routes.
+        var grpcPort = KestrelEndpoints.GrpcPort(app.Configuration);
+        bool Web(HttpContext http) => http.Connection.LocalPort != grpcPort;
+        bool Grpc(HttpContext http) => http.Connection.LocalPort == grpcPort;
         app.UseEtlStudioForwardedHeaders();
-        app.UseEtlStudioSecurityHeaders();
-        app.UseEtlStudioGrpcMetrics();
+        app.UseWhen(Web, web => web.UseEtlStudioSecurityHeaders(app));
+        app.UseWhen(Grpc, grpc => grpc.UseMiddleware<GrpcCallMetricsMiddleware>());
         app.UseRouting(); // here, not implicitly first: the gRPC call counter wraps endpoint matching too
-        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-        app.UseStaticFiles();
+        app.UseWhen(Grpc, grpc => grpc.UseMiddleware<GrpcRoutesOnly>());
+        app.UseWhen(Web, web =>
+        {
+            if (!app.Environment.IsDevelopment()) web.UseExceptionHandler("/error", createScopeForErrors: true);
+            web.UseStaticFiles();
+        });
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseAntiforgery();
+        app.UseWhen(Web, web => web.UseAntiforgery());
         app.MapEtlStudioHealth();
         app.MapEtlStudioMetrics();
         app.MapEtlStudioGrpc();

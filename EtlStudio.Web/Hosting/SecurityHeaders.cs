@@ -21,16 +21,14 @@ public static class SecurityHeaders
         "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; " +
         $"form-action 'self'{(providerOrigin is null ? "" : " " + providerOrigin)}";
 
-    public static WebApplication UseEtlStudioSecurityHeaders(this WebApplication app)
+    /// <summary>Sets the headers on every response of the branch it is added to: the studio's port (see <c>UseEtlStudioWeb</c>).</summary>
+    public static IApplicationBuilder UseEtlStudioSecurityHeaders(this IApplicationBuilder web, WebApplication app)
     {
-        var grpcPort = KestrelEndpoints.GrpcPort(app.Configuration);
         var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var authority = auth.Mode == AuthMode.Oidc ? app.Services.GetRequiredService<IOptions<OidcSignInOptions>>().Value.Authority : null;
         var policy = Policy(Uri.TryCreate(authority, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : null);
-        app.Use((http, next) =>
+        web.Use((http, next) =>
         {
-            if (http.Connection.LocalPort == grpcPort || http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
-                return next(http);
             // Set when the response starts, so that error pages (whose handler clears headers) and Blazor's own
             // frame-ancestors-only policy end up with these values too.
             http.Response.OnStarting(() =>
@@ -46,6 +44,6 @@ public static class SecurityHeaders
             });
             return next(http);
         });
-        return app;
+        return web;
     }
 }

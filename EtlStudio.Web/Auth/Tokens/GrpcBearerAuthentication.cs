@@ -55,8 +55,14 @@ public static class GrpcBearerAuthentication
             builder.Services.AddOptions<JwtBearerOptions>(DevelopmentScheme)
                 .Configure<DevTokenKeyStore>((o, keys) => o.ConfigurationManager = new DevTokenSigningConfiguration(keys));
         }
-        builder.Services.AddOptions<JwtBearerOptions>(ProviderScheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
-        builder.Services.AddOptions<JwtBearerOptions>(DevelopmentScheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
+        foreach (var scheme in new[] { ProviderScheme, DevelopmentScheme })
+            builder.Services.AddOptions<JwtBearerOptions>(scheme).Configure<TimeProvider>((o, time) =>
+            {
+                o.TimeProvider = time;
+                // One remembering handler per scheme: a token is trusted again only by the scheme that checked it.
+                o.TokenHandlers.Clear();
+                o.TokenHandlers.Add(new RememberingTokenHandler(time) { MapInboundClaims = false });
+            });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(EtlClaims.UserId));
         return builder;
