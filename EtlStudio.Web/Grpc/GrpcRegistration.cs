@@ -28,6 +28,9 @@ public static class GrpcRegistration
         var services = builder.Services;
         services.AddOptions<GrpcOptions>().Bind(builder.Configuration.GetSection(GrpcOptions.Section))
             .Validate(o => o.MaxReceiveMessageSize > 0 && o.MaxSendMessageSize > 0, "Grpc message size limits must be positive.").ValidateOnStart();
+        // Stateless, so one instance each instead of one per call (the library activates unregistered interceptors per call).
+        services.AddSingleton<GrpcErrorInterceptor>();
+        services.AddSingleton<GrpcValidationInterceptor>();
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<GrpcErrorInterceptor>();

@@ -62,7 +62,8 @@ public static class EtlStudioWebRegistration
             if (!app.Environment.IsDevelopment()) web.UseExceptionHandler("/error", createScopeForErrors: true);
             web.UseStaticFiles();
         });
-        app.UseAuthentication();
+        // The studio's cookie is read on its port only: a gRPC method's policy authenticates its bearer scheme itself.
+        app.UseWhen(Web, web => web.UseAuthentication());
         app.UseAuthorization();
         app.UseWhen(Web, web => web.UseAntiforgery());
         app.MapEtlStudioHealth();

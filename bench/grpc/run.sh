@@ -7,6 +7,8 @@ here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
 seconds="${BENCH_SECONDS:-9}"
 rounds="${BENCH_ROUNDS:-3}"
 levels="${BENCH_LEVELS:-1,16,64}"
+# The app is large: tiered JIT keeps compiling for tens of seconds under load, so warm up well past that (per target and level).
+export BENCH_WARMUP="${BENCH_WARMUP:-20}"
 "$root/scripts/setup-env.sh"
 db=etlstudio_bench_grpc
 runuser -u postgres -- psql -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db OWNER etlstudio" >/dev/null
@@ -19,5 +21,5 @@ trap 'kill $app 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break; sleep 0.5; done
 token=$(curl -fs -d user=alice "http://127.0.0.1:$HTTP_PORT/auth/dev-token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 out=$(mktemp)
-dotnet "$here/GrpcBench/bin/Release/net10.0/GrpcBench.dll" "127.0.0.1:$GRPC_PORT" "$token" "$seconds" "$out" "$rounds" "$levels"
+BENCH_APP_PID=$app dotnet "$here/GrpcBench/bin/Release/net10.0/GrpcBench.dll" "127.0.0.1:$GRPC_PORT" "$token" "$seconds" "$out" "$rounds" "$levels"
 python3 "$root/scripts/update-benchmarks.py" "gRPC endpoint" "$out"

@@ -32,9 +32,12 @@ public static class GrpcBearerAuthentication
         builder.Services.AddSingleton<DevTokenKeyStore>();
         builder.Services.AddSingleton<DevTokenIssuer>();
         var authentication = builder.Services.AddAuthentication();
-        // One scheme to name, which hands each token to the scheme of its issuer: a token is validated once, by the keys it claims.
-        authentication.AddPolicyScheme(Scheme, "gRPC bearer token", o => o.ForwardDefaultSelector = http =>
-            development && (!provider || IssuerOf(http) == UserService.DevelopmentIssuer) ? DevelopmentScheme : ProviderScheme);
+        // With both kinds of token, one scheme to name, which hands each token to the scheme of its issuer: a token is
+        // validated once, by the keys it claims. With one kind, the policy names its scheme directly.
+        var callerScheme = development && provider ? Scheme : development ? DevelopmentScheme : ProviderScheme;
+        if (development && provider)
+            authentication.AddPolicyScheme(Scheme, "gRPC bearer token", o => o.ForwardDefaultSelector = http =>
+                IssuerOf(http) == UserService.DevelopmentIssuer ? DevelopmentScheme : ProviderScheme);
         // Oidc mode without an authority fails at start (OidcTokenOptions are validated), so one of the two is always there.
         if (provider)
             authentication.AddJwtBearer(ProviderScheme, o =>
@@ -64,7 +67,7 @@ public static class GrpcBearerAuthentication
                 o.TokenHandlers.Add(new RememberingTokenHandler(time) { MapInboundClaims = false });
             });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(EtlClaims.UserId));
+            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(callerScheme).RequireAuthenticatedUser().RequireClaim(EtlClaims.UserId));
         return builder;
     }
 

@@ -57,8 +57,13 @@ using var minimalProcess = Process.Start(new ProcessStartInfo(Environment.Proces
 })!;
 var minimalHost = await minimalProcess.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The minimal server did not start.");
 
+// The server's own CPU time per call, read from /proc: unlike calls/s it hardly moves with what else the machine runs.
+var appPid = int.TryParse(Environment.GetEnvironmentVariable("BENCH_APP_PID"), out var p) ? p : 0;
+var pids = new Dictionary<string, int> { [target] = appPid, [minimalHost] = minimalProcess.Id };
+
 async Task<Sample> RunAsync(string host, string path, int concurrency, int runSeconds)
 {
+    var cpuBefore = CpuSeconds(pids[host]);
     var latencies = new List<double>[concurrency];
     long errors = 0;
     var stop = Stopwatch.StartNew();
@@ -74,7 +79,7 @@ async Task<Sample> RunAsync(string host, string path, int concurrency, int runSe
             if (!ok) Interlocked.Increment(ref errors);
         }
     }));
-    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors);
+    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors, CpuSeconds(pids[host]) - cpuBefore);
 }
 
 // The machine is shared and its load changes by the second: each level runs the targets in
@@ -89,8 +94,8 @@ var lines = new List<string>
 {
     $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other work; load average {LoadAverage()}), {warmUp} s warm-up then {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
     "",
-    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | minimal Grpc.AspNetCore (calls/s) | p50 ms | p99 ms | ratio |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | CPU µs/call | minimal Grpc.AspNetCore (calls/s) | p50 ms | p99 ms | CPU µs/call | ratio |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 };
 foreach (var c in levels)
 {
@@ -103,7 +108,7 @@ foreach (var c in levels)
     {
         var real = Figures.Of(results[name]);
         var baseline = Figures.Of(results["minimal " + name]);
-        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {real.Rps / baseline.Rps:P0} |";
+        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {real.CpuPerCall} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {baseline.CpuPerCall} | {real.Rps / baseline.Rps:P0} |";
         if (real.Errors + baseline.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}";
         Console.WriteLine(line);
         lines.Add(line);
@@ -116,16 +121,26 @@ await minimalProcess.WaitForExitAsync();
 File.Delete(userPath);
 await File.WriteAllLinesAsync(markdown, lines);
 
+// utime + stime (fields 14 and 15 after the command name) in clock ticks of 1/100 s; 0 when the process is unknown.
+static double CpuSeconds(int pid)
+{
+    if (pid == 0 || !File.Exists($"/proc/{pid}/stat")) return 0;
+    var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+}
+
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors);
+internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors, double CpuSeconds);
 
-internal sealed record Figures(double Rps, double P50, double P99, long Errors)
+internal sealed record Figures(double Rps, double P50, double P99, long Errors, string CpuPerCall)
 {
     public static Figures Of(List<Sample> rounds)
     {
         var all = rounds.SelectMany(r => r.Latencies).Order().ToArray();
         var elapsed = rounds.Sum(r => r.Elapsed.TotalSeconds);
-        return new Figures(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)], rounds.Sum(r => r.Errors));
+        var cpu = rounds.Sum(r => r.CpuSeconds);
+        return new Figures(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)], rounds.Sum(r => r.Errors),
+            cpu > 0 ? (cpu * 1e6 / all.Length).ToString("F0") : "?");
     }
 }
