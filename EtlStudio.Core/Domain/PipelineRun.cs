@@ -6,7 +6,8 @@ public sealed class PipelineRun
     public Guid Id { get; set; }
     public Guid TaskId { get; set; }
     public int Number { get; set; }
-    public RunState State { get; set; }
+    /// <summary>Changed only by <see cref="Move"/> (the lifecycle's table); a new run is Queued.</summary>
+    public RunState State { get; private set; } = RunState.Queued;
     public string? CurrentStep { get; set; }
     public bool PauseRequested { get; set; }
     public bool StopRequested { get; set; }
@@ -30,4 +31,62 @@ public sealed class PipelineRun
     public string? PrivacyReportJson { get; set; }
     public uint RowVersion { get; set; }
     public List<RunStep> Steps { get; set; } = [];
+
+    /// <summary>
+    /// Takes the run through <paramref name="transition"/>, stamping when it started, finished or was uploaded; refuses a
+    /// transition the lifecycle does not allow from the run's state. Returns the state it left.
+    /// </summary>
+    public RunState Move(RunTransition transition, DateTimeOffset now)
+    {
+        if (!RunLifecycle.Allows(transition, State))
+            throw Common.DomainException.Precondition($"A run that is {State} cannot {Describe(transition)}.");
+        var before = State;
+        State = RunLifecycle.To(transition);
+        switch (transition)
+        {
+            case RunTransition.Begin:
+                StartedAt ??= now;
+                Error = null;
+                break;
+            case RunTransition.Requeue:
+                PauseRequested = false;
+                Error = null;
+                FinishedAt = null;
+                break;
+            case RunTransition.Complete or RunTransition.Fail or RunTransition.Suspend:
+                PauseRequested = false;
+                ProgressRows = null;
+                if (transition != RunTransition.Suspend) FinishedAt = now;
+                break;
+            case RunTransition.Cancel or RunTransition.Discard:
+                StopRequested = true;
+                PauseRequested = false;
+                ProgressRows = null;
+                FinishedAt ??= now;
+                break;
+            case RunTransition.RequestUpload or RunTransition.WithdrawUpload:
+                Error = null;
+                break;
+            case RunTransition.CompleteUpload:
+                UploadedAt = now;
+                Error = null;
+                break;
+        }
+        return before;
+    }
+
+    private static string Describe(RunTransition t) => t switch
+    {
+        RunTransition.Requeue => "be queued again",
+        RunTransition.Begin => "be started by a worker",
+        RunTransition.Complete => "complete",
+        RunTransition.Suspend => "be paused after its step",
+        RunTransition.Fail => "fail",
+        RunTransition.Cancel => "be stopped",
+        RunTransition.Discard => "have its outbox discarded",
+        RunTransition.RequestUpload => "be uploaded",
+        RunTransition.WithdrawUpload => "have its upload withdrawn",
+        RunTransition.CompleteUpload => "complete an upload",
+        _ => "be paused",
+    };
 }

@@ -40,10 +40,11 @@ public sealed partial class OutboxRetention(ChangeScope scope, AuditTrail audit,
             }
             var done = await scope.RunAsync(async db =>
             {
-                var claimed = await db.Runs
-                    .Where(r => r.Id == run.Id && Expirable.Contains(r.State) && (r.FinishedAt ?? r.CreatedAt) < cutoff)
-                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.State, RunState.Discarded), ct);
-                if (claimed == 0) return false;
+                // Locked and checked again: a person may have uploaded or discarded it since the list was read.
+                var claimed = await db.Runs.FromSqlInterpolated($"SELECT *, xmin FROM app.pipeline_runs WHERE id = {run.Id} FOR UPDATE").FirstOrDefaultAsync(ct);
+                if (claimed is null || !Expirable.Contains(claimed.State) || (claimed.FinishedAt ?? claimed.CreatedAt) >= cutoff) return false;
+                claimed.Move(RunTransition.Discard, time.GetUtcNow());
+                await db.SaveChangesAsync(ct);
                 // DDL takes no parameters; the name is quoted and was checked against the layout above.
                 var drop = StagingLayout.DropSql(run.SchemaName);
                 await db.Database.ExecuteSqlRawAsync(drop, ct);

@@ -15,7 +15,7 @@ namespace EtlStudio.Core.Outbox;
 /// Prepared data awaiting review (use cases View and Manage Prepared Data): list outboxes, page through a table with
 /// sorting and typed filters, add, edit and delete rows while the run is Prepared, discard an outbox.
 /// </summary>
-public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, NpgsqlDataSource data, IMemoryCache cache)
+public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, NpgsqlDataSource data, IMemoryCache cache, TimeProvider time)
 {
     /// <summary>States whose outbox still exists and can be looked at.</summary>
     public static readonly IReadOnlyList<RunState> VisibleStates = [RunState.Prepared, RunState.Uploading, RunState.Uploaded];
@@ -171,7 +171,7 @@ public sealed class OutboxService(ChangeScope scope, AccessPolicy policy, AuditT
             // The schema name is quoted as an identifier; it cannot be a parameter.
             var drop = StagingLayout.DropSql(run.SchemaName);
             await db.Database.ExecuteSqlRawAsync(drop, ct);
-            run.State = RunState.Discarded;
+            run.Move(RunTransition.Discard, time.GetUtcNow());
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, "outbox.discard", "PipelineRun", runId,
                 new AuditChanges().Field("state", before.ToString(), run.State.ToString()).Note("schema", run.SchemaName), ct);

@@ -27,16 +27,14 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
         if (run is null || run.State is not (RunState.Queued or RunState.Running)) return;
         if (run.StopRequested)
         {
-            await FinishAsync(run, RunState.Cancelled, null, ct);
+            await FinishAsync(run, RunTransition.Cancel, null, ct);
             return;
         }
         await scope.RunAsync(async db =>
         {
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM app.pipeline_runs WHERE id = {runId} FOR UPDATE", ct);
             var r = await db.Runs.FirstAsync(x => x.Id == runId, ct);
-            r.State = RunState.Running;
-            r.StartedAt ??= time.GetUtcNow();
-            r.Error = null;
+            r.Move(RunTransition.Begin, time.GetUtcNow());
         }, ct);
 
         var checkpoint = new RunCheckpoint(dataSource, runId, time);
@@ -46,7 +44,7 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
         {
             var job = new PipelineJob(run.Id, run.SchemaName, RunDefinitionJson.Read(run.DefinitionJson), run.Seed ?? 0);
             var outcome = await engine.RunAsync(job, checkpoint, stop.Token);
-            await FinishAsync(run, outcome.Completed ? RunState.Prepared : RunState.Paused, null, ct);
+            await FinishAsync(run, outcome.Completed ? RunTransition.Complete : RunTransition.Suspend, null, ct);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -54,13 +52,13 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
             // run asked for ends it here — a node shutting down leaves it Running, for another worker to recover.
             if (!await StopRequestedAsync(runId)) throw;
             await checkpoint.StepFailedAsync("Stopped by a person.", CancellationToken.None);
-            await FinishAsync(run, RunState.Cancelled, null, CancellationToken.None);
+            await FinishAsync(run, RunTransition.Cancel, null, CancellationToken.None);
         }
         catch (PipelineFailure f)
         {
             LogFailed(runId, f.Step, f.Message);
             await checkpoint.StepFailedAsync(f.Message, CancellationToken.None);
-            await FinishAsync(run, RunState.Failed, f.Message, CancellationToken.None);
+            await FinishAsync(run, RunTransition.Fail, f.Message, CancellationToken.None);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -69,7 +67,7 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
                 ? $"The step failed in the database: {pg.MessageText}"
                 : $"The step failed unexpectedly ({ex.GetType().Name}); the server log has the details for run {runId}.";
             await checkpoint.StepFailedAsync(message, CancellationToken.None);
-            await FinishAsync(run, RunState.Failed, message, CancellationToken.None);
+            await FinishAsync(run, RunTransition.Fail, message, CancellationToken.None);
         }
         finally
         {
@@ -78,8 +76,9 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
         }
     }
 
-    private async Task FinishAsync(PipelineRun run, RunState state, string? error, CancellationToken ct)
+    private async Task FinishAsync(PipelineRun run, RunTransition transition, string? error, CancellationToken ct)
     {
+        var state = RunLifecycle.To(transition);
         var dropOutbox = false;
         string? task = null;
         await scope.RunAsync(async db =>
@@ -87,13 +86,10 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
             await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM app.pipeline_runs WHERE id = {run.Id} FOR UPDATE", ct);
             var r = await db.Runs.FirstAsync(x => x.Id == run.Id, ct);
             task = await db.Tasks.Where(t => t.Id == r.TaskId).Select(t => t.Name).FirstAsync(ct);
-            var before = r.State;
-            r.State = state;
+            // A stop that asked for the outbox to go discards it instead of cancelling.
+            dropOutbox = transition == RunTransition.Cancel && r.DeleteOutboxOnStop;
+            var before = r.Move(dropOutbox ? RunTransition.Discard : transition, time.GetUtcNow());
             r.Error = error;
-            r.PauseRequested = false;
-            r.ProgressRows = null;
-            if (state is RunState.Prepared or RunState.Failed or RunState.Cancelled) r.FinishedAt = time.GetUtcNow();
-            if (state == RunState.Cancelled && r.DeleteOutboxOnStop) { r.State = RunState.Discarded; dropOutbox = true; }
             await db.SaveChangesAsync(ct);
             var changes = new AuditChanges().Field("state", before.ToString(), r.State.ToString());
             if (error is not null) changes.Note("error", error);

@@ -43,7 +43,7 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             var runSeed = seed ?? task.Privacy.Seed ?? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
             db.Runs.Add(new PipelineRun
             {
-                Id = id, TaskId = taskId, Number = number, State = RunState.Queued, SchemaName = StagingLayout.SchemaFor(id),
+                Id = id, TaskId = taskId, Number = number, SchemaName = StagingLayout.SchemaFor(id),
                 DefinitionJson = RunDefinitionJson.Write(task), TaskDocumentJson = document, Seed = runSeed, RequestedBy = actor.UserId, CreatedAt = time.GetUtcNow(),
             });
             await db.SaveChangesAsync(ct);
@@ -62,7 +62,7 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             {
                 case RunState.Queued:
                     changes.Field("state", run.State.ToString(), nameof(RunState.Paused));
-                    run.State = RunState.Paused;
+                    run.Move(RunTransition.Pause, time.GetUtcNow());
                     break;
                 case RunState.Running when !run.PauseRequested:
                     changes.Field("pauseRequested", false, true);
@@ -93,10 +93,7 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
             if (run.State is not (RunState.Paused or RunState.Failed))
                 throw DomainException.Precondition($"Only a paused, failed or prepared run can be resumed; this one is {Describe(run.State)}.");
             changes.Field("state", run.State.ToString(), nameof(RunState.Queued));
-            run.State = RunState.Queued;
-            run.PauseRequested = false;
-            run.Error = null;
-            run.FinishedAt = null;
+            run.Move(RunTransition.Requeue, time.GetUtcNow());
             return true;
         }, ct);
     }
@@ -118,11 +115,8 @@ public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, A
                     run.DeleteOutboxOnStop = deleteOutbox;
                     break;
                 case RunState.Queued or RunState.Paused or RunState.Failed or RunState.Prepared:
-                    var to = deleteOutbox ? RunState.Discarded : RunState.Cancelled;
-                    changes.Field("state", run.State.ToString(), to.ToString());
-                    run.State = to;
-                    run.StopRequested = true;
-                    run.FinishedAt ??= time.GetUtcNow();
+                    var before = run.Move(deleteOutbox ? RunTransition.Discard : RunTransition.Cancel, time.GetUtcNow());
+                    changes.Field("state", before.ToString(), run.State.ToString());
                     drop = deleteOutbox;
                     break;
                 default:

@@ -25,9 +25,7 @@ public sealed class RunJobTransitions(ChangeScope scope, AuditTrail audit, TimeP
                     break;
                 case RunState.Queued or RunState.Paused or RunState.Failed:
                     changes.Field("state", run.State.ToString(), nameof(RunState.Cancelled));
-                    run.State = RunState.Cancelled;
-                    run.StopRequested = true;
-                    run.FinishedAt ??= time.GetUtcNow();
+                    run.Move(RunTransition.Cancel, time.GetUtcNow());
                     break;
             }
         }, ct);
@@ -36,21 +34,18 @@ public sealed class RunJobTransitions(ChangeScope scope, AuditTrail audit, TimeP
     public Task<RunState> RunJobRequeuedAsync(Actor actor, Guid runId, CancellationToken ct = default) =>
         ChangeAsync(actor, runId, "run.job.requeue", (run, changes) =>
         {
-            if (run.State is not (RunState.Failed or RunState.Paused)) return;
+            if (!RunLifecycle.Allows(RunTransition.Requeue, run.State)) return;
             changes.Field("state", run.State.ToString(), nameof(RunState.Queued));
-            run.State = RunState.Queued;
-            run.PauseRequested = false;
-            run.Error = null;
-            run.FinishedAt = null;
+            run.Move(RunTransition.Requeue, time.GetUtcNow());
         }, ct);
 
     /// <summary>The upload's job was deleted: the run goes back to Prepared; asking for the upload again resumes it.</summary>
     public Task<RunState> UploadJobDeletedAsync(Actor actor, Guid runId, CancellationToken ct = default) =>
         ChangeAsync(actor, runId, "upload.job.delete", (run, changes) =>
         {
-            if (run.State != RunState.Uploading) return;
+            if (!RunLifecycle.Allows(RunTransition.WithdrawUpload, run.State)) return;
             changes.Field("state", run.State.ToString(), nameof(RunState.Prepared));
-            run.State = RunState.Prepared;
+            run.Move(RunTransition.WithdrawUpload, time.GetUtcNow());
         }, ct);
 
     /// <summary>The upload's job was queued again: a prepared run is uploading again.</summary>
@@ -59,7 +54,7 @@ public sealed class RunJobTransitions(ChangeScope scope, AuditTrail audit, TimeP
         {
             if (run.State != RunState.Prepared) return;
             changes.Field("state", run.State.ToString(), nameof(RunState.Uploading));
-            run.State = RunState.Uploading;
+            run.Move(RunTransition.RequestUpload, time.GetUtcNow());
         }, ct);
 
     private async Task<RunState> ChangeAsync(Actor actor, Guid runId, string action, Action<PipelineRun, AuditChanges> change, CancellationToken ct) =>

@@ -88,9 +88,7 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
                 c.CollectionProtocolJson = protocol;
                 c.UpdatedAt = time.GetUtcNow();
             }
-            r.State = RunState.Uploaded;
-            r.UploadedAt = time.GetUtcNow();
-            r.Error = null;
+            r.Move(RunTransition.CompleteUpload, time.GetUtcNow());
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, Actor.System("upload:" + r.Id), "upload.complete", "PipelineRun", r.Id,
                 changes.Note("connection", destination).Note("publishedVersion", version).Note("rows", published.Tables.Sum(t => t.Rows)), ct);

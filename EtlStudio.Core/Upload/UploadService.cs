@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace EtlStudio.Core.Upload;
 
 /// <summary>Use case Upload Prepared Data: a task manager with WRITE on the destination hands a Prepared run to the workers.</summary>
-public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, IRunQueue queue)
+public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, IRunQueue queue, TimeProvider time)
 {
     /// <summary>
     /// Moves the run from Prepared to Uploading and queues the upload. Asking again while it is Uploading (after a failure)
@@ -32,8 +32,7 @@ public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditT
                 throw DomainException.Precondition($"Only a Prepared run can be uploaded; this run is {run.State}.");
             var changes = new AuditChanges().Field("state", run.State.ToString(), RunState.Uploading.ToString()).Note("destination", destination);
             if (run.State == RunState.Uploading) changes.Note("resumed", true);
-            run.State = RunState.Uploading;
-            run.Error = null;
+            run.Move(RunTransition.RequestUpload, time.GetUtcNow());
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, "upload.request", "PipelineRun", runId, changes, ct);
         }, ct);

@@ -1,3 +1,4 @@
+using EtlStudio.Tests.Infrastructure;
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Persistence;
@@ -32,12 +33,15 @@ public static class TestRuns
         };
         db.Tasks.Add(task);
         var runId = Guid.NewGuid();
-        db.Runs.Add(new PipelineRun
+        var run = new PipelineRun
         {
-            Id = runId, TaskId = task.Id, Number = 1, State = state, SchemaName = StagingLayout.SchemaFor(runId), RequestedBy = owner.UserId,
-            CreatedAt = finishedAt.AddMinutes(-10), StartedAt = finishedAt.AddMinutes(-9), FinishedAt = finishedAt,
-            UploadedAt = state == RunState.Uploaded ? finishedAt.AddMinutes(5) : null,
-        });
+            Id = runId, TaskId = task.Id, Number = 1, SchemaName = StagingLayout.SchemaFor(runId), RequestedBy = owner.UserId,
+            CreatedAt = finishedAt.AddMinutes(-10),
+        }.In(state, finishedAt);
+        run.StartedAt = finishedAt.AddMinutes(-9);
+        run.FinishedAt = finishedAt;
+        run.UploadedAt = state == RunState.Uploaded ? finishedAt.AddMinutes(5) : null;
+        db.Runs.Add(run);
         await db.SaveChangesAsync();
         if (withOutbox)
         {

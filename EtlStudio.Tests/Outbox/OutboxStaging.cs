@@ -68,11 +68,15 @@ public static class OutboxStaging
             });
             db.Scripts.Add(uploadScript);
             db.Scripts.AddRange(rules);
-            db.Runs.Add(new PipelineRun
+            var run = new PipelineRun
             {
-                Id = runId, TaskId = taskId, Number = 1, State = RunState.Prepared, SchemaName = schema, DefinitionJson = JsonSerializer.Serialize(resolvedTask, Json),
-                RequestedBy = requester.UserId, CreatedAt = now, StartedAt = now, FinishedAt = now,
-            });
+                Id = runId, TaskId = taskId, Number = 1, SchemaName = schema, DefinitionJson = JsonSerializer.Serialize(resolvedTask, Json),
+                RequestedBy = requester.UserId, CreatedAt = now,
+            };
+            // Prepared the way a worker gets it there: taken, then every step finished.
+            run.Move(RunTransition.Begin, now);
+            run.Move(RunTransition.Complete, now);
+            db.Runs.Add(run);
             await db.SaveChangesAsync();
         }
 
