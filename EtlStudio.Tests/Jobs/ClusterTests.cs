@@ -9,29 +9,6 @@ namespace EtlStudio.Tests.Jobs;
 public sealed class ClusterTests
 {
     [Fact]
-    public async Task Two_servers_on_one_storage_execute_each_of_twenty_queued_runs_exactly_once()
-    {
-        await using var db = await JobsDatabase.CreateAsync();
-        var executor = new RecordingExecutor();
-        var runs = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
-        // Handed over by a web-only node, which runs no server: nothing executes until the workers start.
-        await using (var web = await JobsNode.StartAsync(db, s => s.AddExecutors(executor), new Dictionary<string, string?> { ["Workers:Mode"] = "WebOnly" }))
-        {
-            foreach (var run in runs) await web.Get<IRunQueue>().EnqueueRunAsync(run);
-            Assert.Empty(web.Get<JobStorage>().GetMonitoringApi().Servers());
-        }
-
-        await using var a = await JobsNode.StartAsync(db, s => s.AddExecutors(executor));
-        await using var b = await JobsNode.StartAsync(db, s => s.AddExecutors(executor));
-        await Eventually.TrueAsync(async () => (await db.JobsOfAsync(nameof(RunJobs.ExecuteRunAsync))).All(j => j.State == SucceededState.StateName),
-            "every run job to succeed");
-
-        Assert.Equal(2, a.Get<JobStorage>().GetMonitoringApi().Servers().Count);
-        Assert.Equal(runs.Count, (await db.JobsOfAsync(nameof(RunJobs.ExecuteRunAsync))).Count);
-        Assert.All(runs, run => Assert.Equal(1, executor.Executions(run)));
-    }
-
-    [Fact]
     public async Task A_run_job_that_finds_the_runs_lock_held_is_retried_later_and_never_reported_done_meanwhile()
     {
         await using var db = await JobsDatabase.CreateAsync();
