@@ -27,9 +27,9 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
     }
 
     /// <summary>Signs <paramref name="login"/> in, with the user id claim the studio's <see cref="CurrentActor"/> reads.</summary>
-    protected Guid SignIn(string login)
+    protected Guid SignIn(string login, Guid? id = null)
     {
-        var userId = Guid.NewGuid();
+        var userId = id ?? Guid.NewGuid();
         AddAuthorization().SetAuthorized(login).SetClaims(new Claim(EtlClaims.UserId, userId.ToString()));
         Services.AddScoped<CurrentActor>();
         return userId;
