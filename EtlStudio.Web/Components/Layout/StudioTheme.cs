@@ -19,13 +19,15 @@ public static class StudioTheme
             Error = "#c62828",
             Info = "#0b6fb8",
         },
-        // The dark palette's colours are light, so text on them is dark; secondary text is lighter than MudBlazor's
-        // default, which stays just under AA on the dark surfaces.
+        // The dark palette's colours are light enough to read as text on its surfaces, so text on them is dark.
+        // MudBlazor's default error, info and secondary text stay under AA on the dark surfaces; these are lighter.
         PaletteDark = new PaletteDark
         {
             Primary = "#9fa8ff",
             AppbarBackground = "#1e2139",
             Secondary = "#4db6ac",
+            Error = "#ff8a8a",
+            Info = "#6cb4ff",
             TextSecondary = "#b4b5ba",
             PrimaryContrastText = DarkOnLight,
             SecondaryContrastText = DarkOnLight,
