@@ -34,7 +34,7 @@ public partial class ApprovalsIndex
     private Task TabChangedAsync(int index)
     {
         _tab = index;
-        return ReloadAsync();
+        return _grid?.ReloadFromFirstPageAsync() ?? Task.CompletedTask;
     }
 
     private Task ReloadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;

@@ -28,7 +28,7 @@ public partial class ConnectionsIndex
     private async Task<GridData<ConnectionView>> LoadAsync(GridState<ConnectionView> state, CancellationToken cancel) =>
         (await Connections.ListAsync(await CurrentActor.GetAsync(), state.ToPageRequest(), _search)).ToGridData();
 
-    private Task SearchAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
+    private Task SearchAsync() => _grid?.ReloadFromFirstPageAsync() ?? Task.CompletedTask;
 
     private async Task RequestAsync(ConnectionView c)
     {

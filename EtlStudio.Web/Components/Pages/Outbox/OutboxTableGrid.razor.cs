@@ -67,12 +67,13 @@ public partial class OutboxTableGrid
 
     private Task ReloadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
 
-    private Task SearchAsync() => ReloadAsync();
+    // A changed filter starts again from page 1; edits reload the page shown.
+    private Task SearchAsync() => _grid?.ReloadFromFirstPageAsync() ?? Task.CompletedTask;
 
     private Task ClearAsync()
     {
         _filters = [new()];
-        return ReloadAsync();
+        return SearchAsync();
     }
 
     private void StartAdd()

@@ -10,10 +10,10 @@ using MudBlazor;
 namespace EtlStudio.Tests.Components;
 
 /// <summary>
-/// The outbox grid's sort headers, over the real <see cref="OutboxService"/> and a staged outbox: MudBlazor's header
-/// (a button showing the direction, aria-sort on the cell) and the server's order behind it.
+/// The outbox grid over the real <see cref="OutboxService"/> and a staged outbox: MudBlazor's sort headers (a button
+/// showing the direction, aria-sort on the cell) with the server's order behind them, and filters that start from page 1.
 /// </summary>
-public sealed class OutboxSortHeaderTests(OutboxCore core) : MudTestContext, IClassFixture<OutboxCore>
+public sealed class OutboxTableGridTests(OutboxCore core) : MudTestContext, IClassFixture<OutboxCore>
 {
     private Guid _runId;
     private OutboxTable _table = default!;
@@ -80,5 +80,21 @@ public sealed class OutboxSortHeaderTests(OutboxCore core) : MudTestContext, ICl
         grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(16, 25).Reverse().Select(i => (18 + i).ToString()), Column(grid, 3)));
         Assert.Equal("descending", Header(grid, "age (Integer)").GetAttribute("aria-sort"));
         Assert.False(Header(grid, "id (Integer)").HasAttribute("aria-sort"));
+    }
+
+    [Fact]
+    public void A_filter_applied_on_a_later_page_shows_its_first_page()
+    {
+        var grid = RenderGrid();
+        grid.Find("[data-testid=outbox-grid] button[aria-label='Next page']").Click();
+        grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(26, 15).Select(i => i.ToString()), Column(grid, 1)));
+
+        var column = grid.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Column");
+        grid.InvokeAsync(() => column.Instance.SelectOption("name"));
+        grid.Find("[data-testid=filter-value]").Input("person 0");
+        grid.Find("[data-testid=filter-apply]").Click();
+        // "contains person 0": 36 persons (every tenth has no name), two pages; the first starts at person 001.
+        var firstPage = Enumerable.Range(1, 27).Where(i => i % 10 != 0).Select(i => i.ToString());
+        grid.WaitForAssertion(() => Assert.Equal(firstPage, Column(grid, 1)));
     }
 }
