@@ -54,6 +54,7 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<AccessPolicy>();
         services.AddSingleton<NotificationFeed>();
         services.AddSingleton<NotificationService>();
+        services.AddSingleton<INotificationInbox>(sp => sp.GetRequiredService<NotificationService>());
         services.AddSingleton<UserService>();
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<AccessRequestService>();

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace EtlStudio.Core.Notifications;
 
 /// <summary>In-app notifications: written with the change that causes them, read and marked by their owner.</summary>
-public sealed class NotificationService(ChangeScope scope, TimeProvider time, NotificationFeed feed)
+public sealed class NotificationService(ChangeScope scope, TimeProvider time, NotificationFeed feed) : INotificationInbox
 {
     /// <summary>Adds a notification to <paramref name="db"/>'s unit of work; call <see cref="Publish"/> after commit.</summary>
     public void Add(EtlStudioDbContext db, Guid userId, string title, string body, string? link = null) =>

@@ -15,7 +15,7 @@ namespace EtlStudio.Core.Runs;
 /// their steps and their rejected records. The work itself happens on a worker (<see cref="IRunQueue"/>).
 /// </summary>
 public sealed class PipelineRunService(ChangeScope scope, AccessPolicy policy, AuditTrail audit, TaskService tasks, IRunQueue queue,
-    Upload.UploadService uploads, NpgsqlDataSource dataSource, TimeProvider time)
+    Upload.UploadService uploads, NpgsqlDataSource dataSource, TimeProvider time) : IRunHistory
 {
     private static readonly RunState[] Active = [RunState.Queued, RunState.Running, RunState.Paused, RunState.Uploading];
 

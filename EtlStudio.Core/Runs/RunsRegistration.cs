@@ -23,6 +23,7 @@ public static class RunsRegistration
         services.AddSingleton<PipelineRunExecutor>();
         services.AddSingleton<IPipelineRunExecutor>(sp => sp.GetRequiredService<PipelineRunExecutor>());
         services.AddSingleton<PipelineRunService>();
+        services.AddSingleton<IRunHistory>(sp => sp.GetRequiredService<PipelineRunService>());
         services.AddSingleton<PipelinePreviewService>();
         services.AddSingleton<RunJobTransitions>();
         services.AddSingleton<RunMetricsQuery>();

@@ -27,9 +27,9 @@ public sealed class Browser : IAsyncLifetime
         });
     }
 
-    public async Task<IPage> NewPageAsync()
+    public async Task<IPage> NewPageAsync(ViewportSize? viewport = null)
     {
-        var context = await Instance.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        var context = await Instance.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport ?? new ViewportSize { Width = 1366, Height = 900 } });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         // Chromium reports what the Content-Security-Policy blocked on the console; the studio must never need that.
@@ -44,9 +44,9 @@ public sealed class Browser : IAsyncLifetime
     public void AssertNoCspViolations() => Assert.True(_cspViolations.IsEmpty, "CSP violations:\n" + string.Join("\n", _cspViolations));
 
     /// <summary>A new page signed in to the app as one of the seeded users (Development sign-in), opened at <paramref name="path"/>.</summary>
-    public async Task<IPage> SignInAsync(AppProcess app, string login, string path = "/")
+    public async Task<IPage> SignInAsync(AppProcess app, string login, string path = "/", ViewportSize? viewport = null)
     {
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(viewport);
         await page.GotoAsync($"{app.BaseUrl}/signin?returnUrl={Uri.EscapeDataString(path)}");
         await page.GetByTestId($"signin-{login}").ClickAsync();
         // The first page after the app starts waits for the circuit to compile and render the layout; on a loaded machine

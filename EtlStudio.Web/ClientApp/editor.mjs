@@ -3,6 +3,8 @@ import { EditorView, basicSetup } from 'codemirror';
 import { EditorState } from '@codemirror/state';
 import { sql, PostgreSQL } from '@codemirror/lang-sql';
 import { json } from '@codemirror/lang-json';
+import { syntaxHighlighting } from '@codemirror/language';
+import { classHighlighter } from '@lezer/highlight';
 
 const editors = new Map();
 
@@ -10,6 +12,8 @@ window.etlEditor = {
   create(element, id, text, language, readOnly, dotnet) {
     const extensions = [
       basicSetup,
+      // Token classes instead of CodeMirror's default colours, which miss AA contrast; app.css colours them.
+      syntaxHighlighting(classHighlighter),
       language === 'json' ? json() : sql({ dialect: PostgreSQL }),
       EditorView.updateListener.of(update => {
         if (update.docChanged) dotnet.invokeMethodAsync('OnChanged', update.state.doc.toString());

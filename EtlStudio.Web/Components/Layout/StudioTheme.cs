@@ -5,6 +5,8 @@ namespace EtlStudio.Web.Components.Layout;
 /// <summary>The studio's one theme, light and dark; colours chosen to keep text at AA contrast on both.</summary>
 public static class StudioTheme
 {
+    private const string DarkOnLight = "#111111";
+
     public static readonly MudTheme Theme = new()
     {
         PaletteLight = new PaletteLight
@@ -17,11 +19,23 @@ public static class StudioTheme
             Error = "#c62828",
             Info = "#0b6fb8",
         },
+        // The dark palette's colours are light enough to read as text on its surfaces, so text on them is dark.
+        // MudBlazor's default error, info and secondary text stay under AA on the dark surfaces; these are lighter.
         PaletteDark = new PaletteDark
         {
             Primary = "#9fa8ff",
             AppbarBackground = "#1e2139",
             Secondary = "#4db6ac",
+            Error = "#ff8a8a",
+            Info = "#6cb4ff",
+            TextSecondary = "#b4b5ba",
+            PrimaryContrastText = DarkOnLight,
+            SecondaryContrastText = DarkOnLight,
+            TertiaryContrastText = DarkOnLight,
+            InfoContrastText = DarkOnLight,
+            SuccessContrastText = DarkOnLight,
+            WarningContrastText = DarkOnLight,
+            ErrorContrastText = DarkOnLight,
         },
     };
 }

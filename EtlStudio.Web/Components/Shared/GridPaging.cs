@@ -11,4 +11,14 @@ public static class GridPaging
     public static GridData<T> ToGridData<T>(this Paged<T> page) => new() { Items = page.Items, TotalItems = (int)Math.Min(page.Total, int.MaxValue) };
 
     public static GridData<T> Empty<T>() => new() { Items = [], TotalItems = 0 };
+
+    /// <summary>
+    /// Asks for the first page again, for a changed filter: the grid's own reload keeps the page it is on, which for a
+    /// narrower filter may be empty or past the end.
+    /// </summary>
+    public static async Task ReloadFromFirstPageAsync<T>(this MudDataGrid<T> grid)
+    {
+        if (grid.CurrentPage != 0) grid.NavigateTo(Page.First);
+        await grid.ReloadServerData();
+    }
 }

@@ -12,6 +12,7 @@ public partial class ApprovalsIndex
     [Inject] private AccessRequestService Access { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
     [Inject] private StudioDialogs Dialogs { get; set; } = default!;
+    [Inject] private UiFeedback Feedback { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
 
     private MudDataGrid<AccessRequestView>? _grid;
@@ -33,7 +34,7 @@ public partial class ApprovalsIndex
     private Task TabChangedAsync(int index)
     {
         _tab = index;
-        return ReloadAsync();
+        return _grid?.ReloadFromFirstPageAsync() ?? Task.CompletedTask;
     }
 
     private Task ReloadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
@@ -41,9 +42,15 @@ public partial class ApprovalsIndex
     private async Task DecideAsync(AccessRequestView request, bool approve, bool withPeriod)
     {
         var title = approve ? $"Approve {request.Access.ToString().ToUpperInvariant()} for {request.RequesterLogin}" : $"Deny {request.RequesterLogin}'s request";
-        var decided = await Dialogs.OpenAsync<DecisionDialog>(title, new Dictionary<string, object?> { ["Request"] = request, ["Approve"] = approve, ["AskPeriod"] = withPeriod });
+        Func<AccessDecision, Task<bool>> decide = d => SaveDecisionAsync(request, d);
+        var decided = await Dialogs.OpenAsync<DecisionDialog>(title,
+            new Dictionary<string, object?> { ["Request"] = request, ["Approve"] = approve, ["AskPeriod"] = withPeriod, ["Decide"] = decide });
         if (decided is true) await ReloadAsync();
     }
+
+    private Task<bool> SaveDecisionAsync(AccessRequestView request, AccessDecision decision) =>
+        Feedback.RunAsync(async () => await Access.DecideAsync(await CurrentActor.GetAsync(), request.Id, decision.Approve, decision.Comment, decision.Until),
+            $"{(decision.Approve ? "Approved" : "Denied")}. {request.RequesterLogin} has been notified.");
 
     private string Age(DateTimeOffset at)
     {

@@ -1,3 +1,4 @@
+using EtlStudio.Core.Access;
 using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Identity;
@@ -14,6 +15,8 @@ public partial class ConnectionsIndex
     [Inject] private AccessPolicy Policy { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
     [Inject] private StudioDialogs Dialogs { get; set; } = default!;
+    [Inject] private AccessRequestService Access { get; set; } = default!;
+    [Inject] private UiFeedback Feedback { get; set; } = default!;
 
     private MudDataGrid<ConnectionView>? _grid;
     private bool _canCreate;
@@ -25,11 +28,14 @@ public partial class ConnectionsIndex
     private async Task<GridData<ConnectionView>> LoadAsync(GridState<ConnectionView> state, CancellationToken cancel) =>
         (await Connections.ListAsync(await CurrentActor.GetAsync(), state.ToPageRequest(), _search)).ToGridData();
 
-    private Task SearchAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
+    private Task SearchAsync() => _grid?.ReloadFromFirstPageAsync() ?? Task.CompletedTask;
 
     private async Task RequestAsync(ConnectionView c)
     {
-        if (await Dialogs.OpenAsync<RequestAccessDialog>($"Request access to {c.Name}", new Dictionary<string, object?> { ["Connection"] = c }) is true) await SearchAsync();
+        Func<AccessRequestDraft, Task<bool>> send = draft => Feedback.RunAsync(async () =>
+            await Access.RequestAsync(await CurrentActor.GetAsync(), c.Id, draft.Access, draft.Reason, draft.Days), "Request sent to the owners.");
+        if (await Dialogs.OpenAsync<RequestAccessDialog>($"Request access to {c.Name}", new Dictionary<string, object?> { ["Connection"] = c, ["Send"] = send }) is true)
+            await SearchAsync();
     }
 
     private async Task CreateAsync()

@@ -22,6 +22,8 @@ public partial class OutboxTableGrid
 
     private MudDataGrid<OutboxGridRow>? _grid;
     private OutboxSort? _sort;
+    // The grid names a sorted column by an id of its own; these are the columns by the outbox's column names.
+    private readonly Dictionary<string, TemplateColumn<OutboxGridRow>> _sortable = [];
     private bool _busy;
     // The page last shown and the query shape it answered, so "next page" can seek from its last row.
     private (int Page, string Shape, IReadOnlyList<OutboxGridRow> Rows)? _loaded;
@@ -32,6 +34,7 @@ public partial class OutboxTableGrid
     private async Task<GridData<OutboxGridRow>> LoadAsync(GridState<OutboxGridRow> state, CancellationToken cancel)
     {
         var size = state.PageSize;
+        _sort = SortOf(state);
         var filters = _filters.Select(f => f.ToFilter()).OfType<OutboxFilter>().ToList();
         var shape = $"{size}|{_sort}|{string.Join(";", filters)}";
         // "Next page" seeks from the last row shown instead of skipping all rows before it (fast however deep).
@@ -57,20 +60,20 @@ public partial class OutboxTableGrid
         return result;
     }
 
+    private OutboxSort? SortOf(GridState<OutboxGridRow> state) =>
+        state.SortDefinitions.FirstOrDefault() is { } sort && _sortable.FirstOrDefault(c => c.Value.PropertyName == sort.SortBy).Key is { } column
+            ? new OutboxSort(column, sort.Descending)
+            : null;
+
     private Task ReloadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
 
-    private Task SearchAsync() => ReloadAsync();
-
-    private Task SortAsync(OutboxSort? sort)
-    {
-        _sort = sort;
-        return ReloadAsync();
-    }
+    // A changed filter starts again from page 1; edits reload the page shown.
+    private Task SearchAsync() => _grid?.ReloadFromFirstPageAsync() ?? Task.CompletedTask;
 
     private Task ClearAsync()
     {
         _filters = [new()];
-        return ReloadAsync();
+        return SearchAsync();
     }
 
     private void StartAdd()

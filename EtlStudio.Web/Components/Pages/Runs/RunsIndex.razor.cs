@@ -12,7 +12,7 @@ public sealed partial class RunsIndex
 {
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(3);
 
-    [Inject] private PipelineRunService Runs { get; set; } = default!;
+    [Inject] private IRunHistory Runs { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
@@ -53,7 +53,7 @@ public sealed partial class RunsIndex
     private async Task FilterAsync(Action change)
     {
         change();
-        if (_grid is not null) await _grid.ReloadServerData();
+        if (_grid is not null) await _grid.ReloadFromFirstPageAsync();
     }
 
     private string TaskName(Guid? id) => _tasks.FirstOrDefault(t => t.Id == id)?.Name ?? "";

@@ -49,7 +49,7 @@ public partial class UsersIndex
     private async Task RoleFilterChangedAsync(UserRole? role)
     {
         _roleFilter = role;
-        if (_holdersGrid is not null) await _holdersGrid.ReloadServerData();
+        if (_holdersGrid is not null) await _holdersGrid.ReloadFromFirstPageAsync();
     }
 
     private async Task SelectAsync(UserSummary user) => _selected = await Users.GetAsync(await CurrentActor.GetAsync(), user.Id);
