@@ -110,7 +110,7 @@ public sealed class S3UploadTests(OutboxCore core, S3TestServer s3) : IClassFixt
         if (point != "after-commit") Assert.Null(await reader.TextAsync("current.json")); // a reader sees no version yet
         // Left by an attempt that cut the table differently: it must not survive into the version.
         using (var client = bucket.CreateClient())
-            await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket.Bucket, Key = bucket.Key("v1/readings/part-00007.parquet"), ContentBody = "stray" });
+            await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket.Bucket, Key = bucket.Key("v1/readings/part-00007.parquet"), ContentBody = "stray", UseChunkEncoding = false });
         await Executor.ExecuteAsync(run.RunId, default);
         await Executor.ExecuteAsync(run.RunId, default); // a duplicate job after success changes nothing
 
@@ -187,7 +187,7 @@ public sealed class S3UploadTests(OutboxCore core, S3TestServer s3) : IClassFixt
             using var first = await client.GetObjectAsync(bucket.Bucket, bucket.Key("v1/readings/part-00000.parquet"));
             var bytes = new MemoryStream();
             await first.ResponseStream.CopyToAsync(bytes);
-            await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket.Bucket, Key = bucket.Key("v1/readings/part-00001.parquet"), InputStream = new MemoryStream(bytes.ToArray()) });
+            await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket.Bucket, Key = bucket.Key("v1/readings/part-00001.parquet"), InputStream = new MemoryStream(bytes.ToArray()), UseChunkEncoding = false });
         }
         var mismatch = await Assert.ThrowsAsync<InvalidDataException>(reader.CurrentAsync);
         Assert.Contains("readings/part-00001.parquet: sha256", mismatch.Message);
