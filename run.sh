@@ -8,8 +8,16 @@ export Auth__Mode="${Auth__Mode:-Development}"
 export Demo__Seed="${Demo__Seed:-true}"
 export HTTP_PORT="${HTTP_PORT:-5080}" GRPC_PORT="${GRPC_PORT:-5081}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+# The S3 demo data module lives on s3rver (an S3 API server from npm), its data outside the repository; stopped with the app.
+s3_state="${XDG_STATE_HOME:-$HOME/.local/state}/etlstudio/s3rver"
+mkdir -p "$s3_state"
+export S3_PORT="${S3_PORT:-5082}" Demo__S3Endpoint="${Demo__S3Endpoint:-http://127.0.0.1:${S3_PORT:-5082}}"
+node scripts/s3rver/node_modules/s3rver/bin/s3rver.js -d "$s3_state" -a 127.0.0.1 -p "$S3_PORT" --no-vhost-buckets --silent &
+s3rver_pid=$!
+trap 'kill $s3rver_pid 2>/dev/null || true' EXIT
 dotnet build EtlStudio.Web -c Release -nologo -v q
-echo "EtlStudio: UI http://localhost:$HTTP_PORT  gRPC h2c localhost:$GRPC_PORT"
+echo "EtlStudio: UI http://localhost:$HTTP_PORT  gRPC h2c localhost:$GRPC_PORT  S3 (s3rver) http://127.0.0.1:$S3_PORT"
 # The content root is the project folder, where wwwroot and the static-asset manifest resolve.
 cd EtlStudio.Web
-exec dotnet bin/Release/net10.0/EtlStudio.Web.dll "$@"
+# Not exec: the trap above stops s3rver when the app ends.
+dotnet bin/Release/net10.0/EtlStudio.Web.dll "$@"

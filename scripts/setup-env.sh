@@ -52,6 +52,12 @@ if [ ! -f "$bundle" ] || [ "$client/editor.mjs" -nt "$bundle" ] || [ "$client/pa
   (cd "$client" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 fi
 
+# S3 storage (issue 31): s3rver, the S3 API server the tests and the demo start; installed for both.
+s3rver_dir="$here/scripts/s3rver"
+if [ ! -d "$s3rver_dir/node_modules" ] || [ "$s3rver_dir/package-lock.json" -nt "$s3rver_dir/node_modules" ]; then
+  (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+fi
+
 if [ $want_test = 1 ] && [ -f "$here/tests/node/package.json" ]; then
   (cd "$here/tests/node" && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; })
 fi

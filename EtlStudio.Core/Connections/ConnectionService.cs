@@ -136,6 +136,7 @@ public sealed class ConnectionService(ChangeScope scope, AccessPolicy policy, Au
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            if (secret.Kind == ConnectionKind.S3) return await TestS3Async(S3Location.Parse(secret.Value), sw, timeout.Token);
             if (secret.Kind == ConnectionKind.PostgreSql)
             {
                 var builder = new NpgsqlConnectionStringBuilder(secret.Value) { Timeout = 10, Pooling = false };
@@ -151,7 +152,8 @@ public sealed class ConnectionService(ChangeScope scope, AccessPolicy policy, Au
             using var response = await httpClients.CreateClient("connections").SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             return new((int)response.StatusCode < 500, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}", sw.Elapsed);
         }
-        catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or OperationCanceledException or ArgumentException or UriFormatException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or OperationCanceledException or ArgumentException or UriFormatException
+                                       or System.Net.Sockets.SocketException or Amazon.Runtime.AmazonServiceException or ValidationException)
         {
             // Exception messages from drivers can echo parts of the connection string; keep only the kind of failure.
             var reason = ex switch
@@ -159,11 +161,29 @@ public sealed class ConnectionService(ChangeScope scope, AccessPolicy policy, Au
                 PostgresException pg => $"PostgreSQL refused: {pg.SqlState} {pg.MessageText}",
                 OperationCanceledException => "No answer within 10 seconds.",
                 HttpRequestException h => $"HTTP request failed: {h.HttpRequestError}",
-                ArgumentException or UriFormatException => "The connection details are not well formed.",
+                Amazon.S3.AmazonS3Exception s3 => $"S3 refused: {s3.ErrorCode} (HTTP {(int)s3.StatusCode})",
+                Amazon.Runtime.AmazonServiceException => "Could not reach the S3 endpoint.",
+                ArgumentException or UriFormatException or ValidationException => "The connection details are not well formed.",
                 _ => "Could not reach the server.",
             };
             return new(false, reason, sw.Elapsed);
         }
+    }
+
+    /// <summary>Lists (a few of) the objects under the connection's prefix: proves the endpoint, the key pair and the bucket at once.</summary>
+    private static async Task<ConnectionTestResult> TestS3Async(S3Location location, Stopwatch sw, CancellationToken ct)
+    {
+        using var client = location.CreateClient();
+        var listed = await client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+        {
+            BucketName = location.Bucket, Prefix = location.Prefix.Length == 0 ? null : location.Prefix + "/", MaxKeys = 20,
+        }, ct);
+        var keys = listed.S3Objects ?? [];
+        var shown = string.Join(", ", keys.Take(5).Select(o => o.Key));
+        var more = listed.IsTruncated == true ? " and more" : "";
+        return new(true, keys.Count == 0
+            ? $"Connected: s3://{location.Bucket}/{location.Prefix} is empty."
+            : $"Connected: s3://{location.Bucket}/{location.Prefix} holds {keys.Count}{more} object(s): {shown}{(keys.Count > 5 ? ", …" : "")}", sw.Elapsed);
     }
 
     /// <summary>The decrypted details, for the pipeline engine and upload only (they check access first).</summary>
@@ -178,11 +198,15 @@ public sealed class ConnectionService(ChangeScope scope, AccessPolicy policy, Au
     {
         var problems = new List<ValidationProblem>();
         if (string.IsNullOrWhiteSpace(input.Name) || input.Name.Trim().Length > 200) problems.Add(new("name", "A name of 1 to 200 characters is required."));
-        if (!Enum.IsDefined(input.Kind)) problems.Add(new("kind", "The type must be PostgreSql or HttpJson."));
+        if (!Enum.IsDefined(input.Kind)) problems.Add(new("kind", "The type must be PostgreSql, HttpJson or S3."));
         if (isNew && string.IsNullOrWhiteSpace(input.Secret)) problems.Add(new("secret", "Connection details are required."));
         if (!string.IsNullOrWhiteSpace(input.Secret))
         {
-            if (input.Kind == ConnectionKind.PostgreSql)
+            if (input.Kind == ConnectionKind.S3)
+            {
+                if (!S3Location.TryParse(input.Secret, out _, out var error)) problems.Add(new("secret", error!));
+            }
+            else if (input.Kind == ConnectionKind.PostgreSql)
             {
                 try { _ = new NpgsqlConnectionStringBuilder(input.Secret.Trim()); }
                 catch (ArgumentException) { problems.Add(new("secret", "This is not a valid PostgreSQL connection string (Host=…;Database=…;Username=…;Password=…).")); }

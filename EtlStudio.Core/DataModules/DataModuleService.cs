@@ -70,7 +70,7 @@ public sealed class DataModuleService(ChangeScope scope, AccessPolicy policy, Au
 
     /// <summary>
     /// Makes an earlier version current again (an owner or WRITE): for PostgreSQL the destination's views are rewritten to
-    /// that version's tables in one destination transaction; then the connection's version and protocol follow, audited.
+    /// that version's tables in one destination transaction, for S3 the pointer object is rewritten; then the connection's version and protocol follow, audited.
     /// </summary>
     public async Task MakeCurrentAsync(Actor actor, Guid connectionId, int version, CancellationToken ct = default)
     {
@@ -90,6 +90,8 @@ public sealed class DataModuleService(ChangeScope scope, AccessPolicy policy, Au
             await tx.CommitAsync(ct);
             await DestinationProtocol.UnlockAsync(dest, ct);
         }
+        else if (secret.Kind == ConnectionKind.S3 && !await S3Destination.MakeCurrentAsync(S3Location.Parse(secret.Value), version, published.Tables.Select(t => t.Name), ct))
+            throw DomainException.Precondition($"The bucket holds no metadata for version {version}; it cannot be made current.");
         await scope.RunAsync(async db =>
         {
             var c = await db.Connections.FirstAsync(x => x.Id == connectionId, ct);

@@ -59,9 +59,31 @@ public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, Conn
         var alice = new Actor(AliceId, "alice", ActorSource.Job, null, "demo-seed");
         await CreateAsync(alice, new ConnectionInput(lastConnection, ConnectionKind.PostgreSql,
             "Destination: anonymized customers and orders for the churn model.", "{}", warehouse, null));
+        if (await DemoS3LocationAsync(ct) is { } lake)
+            await CreateAsync(alice, new ConnectionInput("Churn features on S3 (demo)", ConnectionKind.S3,
+                "Destination: the churn model's tables as versioned Parquet with Croissant metadata, in object storage.", "{}", lake.Format(), null));
         var ids = await scope.ReadAsync(db => db.Connections.ToDictionaryAsync(c => c.Name, c => c.Id, ct), ct);
         await demoTask.SeedAsync(ids["CRM (demo)"], ids["Billing (demo)"], ids[lastConnection], ct);
         LogSeeded(prefix);
+    }
+
+    /// <summary>The demo bucket on the configured S3 server (s3rver accepts its own key pair), created if needed; null without a server.</summary>
+    private async Task<S3Location?> DemoS3LocationAsync(CancellationToken ct)
+    {
+        if (options.Value.S3Endpoint is not { Length: > 0 } endpoint) return null;
+        var lake = new S3Location(endpoint, "us-east-1", "etlstudio-demo", "modules/churn", true, "S3RVER", "S3RVER");
+        try
+        {
+            using var s3 = lake.CreateClient();
+            await s3.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest { BucketName = lake.Bucket }, ct);
+        }
+        catch (Amazon.S3.AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists") { }
+        catch (Amazon.Runtime.AmazonServiceException)
+        {
+            LogNoS3(endpoint);
+            return null;
+        }
+        return lake;
     }
 
     private static void AddUser(EtlStudioDbContext db, Guid id, string login, string name, DateTimeOffset now, IEnumerable<UserRole> roles)
@@ -85,4 +107,7 @@ public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, Conn
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Seeded demo users, sources ({Prefix}_*) and connections")]
     private partial void LogSeeded(string prefix);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "No S3 server answers at {Endpoint}; the demo goes without its S3 data module")]
+    private partial void LogNoS3(string endpoint);
 }

@@ -5,4 +5,6 @@ public enum ConnectionKind
 {
     PostgreSql,
     HttpJson,
+    /// <summary>S3-compatible object storage: versions as Parquet files with Croissant metadata (<see cref="Connections.S3Location"/>).</summary>
+    S3,
 }

@@ -22,6 +22,8 @@ public static class OutboxRegistration
         services.AddSingleton<DataModuleService>();
         services.AddSingleton<PostgresUploader>();
         services.AddSingleton<HttpUploader>();
+        services.AddSingleton<S3UploadLedger>();
+        services.AddSingleton<S3Uploader>();
         services.AddSingleton<IUploadExecutor, UploadExecutor>();
         return services;
     }

@@ -5,6 +5,8 @@ public static class SecretMasking
 {
     public static string Hint(Domain.ConnectionKind kind, string secret)
     {
+        if (kind == Domain.ConnectionKind.S3)
+            return Connections.S3Location.TryParse(secret, out var s3, out _) ? s3!.Hint : "(S3 location)";
         if (kind == Domain.ConnectionKind.HttpJson)
         {
             var firstLine = secret.Split('\n', 2)[0].Trim();

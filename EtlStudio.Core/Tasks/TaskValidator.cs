@@ -71,6 +71,8 @@ public static partial class TaskValidator
                     var form = ExtractorBody.Classify(script.Body);
                     if (kind == ConnectionKind.PostgreSql && form != ExtractorBodyForm.Sql) Add(ep, "The source is a PostgreSQL database but the script is an HTTP request; bind a SQL query.");
                     if (kind == ConnectionKind.HttpJson && form != ExtractorBodyForm.Http) Add(ep, "The source is an HTTP JSON API but the script is SQL; bind a request such as GET /customers.");
+                    if (kind == ConnectionKind.S3 && !Pipeline.Extraction.S3SourceReader.IsObjectPrefix(script.Body))
+                        Add(ep, "The source is S3 storage; the script is the key prefix of the objects to read, such as customers/ (relative to the connection's prefix).");
                 }
             }
 

@@ -6,11 +6,14 @@ namespace EtlStudio.Core.Upload;
 /// </summary>
 public interface IUploadFaults
 {
-    /// <summary>After one table (PostgreSQL) or one batch (HTTP) reached the destination and was recorded.</summary>
+    /// <summary>After one table (PostgreSQL), one batch (HTTP) or one Parquet part (S3) reached the destination and was recorded.</summary>
     Task AfterPartAsync(Guid runId, string table, int part, CancellationToken ct);
 
-    /// <summary>Inside the destination's publishing transaction, just before it commits.</summary>
+    /// <summary>Inside the destination's publishing transaction, just before it commits (S3: after the parts, before the metadata).</summary>
     Task BeforeCommitAsync(Guid runId, CancellationToken ct);
+
+    /// <summary>S3: after the version's metadata is stored, before the pointer moves to it.</summary>
+    Task AfterMetadataAsync(Guid runId, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>After the destination committed the new version, before EtlStudio recorded it.</summary>
     Task AfterCommitAsync(Guid runId, CancellationToken ct);

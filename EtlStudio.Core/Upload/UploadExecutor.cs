@@ -17,7 +17,7 @@ namespace EtlStudio.Core.Upload;
 /// done, and the version row is unique per run, so a re-run after a crash anywhere publishes once and bumps once.
 /// </summary>
 internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, ConnectionService connections, NpgsqlDataSource data,
-    PostgresUploader postgres, HttpUploader http, TimeProvider time) : IUploadExecutor
+    PostgresUploader postgres, HttpUploader http, S3Uploader s3, TimeProvider time) : IUploadExecutor
 {
     public async Task ExecuteAsync(Guid runId, CancellationToken ct)
     {
@@ -37,9 +37,13 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
             IReadOnlyList<Pipeline.OutboxTable> tables;
             await using (var conn = await data.OpenConnectionAsync(ct)) tables = await OutboxCatalog.ReadAsync(conn, null, run.SchemaName, ct);
             if (tables.Count == 0) throw DomainException.Precondition("The run's outbox has no tables (or no longer exists).");
-            var published = secret.Kind == ConnectionKind.PostgreSql
-                ? await postgres.UploadAsync(runId, run.SchemaName, tables, plan.Upload, secret, appMax, ct)
-                : await http.UploadAsync(runId, run.SchemaName, tables, plan.Upload, secret, ct);
+            var published = secret.Kind switch
+            {
+                ConnectionKind.PostgreSql => await postgres.UploadAsync(runId, run.SchemaName, tables, plan.Upload, secret, appMax, ct),
+                ConnectionKind.S3 => await s3.UploadAsync(runId, destination, run.SchemaName, tables, secret, appMax,
+                    (version, p, token) => BuildMetadataAsync(run, destination, version, tables, p, token), ct),
+                _ => await http.UploadAsync(runId, run.SchemaName, tables, plan.Upload, secret, ct),
+            };
             await FinishAsync(run, destination, tables, published, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -58,7 +62,7 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
             (await db.DatamoduleVersions.Where(v => v.ConnectionId == destination).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1), ct);
         var version = existing ?? published.Version ?? next;
         var metadata = existing is null
-            ? await DataModuleMetadata.BuildAsync(scope, run, module.Name, module.Kind, version, tables, published, ct)
+            ? published.MetadataJson ?? await BuildMetadataAsync(run, destination, version, tables, published, ct)
             : null;
         var protocol = DataModuleMetadata.Protocol(module.Kind, version, published).ToJsonString();
         await scope.RunAsync(async db =>
@@ -95,6 +99,13 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
         }, ct);
     }
 
+    private async Task<string> BuildMetadataAsync(PipelineRun run, Guid destination, int version, IReadOnlyList<Pipeline.OutboxTable> tables,
+        PublishedVersion published, CancellationToken ct)
+    {
+        var module = await scope.ReadAsync(db => db.Connections.Where(c => c.Id == destination).Select(c => new { c.Name, c.Kind }).FirstAsync(ct), ct);
+        return await DataModuleMetadata.BuildAsync(scope, run, module.Name, module.Kind, version, tables, published, ct);
+    }
+
     private async Task RecordErrorAsync(Guid runId, Exception e, CancellationToken ct)
     {
         // Driver messages can echo connection details; keep the domain message or only the kind of failure.
@@ -103,6 +114,8 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
             DomainException d => d.Message,
             PostgresException pg => $"The destination database refused: {pg.SqlState} {pg.MessageText}",
             NpgsqlException => "The destination database could not be reached.",
+            Amazon.S3.AmazonS3Exception s3e => $"The S3 destination refused: {s3e.ErrorCode} (HTTP {(int)s3e.StatusCode}).",
+            Amazon.Runtime.AmazonServiceException => "The S3 destination could not be reached.",
             _ => $"The upload failed ({e.GetType().Name}); it resumes where it stopped when requested again.",
         };
         await scope.RunAsync(async db =>

@@ -1,6 +1,6 @@
 namespace EtlStudio.Core.Upload;
 
-/// <summary>How hard an HTTP upload tries before giving up (section <c>Upload</c>).</summary>
+/// <summary>How hard an HTTP upload tries before giving up, and how S3 uploads cut tables into files (section <c>Upload</c>).</summary>
 public sealed class UploadOptions
 {
     public const string Section = "Upload";
@@ -15,4 +15,10 @@ public sealed class UploadOptions
 
     /// <summary>How long one HTTP attempt may take before it counts as a timeout and is retried.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>S3: rows per Parquet part file (the unit an interrupted upload resumes at).</summary>
+    public int S3RowsPerPart { get; set; } = 1_000_000;
+
+    /// <summary>S3: rows per Parquet row group, the most an upload holds in memory at once.</summary>
+    public int S3RowsPerRowGroup { get; set; } = 64 * 1024;
 }

@@ -53,6 +53,9 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
     [InlineData("create_connection_invalid", "INVALID_ARGUMENT")]
     [InlineData("update_connection", "OK")]
     [InlineData("update_connection_denied", "PERMISSION_DENIED")]
+    [InlineData("create_connection_s3", "OK")]
+    [InlineData("get_connection_s3", "OK")]
+    [InlineData("create_connection_s3_invalid", "INVALID_ARGUMENT")]
     [InlineData("add_access", "OK")]
     [InlineData("add_access_duplicate", "ALREADY_EXISTS")]
     [InlineData("add_access_for_someone_else", "PERMISSION_DENIED")]
@@ -109,6 +112,17 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
         Assert.Equal("SERVING", Scenario("health").GetProperty("status").GetString());
         var roles = Scenario("get_user_self").GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ToList();
         Assert.Equal(["EDIT_TASK", "MANAGE_DATA", "CREATE_EXT_DATAMODULE", "PROCESS_ETL_TASK", "ADMIN"], roles);
+    }
+
+    [Fact]
+    public void An_S3_connection_comes_back_as_type_S3_with_its_location_and_without_its_key_pair()
+    {
+        var got = Scenario("get_connection_s3");
+        Assert.Equal("S3", got.GetProperty("type").GetString());
+        var hint = got.GetProperty("hint").GetString()!;
+        Assert.Contains("s3://ml-lake/modules/churn/", hint);
+        Assert.DoesNotContain("s3_secret_456", hint);
+        Assert.DoesNotContain("AKIAEXAMPLE77", hint);
     }
 
     [Fact]

@@ -23,6 +23,9 @@ public sealed class OutboxCore : CoreServices
             o.InitialBackoff = TimeSpan.FromMilliseconds(5);
             o.MaxBackoff = TimeSpan.FromMilliseconds(40);
             o.RequestTimeout = TimeSpan.FromSeconds(5);
+            // Small S3 parts and row groups, so a few dozen rows already make several of each.
+            o.S3RowsPerPart = 10;
+            o.S3RowsPerRowGroup = 4;
         });
     }
 }

@@ -8,7 +8,7 @@ public sealed class UploadFaultSwitch : IUploadFaults
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, (string Point, int Part)> _armed = [];
 
-    /// <summary>Arms a crash: <paramref name="point"/> is "part", "before-commit" or "after-commit"; for "part", after part number <paramref name="part"/>.</summary>
+    /// <summary>Arms a crash: <paramref name="point"/> is "part", "before-commit", "after-metadata" (S3) or "after-commit"; for "part", after part number <paramref name="part"/>.</summary>
     public void CrashOnce(Guid runId, string point, int part = 0)
     {
         lock (_gate) _armed[runId] = (point, part);
@@ -17,6 +17,8 @@ public sealed class UploadFaultSwitch : IUploadFaults
     public Task AfterPartAsync(Guid runId, string table, int part, CancellationToken ct) => Fire(runId, "part", part);
 
     public Task BeforeCommitAsync(Guid runId, CancellationToken ct) => Fire(runId, "before-commit", 0);
+
+    public Task AfterMetadataAsync(Guid runId, CancellationToken ct) => Fire(runId, "after-metadata", 0);
 
     public Task AfterCommitAsync(Guid runId, CancellationToken ct) => Fire(runId, "after-commit", 0);
 

@@ -72,6 +72,15 @@ record("update_connection", bob.result(EXT, "UpdateConnection", ext.UpdateConnec
     name="partner-api-renamed-" + uuid.uuid4().hex[:4], type=ext.HTTP_JSON, description="renamed")), ext.UpdateConnectionResponse))
 record("update_connection_denied", dave.result(EXT, "UpdateConnection", ext.UpdateConnectionRequest(id=new_conn.id, connection=ext.ConnectionInput(
     name="hijack", type=ext.HTTP_JSON)), ext.UpdateConnectionResponse))
+# S3 storage (issue 31): the location comes as its own message; the key pair never comes back.
+s3_conn = record("create_connection_s3", bob.result(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+    name="lake-" + uuid.uuid4().hex[:6], type=ext.S3, s3=ext.S3Details(endpoint="https://s3.example", region="eu-west-1", bucket="ml-lake",
+    prefix="modules/churn", path_style=True, access_key="AKIAEXAMPLE77", secret_key="s3_secret_456"))), ext.CreateConnectionResponse))
+got_s3 = record("get_connection_s3", bob.result(EXT, "GetConnection", ext.GetConnectionRequest(id=s3_conn.id if s3_conn else ""), ext.GetConnectionResponse))
+if got_s3:
+    out["get_connection_s3"].update(type=ext.ConnectionType.Name(got_s3.connection.type), hint=got_s3.connection.connection_hint)
+record("create_connection_s3_invalid", bob.result(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+    name="lake-bad", type=ext.S3, s3=ext.S3Details(endpoint="s3.example", bucket="Not A Bucket", access_key="a", secret_key="b"))), ext.CreateConnectionResponse))
 
 # Access: request -> owner lists -> approve (owner_user_id checked) -> requester holds READ
 req = record("add_access", dave.result(UM, "AddAccess", um.AddAccessRequest(

@@ -71,9 +71,12 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
                         continue;
                     }
                 }
-                var records = extraction.ConnectionKind == ConnectionKind.HttpJson
-                    ? HttpJsonSourceReader.ReadAsync(request, http, options.MaxDocumentBytes, ct)
-                    : PostgresSourceReader.ReadAsync(request, ct);
+                var records = extraction.ConnectionKind switch
+                {
+                    ConnectionKind.HttpJson => HttpJsonSourceReader.ReadAsync(request, http, options.MaxDocumentBytes, ct),
+                    ConnectionKind.S3 => S3SourceReader.ReadAsync(request, ct),
+                    _ => PostgresSourceReader.ReadAsync(request, ct),
+                };
                 rows = await ImportAsync(ctx, copy, table, s, records, rows, ct);
             }
             ctx.Counts.Set(StepContext.Work("x", i), rows - tableStart);

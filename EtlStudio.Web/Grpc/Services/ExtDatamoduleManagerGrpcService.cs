@@ -42,9 +42,13 @@ internal sealed class ExtDatamoduleManagerGrpcService(ConnectionService connecti
         {
             ConnectionType.Postgresql => ConnectionKind.PostgreSql,
             ConnectionType.HttpJson => ConnectionKind.HttpJson,
+            ConnectionType.S3 => ConnectionKind.S3,
             _ => throw new Core.Common.ValidationException("connection.type", $"Unknown connection type {(int)c.Type}."),
         };
-        return new Core.Connections.ConnectionInput(c.Name, kind, c.Description, c.ContractJson, string.IsNullOrEmpty(c.ConnectionString) ? null : c.ConnectionString,
+        var secret = kind == ConnectionKind.S3 && c.S3 is { } s3
+            ? new S3Location(s3.Endpoint, s3.Region, s3.Bucket, s3.Prefix, s3.PathStyle, s3.AccessKey, s3.SecretKey).Format()
+            : c.ConnectionString;
+        return new Core.Connections.ConnectionInput(c.Name, kind, c.Description, c.ContractJson, string.IsNullOrEmpty(secret) ? null : secret,
             c.OwnerUserIds.Count == 0 ? null : c.OwnerUserIds.Select((id, i) => ProtoIds.Parse(id, $"connection.owner_user_ids[{i}]")).ToList());
     }
 
@@ -52,7 +56,7 @@ internal sealed class ExtDatamoduleManagerGrpcService(ConnectionService connecti
     {
         var c = new ProtoConnection
         {
-            Id = v.Id.ToString(), Name = v.Name, Type = v.Kind == ConnectionKind.PostgreSql ? ConnectionType.Postgresql : ConnectionType.HttpJson,
+            Id = v.Id.ToString(), Name = v.Name, Type = v.Kind switch { ConnectionKind.PostgreSql => ConnectionType.Postgresql, ConnectionKind.S3 => ConnectionType.S3, _ => ConnectionType.HttpJson },
             Description = v.Description, ContractJson = v.ContractJson, ConnectionHint = v.SecretHint, Version = v.Version,
             CollectionProtocolJson = v.CollectionProtocolJson, CreatedAt = v.CreatedAt.ToProto(), UpdatedAt = v.UpdatedAt.ToProto(),
         };

@@ -1,0 +1,121 @@
+// S3 upload benchmark: a 1,000,000-row outbox (integers, text, double, boolean, date, timestamp) uploaded to an S3 API
+// server by the product's S3Uploader (Parquet parts, Croissant metadata, pointer), beside a plain PUT of the very same
+// finished Parquet files to another prefix in the same run, and the process's peak resident memory after the upload.
+// Usage: S3Bench <connection string> <rows> <s3 endpoint> <output.md>
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.S3.Model;
+using EtlStudio.Core;
+using EtlStudio.Core.Common;
+using EtlStudio.Core.Connections;
+using EtlStudio.Core.Domain;
+using EtlStudio.Core.Persistence;
+using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Upload;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using S3Location = EtlStudio.Core.Connections.S3Location;
+
+var (connectionString, rows, endpoint, output) = (args[0], int.Parse(args[1]), args[2], args[3]);
+var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = connectionString }).Build();
+var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddSingleton<IConfiguration>(configuration);
+services.AddEtlStudioCore(configuration);
+await using var provider = services.BuildServiceProvider();
+await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+
+var at = new S3Location(endpoint, "us-east-1", "bench-" + Guid.NewGuid().ToString("N")[..8], "modules/bench", true, "S3RVER", "S3RVER");
+using var s3 = at.CreateClient();
+await s3.PutBucketAsync(new PutBucketRequest { BucketName = at.Bucket });
+var (actor, runId, schema) = await StageAsync(provider, connectionString, rows);
+var connection = await provider.GetRequiredService<ConnectionService>().CreateAsync(actor, new ConnectionInput("bench-s3-" + runId.ToString("N")[..6], ConnectionKind.S3, "", "{}", at.Format(), null));
+IReadOnlyList<OutboxTable> tables;
+await using (var conn = new NpgsqlConnection(connectionString))
+{
+    await conn.OpenAsync();
+    tables = await EtlStudio.Core.Outbox.OutboxCatalog.ReadAsync(conn, null, schema, CancellationToken.None);
+}
+
+GC.Collect();
+var baseline = PeakResidentBytes();
+var sw = Stopwatch.StartNew();
+var published = await provider.GetRequiredService<S3Uploader>().UploadAsync(runId, connection, schema, tables, await provider.GetRequiredService<ConnectionService>().GetSecretAsync(connection),
+    0, (_, _, _) => Task.FromResult("""{"@context": {}, "recordSet": []}"""), CancellationToken.None);
+var uploadMs = sw.Elapsed.TotalMilliseconds;
+var peak = PeakResidentBytes();
+
+// The same finished files, fetched to disk first (not timed), then PUT one after the other: the transfer alone.
+var keys = new List<(string Key, long Bytes)>();
+var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = at.Bucket, Prefix = at.Key("v1/") });
+keys.AddRange(listed.S3Objects.Where(o => o.Key.EndsWith(".parquet", StringComparison.Ordinal)).Select(o => (o.Key, o.Size ?? 0)));
+var files = new List<string>();
+foreach (var (key, _) in keys)
+{
+    var path = Path.GetTempFileName();
+    using (var response = await s3.GetObjectAsync(at.Bucket, key))
+    await using (var file = File.Create(path)) await response.ResponseStream.CopyToAsync(file);
+    files.Add(path);
+}
+sw.Restart();
+for (var i = 0; i < files.Count; i++)
+    await s3.PutObjectAsync(new PutObjectRequest { BucketName = at.Bucket, Key = "plain/" + i + ".parquet", FilePath = files[i], UseChunkEncoding = false });
+var plainMs = sw.Elapsed.TotalMilliseconds;
+files.ForEach(File.Delete);
+
+var load = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
+var ratio = uploadMs / plainMs;
+var lines = new List<string>
+{
+    $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load average {string.Join(" ", load)} at the end), {rows:N0} rows in 6 typed columns, s3rver on loopback, parts of {provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UploadOptions>>().Value.S3RowsPerPart:N0} rows in row groups of {provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<UploadOptions>>().Value.S3RowsPerRowGroup:N0}.",
+    "",
+    "| measure | value | target |",
+    "|---|---:|:---:|",
+    $"| S3 upload (read outbox, write Parquet, sha256, PUT parts, metadata, pointer) | {uploadMs / 1000:F2} s | |",
+    $"| plain PUT of the same finished files ({keys.Count} file(s), {keys.Sum(k => k.Bytes) / 1048576.0:F1} MiB) | {plainMs / 1000:F2} s | |",
+    $"| upload ÷ plain PUT | {ratio:F2}× | {(ratio <= 2 ? "yes" : "**no**")} (≤ 2×) |",
+    $"| peak resident memory of the process after the upload (before it: {baseline / 1048576.0:F0} MiB) | {peak / 1048576.0:F0} MiB | {(peak < 400L * 1048576 ? "yes" : "**no**")} (< 400 MB) |",
+    $"| rows published | {published.Tables.Sum(t => t.Rows):N0} | |",
+};
+lines.ForEach(Console.WriteLine);
+await File.WriteAllLinesAsync(output, lines);
+
+static long PeakResidentBytes() =>
+    long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
+// A user who may create connections, a released task, a run and its staging schema with one generated outbox table.
+static async Task<(Actor, Guid, string)> StageAsync(IServiceProvider sp, string cs, int rows)
+{
+    var now = DateTimeOffset.UtcNow;
+    var userId = Guid.NewGuid();
+    var taskId = Guid.NewGuid();
+    var runId = Guid.NewGuid();
+    var schema = StagingLayout.SchemaFor(runId);
+    await using (var db = await sp.GetRequiredService<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync())
+    {
+        db.Users.Add(new User { Id = userId, Login = "bench-" + userId.ToString("N")[..6], DisplayName = "bench", CreatedAt = now });
+        db.RoleAssignments.Add(new RoleAssignment { Id = Guid.NewGuid(), UserId = userId, Role = UserRole.CreateExtDatamodule, AssignedAt = now });
+        await db.SaveChangesAsync();
+        db.Tasks.Add(new EtlTask { Id = taskId, Name = "bench " + taskId.ToString("N")[..6], Status = EtlTaskStatus.Released, CreatedBy = userId, CreatedAt = now, UpdatedAt = now, ReleasedAt = now });
+        await db.SaveChangesAsync();
+        db.Runs.Add(new PipelineRun { Id = runId, TaskId = taskId, Number = 1, State = RunState.Uploading, SchemaName = schema, RequestedBy = userId, CreatedAt = now });
+        await db.SaveChangesAsync();
+    }
+    await using var conn = new NpgsqlConnection(cs);
+    await conn.OpenAsync();
+    var columns = new[] { ("id", "Integer"), ("name", "String"), ("score", "Double"), ("active", "Boolean"), ("born", "Date"), ("seen", "DateTime") };
+    var sql = $"""
+        {StagingLayout.CreateSql(schema)}
+        CREATE TABLE {Sql.Table(schema, "people")} (_row bigint PRIMARY KEY, id bigint, name text, score double precision, active boolean, born date, seen timestamptz);
+        INSERT INTO {Sql.Table(schema, "people")}
+        SELECT g, g, 'person ' || g, (g::bigint * 7919 % 100003) / 1000.0, g % 2 = 0, date '1950-01-01' + (g % 20000),
+               timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second'
+        FROM generate_series(1, {rows}) g;
+        INSERT INTO {Sql.Table(schema, StagingLayout.Catalog)} (table_name, ordinal, columns, primary_key, source_table)
+        VALUES ('people', 1, '{JsonSerializer.Serialize(columns.Select(c => new { name = c.Item1, type = c.Item2 }))}'::jsonb, 'id', 'people');
+        """;
+    await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 900 };
+    await cmd.ExecuteNonQueryAsync();
+    return (new Actor(userId, "bench", ActorSource.Ui), runId, schema);
+}
