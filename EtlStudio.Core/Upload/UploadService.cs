@@ -56,6 +56,24 @@ public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditT
         await queue.EnqueueUploadAsync(runId, ct);
     }
 
+    /// <summary>What an upload of the run would do and whether the privacy gate lets it through, for a confirmation (PROCESS_ETL_TASK).</summary>
+    public async Task<UploadConfirmation> ConfirmationAsync(Actor actor, Guid runId, CancellationToken ct = default)
+    {
+        await policy.DemandRoleAsync(actor, UserRole.ProcessEtlTask, "upload.confirmation", "PipelineRun", runId, ct);
+        var outbox = await privacy.GetAsync(actor, runId, ct);
+        return await scope.ReadAsync(async db =>
+        {
+            var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, ct) ?? throw DomainException.NotFound("Run", runId);
+            var destination = (await RunPlanReader.ReadAsync(db, run, ct)).DestinationConnectionId
+                              ?? throw DomainException.Precondition("The run's task names no destination to upload to.");
+            var module = await db.Connections.Where(c => c.Id == destination).Select(c => new { c.Name, c.Kind }).FirstOrDefaultAsync(ct)
+                         ?? throw DomainException.NotFound("Data module", destination);
+            var next = await db.DatamoduleVersions.Where(v => v.ConnectionId == destination && v.RunId == runId).Select(v => (int?)v.Version).FirstOrDefaultAsync(ct)
+                       ?? (await db.DatamoduleVersions.Where(v => v.ConnectionId == destination).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1;
+            return new UploadConfirmation(runId, destination, module.Name, module.Kind, next, outbox, await policy.IsAdminAsync(actor, ct));
+        }, ct);
+    }
+
     private async Task GateAsync(EtlStudioDbContext db, PipelineRun run, Actor actor, string? exceptionReason, AuditChanges changes, CancellationToken ct)
     {
         var (report, verdict, _) = await privacy.EvaluateAsync(db, run, ct);
