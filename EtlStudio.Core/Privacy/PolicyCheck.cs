@@ -21,5 +21,6 @@ public sealed record PolicyCheck(string Table, string Threshold, string? Column,
             : $"{what} = {value} is {(IsMinimum ? "below the minimum" : "above the maximum")} {Format(Limit)}";
     }
 
-    private static string Format(double v) => Math.Round(v, 4).ToString("0.####", CultureInfo.InvariantCulture);
+    // Six decimals: enough that a value just above its limit never reads as equal to it.
+    private static string Format(double v) => Math.Round(v, 6).ToString("0.######", CultureInfo.InvariantCulture);
 }

@@ -27,6 +27,7 @@ public sealed record PrivacyPolicy(int? MinK, int? MinL, double? MaxHighestRisk,
         if (!columns.Any(x => x.QuasiIdentifier)) return null;
         var k = c.Privacy.K is >= 2 ? c.Privacy.K.Value : 5;
         int? l = columns.Any(x => x.Sensitive) ? (c.Privacy.L is >= 2 ? c.Privacy.L.Value : 2) : null;
-        return new PrivacyPolicy(k, l, Math.Round(1.0 / k, 4), DefaultMaxAverageRisk, DefaultMaxRemovedShare);
+        // Rounded up: a limit rounded down below 1/k would refuse every outbox that just reaches k.
+        return new PrivacyPolicy(k, l, Math.Ceiling(Math.Round(10000.0 / k, 9)) / 10000, DefaultMaxAverageRisk, DefaultMaxRemovedShare);
     }
 }

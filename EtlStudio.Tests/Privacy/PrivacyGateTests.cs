@@ -151,6 +151,10 @@ public sealed class PrivacyGateTests(PipelineWorld world) : IClassFixture<Pipeli
         var after = JsonNode.Parse((string)JsonNode.Parse(audit.ChangesJson)!["privacyPolicy"]!["after"]!)!;
         Assert.Equal((3, 0.34), ((int)after["minK"]!, (double)after["maxHighestRisk"]!));
         Assert.Equal(new PrivacyPolicy(5, 2, 0.2, PrivacyPolicy.DefaultMaxAverageRisk, PrivacyPolicy.DefaultMaxRemovedShare), PrivacyPolicy.DefaultFor(view.Configuration));
+        // Regression: 1/3 proposed as 0.3333 refused every outbox that reached k = 3 exactly.
+        var kThree = view.Configuration with { Privacy = new PrivacySettings(3, null, null) };
+        Assert.Equal(0.3334, PrivacyPolicy.DefaultFor(kThree)!.MaxHighestRisk);
+        Assert.True(new Core.Privacy.PolicyCheck("t", "highest risk", null, 1.0 / 3, PrivacyPolicy.DefaultFor(kThree)!.MaxHighestRisk!.Value, false).Passed);
     }
 
     private async Task<string?> GateJsonAsync(Guid runId)
