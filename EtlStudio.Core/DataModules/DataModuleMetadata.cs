@@ -22,7 +22,7 @@ public static class DataModuleMetadata
         IReadOnlyList<OutboxTable> tables, PublishedVersion published, CancellationToken ct)
     {
         var taskDocument = run.TaskDocumentJson ?? await TaskDocumentAsync(scope, run.TaskId, ct);
-        return Build(taskDocument, moduleName, kind, version, tables, published, run.PrivacyReportJson);
+        return Build(taskDocument, moduleName, kind, version, tables, published, run.PrivacyReportJson, run.PrivacyGateJson);
     }
 
     /// <summary>The task's metadata document as the task stands now; a run keeps the one it started with.</summary>
@@ -34,7 +34,7 @@ public static class DataModuleMetadata
     }
 
     public static string Build(string taskDocument, string moduleName, ConnectionKind kind, int version, IReadOnlyList<OutboxTable> tables,
-        PublishedVersion published, string? privacyReportJson)
+        PublishedVersion published, string? privacyReportJson, string? privacyGateJson = null)
     {
         var doc = JsonNode.Parse(taskDocument)!.AsObject();
         var context = doc["@context"]!.AsObject();
@@ -80,6 +80,7 @@ public static class DataModuleMetadata
             ["protocol"] = Protocol(kind, version, published),
         };
         if (!string.IsNullOrWhiteSpace(privacyReportJson)) doc["privacyReport"] = JsonNode.Parse(privacyReportJson);
+        Privacy.PrivacyTerms.Add(doc, privacyGateJson);
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 

@@ -61,10 +61,10 @@ public sealed class DataModuleService(ChangeScope scope, AccessPolicy policy, Au
                               join t in db.Tasks on r.TaskId equals t.Id
                               join u in db.Users on v.CreatedBy equals u.Id
                               orderby v.Version descending
-                              select new { v.Version, v.RunId, r.Number, TaskName = t.Name, v.CreatedBy, u.Login, v.CreatedAt, v.TablesJson, v.PrivacyReportJson })
+                              select new { v.Version, v.RunId, r.Number, TaskName = t.Name, v.CreatedBy, u.Login, v.CreatedAt, v.TablesJson, v.PrivacyReportJson, r.PrivacyGateJson })
                 .ToListAsync(ct);
             return (IReadOnlyList<DataModuleVersionView>)rows.Select(r => new DataModuleVersionView(r.Version, r.Version == current, r.RunId, r.Number, r.TaskName,
-                r.CreatedBy, r.Login, r.CreatedAt, JsonSerializer.Deserialize<List<PublishedTable>>(r.TablesJson, Json) ?? [], r.PrivacyReportJson)).ToList();
+                r.CreatedBy, r.Login, r.CreatedAt, JsonSerializer.Deserialize<List<PublishedTable>>(r.TablesJson, Json) ?? [], r.PrivacyReportJson, r.PrivacyGateJson)).ToList();
         }, ct);
     }
 

@@ -29,6 +29,8 @@ public sealed class PipelineRun
     public DateTimeOffset? UploadedAt { get; set; }
     public string? Error { get; set; }
     public string? PrivacyReportJson { get; set; }
+    /// <summary>What the privacy gate decided when the upload was asked for (<see cref="Privacy.PrivacyGateRecord"/>), exception included.</summary>
+    public string? PrivacyGateJson { get; set; }
     public uint RowVersion { get; set; }
     public List<RunStep> Steps { get; set; } = [];
 

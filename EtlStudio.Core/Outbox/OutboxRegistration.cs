@@ -18,6 +18,7 @@ public static class OutboxRegistration
             .ValidateOnStart();
         services.AddHttpClient(HttpUploader.ClientName);
         services.AddSingleton<OutboxService>();
+        services.AddSingleton<Privacy.OutboxPrivacyService>();
         services.AddSingleton<UploadService>();
         services.AddSingleton<DataModuleService>();
         services.AddSingleton<PostgresUploader>();

@@ -12,4 +12,5 @@ public sealed record ResolvedTask(
     IReadOnlyList<ResolvedTable> Tables,
     IReadOnlyList<ResolvedTransformation> Transformations,
     PrivacySettings Privacy,
-    ResolvedUpload Upload);
+    ResolvedUpload Upload,
+    PrivacyPolicy? Policy = null);

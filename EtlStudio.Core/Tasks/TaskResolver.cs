@@ -31,6 +31,6 @@ internal static class TaskResolver
         var upload = c.Upload!;
         UploadDescription.TryParse(scripts[upload.ScriptId!.Value].Body, out var description, out _);
         return new ResolvedTask(id, name, releasedAt, tables, transformations, c.Privacy,
-            new ResolvedUpload(upload.ScriptId.Value, upload.DestinationConnectionId!.Value, connections[upload.DestinationConnectionId.Value], description!));
+            new ResolvedUpload(upload.ScriptId.Value, upload.DestinationConnectionId!.Value, connections[upload.DestinationConnectionId.Value], description!), c.Policy);
     }
 }

@@ -137,6 +137,14 @@ public sealed class TaskService(ChangeScope scope, AccessPolicy policy, AuditTra
             }), ct, () => CheckBindings(touched));
     }
 
+    /// <summary>
+    /// The privacy policy an upload of this task's runs must meet (EDIT_TASK); null removes it. Invalid limits are refused,
+    /// the change is audited with the policy before and after.
+    /// </summary>
+    public Task UpdatePrivacyPolicyAsync(Actor actor, Guid id, PrivacyPolicy? privacyPolicy, CancellationToken ct = default) =>
+        ChangeAsync(actor, id, "task.update.privacyPolicy", "privacyPolicy", c => c.Policy,
+            c => Task.FromResult(c with { Policy = privacyPolicy is null || privacyPolicy.IsEmpty ? null : privacyPolicy }), ct);
+
     /// <summary>UpdateTransformationScripts: the transformation scripts, in the order they run.</summary>
     public Task UpdateTransformationsAsync(Actor actor, Guid id, IReadOnlyList<Guid> scriptIds, CancellationToken ct = default) =>
         ChangeAsync(actor, id, "task.update.transformations", "transformations", c => c.TransformationScriptIds,

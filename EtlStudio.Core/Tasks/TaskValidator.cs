@@ -124,6 +124,8 @@ public static partial class TaskValidator
         if (c.Privacy.K is not null && !allColumns.Any(x => x.QuasiIdentifier)) Add("privacy.k", "k-anonymity needs quasi-identifier columns: mark them.");
         if (c.Privacy.L is not null && !allColumns.Any(x => x.Sensitive)) Add("privacy.l", "l-diversity needs sensitive columns: mark them.");
 
+        if (c.Policy is { } policy) CheckPolicy(policy, allColumns, Add);
+
         CheckTransformations(c, Script, Add);
 
         if (c.Upload?.ScriptId is not { } upload) Add("upload.script", "Choose the uploading script.");
@@ -166,6 +168,20 @@ public static partial class TaskValidator
             add(path, "Anatomization needs a sensitive column in the table.", false);
         if (an.Method == AnonymizationMethod.Suppression && an.Parameters.ContainsKey("k") && !t.Columns.Any(x => x.QuasiIdentifier))
             add(path, "Suppression with k needs quasi-identifier columns in the table: mark them.", false);
+    }
+
+    /// <summary>Limits that cannot be met or mean nothing are refused when saved; a threshold without the columns it measures blocks release.</summary>
+    private static void CheckPolicy(PrivacyPolicy policy, IReadOnlyList<ColumnConfig> columns, Action<string, string, bool> add)
+    {
+        if (policy.MinK is < 2) add("privacyPolicy.minK", "The minimum k is at least 2 (k = 1 protects nobody).", true);
+        else if (policy.MinK is not null && !columns.Any(x => x.QuasiIdentifier)) add("privacyPolicy.minK", "A minimum k is measured over quasi-identifiers: mark them.", false);
+        if (policy.MinL is < 2) add("privacyPolicy.minL", "The minimum l is at least 2.", true);
+        else if (policy.MinL is not null && !columns.Any(x => x.Sensitive)) add("privacyPolicy.minL", "A minimum l is measured on sensitive columns: mark them.", false);
+        foreach (var (name, value) in new[] { ("maxHighestRisk", policy.MaxHighestRisk), ("maxAverageRisk", policy.MaxAverageRisk) })
+            if (value is { } v && !(v > 0 && v <= 1)) add($"privacyPolicy.{name}", "A risk limit is a probability above 0 and at most 1 (0.2 = one chance in five).", true);
+        if (policy.MaxRemovedShare is { } share && !(share >= 0 && share <= 1)) add("privacyPolicy.maxRemovedShare", "The share of removed records is between 0 and 1 (0.1 = 10 %).", true);
+        if ((policy.MaxHighestRisk is not null || policy.MaxAverageRisk is not null) && !columns.Any(x => x.QuasiIdentifier))
+            add("privacyPolicy", "Re-identification risk is measured over quasi-identifiers: mark them.", false);
     }
 
     /// <summary>Each transformation must reference a table it can see: a task table or the result of an earlier Merge.</summary>

@@ -25,6 +25,9 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
         await Assertions.Expect(alice.GetByTestId("run-state")).ToHaveTextAsync("Prepared", new() { Timeout = 90_000 });
         await alice.GotoAsync($"{app.BaseUrl}/outbox/{runId}");
         await alice.GetByTestId("outbox-upload").ClickAsync();
+        // The confirmation names the destination and the version; the demo task has no privacy policy, so nothing blocks it.
+        await Assertions.Expect(alice.GetByTestId("upload-destination-line")).ToContainTextAsync("Customer analytics data module (demo)");
+        await alice.GetByTestId("upload-confirm").ClickAsync();
         await Assertions.Expect(alice.GetByTestId("outbox-state")).ToHaveTextAsync("Uploaded", new() { Timeout = 90_000 });
     }
 

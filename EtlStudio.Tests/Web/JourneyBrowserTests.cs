@@ -117,6 +117,9 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         // alice uploads it: the data module gets its new version.
         await alice.GotoAsync($"{app.BaseUrl}/outbox/{runId}");
         await alice.GetByTestId("outbox-upload").ClickAsync();
+        // The confirmation names the destination and the version; the demo task has no privacy policy, so nothing blocks it.
+        await Assertions.Expect(alice.GetByTestId("upload-destination-line")).ToContainTextAsync("Customer analytics data module (demo)");
+        await alice.GetByTestId("upload-confirm").ClickAsync();
         await Assertions.Expect(alice.GetByTestId("outbox-state")).ToHaveTextAsync("Uploaded", new() { Timeout = 90_000 });
         await ShotAsync(alice, "uploaded");
         await alice.GotoAsync(app.BaseUrl + "/datamodules");

@@ -13,6 +13,7 @@ internal sealed class PipelineRunConfiguration : IEntityTypeConfiguration<Pipeli
         b.Property(r => r.DefinitionJson).HasColumnType("jsonb");
         b.Property(r => r.PrivacyReportJson).HasColumnType("jsonb");
         b.Property(r => r.TaskDocumentJson).HasColumnType("jsonb");
+        b.Property(r => r.PrivacyGateJson).HasColumnType("jsonb");
         b.Property(r => r.RowVersion).IsRowVersion().HasColumnName("xmin").HasColumnType("xid");
         b.HasMany(r => r.Steps).WithOne().HasForeignKey(s => s.RunId);
     }

@@ -31,6 +31,7 @@ internal static class AnonymizeStep
             IReadOnlyList<OutboxTable> tables;
             if (table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive))
             {
+                var baseline = await Privacy.AnonymizationBaseline.BeforeAsync(ctx.Connection, ctx.Schema, table, ct);
                 // Side connections read committed tables only: a table just rid of orphans in this transaction is anonymized on it.
                 var result = await anonymizer.ApplyAsync(ctx.Connection,
                     new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i, n - withParent), ct,
@@ -38,7 +39,11 @@ internal static class AnonymizeStep
                 // QIT and ST hold a row per published record, like a table published whole.
                 foreach (var t in result.Tables) ctx.Counts.Set(t.Name, result.RowsOut);
                 (rowsIn, rowsOut, rejected) = (rowsIn + n, rowsOut + result.RowsOut, rejected + withParent + result.RowsRejected);
-                reports.Add(result.Report with { RecordsRemovedWithParent = withParent });
+                reports.Add(result.Report with
+                {
+                    RecordsRemovedWithParent = withParent, RecordsIn = n,
+                    Baselines = await baseline.AfterAsync(ctx.Connection, ctx.Schema, result.Tables, ct),
+                });
                 tables = result.Tables;
                 removedHere += result.RowsRejected;
             }
@@ -46,7 +51,7 @@ internal static class AnonymizeStep
             {
                 (rowsIn, rowsOut, rejected) = (rowsIn + n, rowsOut + n - withParent, rejected + withParent);
                 if (withParent > 0)
-                    reports.Add(new TablePrivacyReport(table.Name, [], null, null, 0, 0, null, null, [], withParent));
+                    reports.Add(new TablePrivacyReport(table.Name, [], null, null, 0, 0, null, null, [], withParent, RecordsIn: n));
                 tables = [new OutboxTable(table.Name, i, table.Columns.Select(c => new OutboxColumn(c.Name, c.Type)).ToList(), table.PrimaryKey, table.Name)];
             }
             foreach (var t in tables) await OutboxCatalogWriter.AddAsync(ctx, t, ct);

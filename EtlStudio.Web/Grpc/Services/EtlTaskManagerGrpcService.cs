@@ -1,6 +1,8 @@
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Privacy;
 using EtlStudio.Core.Runs;
+using EtlStudio.Core.Upload;
 using EtlStudio.Core.Tasks;
 using EtlStudio.Protos.TaskManager;
 using CoreScripts = EtlStudio.Core.Scripts;
@@ -13,10 +15,12 @@ namespace EtlStudio.Web.Grpc.Services;
 
 /// <summary>
 /// etl.task.manager.V1.EtlTaskManager: the configuration methods over <see cref="TaskService"/>, and the run
-/// lifecycle (Start, Pause, Resume, Stop, GetRun) over <see cref="PipelineRunService"/>.
+/// lifecycle (Start, Pause, Resume, Stop, GetRun) over <see cref="PipelineRunService"/>, and the upload behind the privacy
+/// gate over <see cref="UploadService"/> and <see cref="OutboxPrivacyService"/>.
 /// </summary>
 [Authorize(Policy = GrpcBearerAuthentication.Policy)]
-internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunService runs) : EtlTaskManager.EtlTaskManagerBase
+internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunService runs, UploadService uploads, OutboxPrivacyService privacy)
+    : EtlTaskManager.EtlTaskManagerBase
 {
     public override async Task<CreateTaskResponse> CreateTask(CreateTaskRequest r, ServerCallContext call) =>
         new() { Id = (await tasks.CreateAsync(call.Actor(), r.Name, r.Description, call.CancellationToken)).ToString() };
@@ -57,6 +61,32 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunSe
     public override Task<UpdateTaskResponse> UpdateUploadingScript(UpdateUploadingScriptRequest r, ServerCallContext c) =>
         UpdateAsync(r.TaskId, c, id => tasks.UpdateUploadAsync(c.Actor(), id, new UploadConfig(
             ProtoIds.ParseOptional(r.Upload?.ScriptId ?? "", "upload.script_id"), ProtoIds.ParseOptional(r.Upload?.DestinationConnectionId ?? "", "upload.destination_connection_id")), c.CancellationToken));
+
+    public override Task<UpdateTaskResponse> UpdatePrivacyPolicy(UpdatePrivacyPolicyRequest r, ServerCallContext c) =>
+        UpdateAsync(r.TaskId, c, id => tasks.UpdatePrivacyPolicyAsync(c.Actor(), id, r.Policy is null ? null : FromProto(r.Policy), c.CancellationToken));
+
+    public override async Task<OutboxPrivacyResponse> GetOutboxPrivacy(RunRequest r, ServerCallContext call)
+    {
+        var p = await privacy.GetAsync(call.Actor(), ProtoIds.Parse(r.RunId, "run_id"), call.CancellationToken);
+        var response = new OutboxPrivacyResponse
+        {
+            ReportJson = System.Text.Json.JsonSerializer.Serialize(p.Report, System.Text.Json.JsonSerializerOptions.Web), Passed = p.Verdict.Passed,
+            Policy = ToProto(p.Verdict.Policy), ExceptionReason = p.Gate?.Exception?.Reason ?? "", ComputedAt = p.ComputedAt.ToProto(),
+        };
+        response.Checks.AddRange(p.Verdict.Checks.Select(x => new Proto.PolicyCheck
+        {
+            Table = x.Table, Threshold = x.Threshold, Column = x.Column ?? "", Value = x.Value ?? 0, HasValue = x.Value is not null, Limit = x.Limit,
+            Passed = x.Passed, Description = x.Describe(),
+        }));
+        return response;
+    }
+
+    public override async Task<RunResponse> Upload(UploadRequest r, ServerCallContext c)
+    {
+        var id = ProtoIds.Parse(r.RunId, "run_id");
+        await uploads.RequestAsync(c.Actor(), id, r.ExceptionReason, c.CancellationToken);
+        return await RunAsync(c, id);
+    }
 
     public override async Task<ReleaseResponse> Release(ReleaseRequest r, ServerCallContext call)
     {
@@ -132,6 +162,15 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunSe
         t.Extractions.Select((e, i) => new ExtractionConfig(ProtoIds.Parse(e.ScriptId, $"tables[{t.Name}].extractions[{i}].script_id"),
             ProtoIds.Parse(e.ConnectionId, $"tables[{t.Name}].extractions[{i}].connection_id"), e.Priority)).ToList());
 
+    private static Core.Tasks.PrivacyPolicy FromProto(Proto.PrivacyPolicy p) => new(p.MinK == 0 ? null : p.MinK, p.MinL == 0 ? null : p.MinL,
+        p.MaxHighestRisk == 0 ? null : p.MaxHighestRisk, p.MaxAverageRisk == 0 ? null : p.MaxAverageRisk, p.HasMaxRemovedShare ? p.MaxRemovedShare : null);
+
+    private static Proto.PrivacyPolicy? ToProto(Core.Tasks.PrivacyPolicy? p) => p is null ? null : new()
+    {
+        MinK = p.MinK ?? 0, MinL = p.MinL ?? 0, MaxHighestRisk = p.MaxHighestRisk ?? 0, MaxAverageRisk = p.MaxAverageRisk ?? 0,
+        MaxRemovedShare = p.MaxRemovedShare ?? 0, HasMaxRemovedShare = p.MaxRemovedShare is not null,
+    };
+
     private static PrivacySettings FromProto(Privacy p) => new(p.K == 0 ? null : p.K, p.L == 0 ? null : p.L, p.HasSeed ? p.Seed : null);
 
     private static Proto.Task ToProto(TaskView v)
@@ -142,6 +181,7 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunSe
             Id = v.Id.ToString(), Name = v.Name, Description = v.Description, Status = v.Status.ToString(), UpdatedAt = v.UpdatedAt.ToProto(),
             Privacy = new Privacy { K = c.Privacy.K ?? 0, L = c.Privacy.L ?? 0, Seed = c.Privacy.Seed ?? 0, HasSeed = c.Privacy.Seed is not null },
             Upload = new Upload { ScriptId = c.Upload?.ScriptId?.ToString() ?? "", DestinationConnectionId = c.Upload?.DestinationConnectionId?.ToString() ?? "" },
+            PrivacyPolicy = ToProto(c.Policy), ProposedPrivacyPolicy = ToProto(Core.Tasks.PrivacyPolicy.DefaultFor(c)),
         };
         t.TransformationScriptIds.AddRange(c.TransformationScriptIds.Select(x => x.ToString()));
         t.Missing.AddRange(v.Missing.Select(p => p.ToString()));

@@ -67,4 +67,14 @@ public partial class DataModulesIndex
         if (_module is null) return;
         await Dialogs.OpenAsync<ImportMetadataDialog>($"Import metadata for {_module.Name}", new Dictionary<string, object?> { ["ConnectionId"] = _module.Id }, MaxWidth.Medium);
     }
+
+    /// <summary>What the privacy gate decided for a version, and an administrator's exception with its reason.</summary>
+    private static string PrivacyLine(DataModuleVersionView v) => Core.Privacy.PrivacyGateRecord.Read(v.PrivacyGateJson) switch
+    {
+        null => "not checked (published before the gate)",
+        { Policy: null } => "no policy",
+        { Passed: true } => "met",
+        { Exception: { } e } g => $"failed ({string.Join("; ", g.Checks.Where(c => !c.Passed).Select(c => c.Describe()))}) — published by {e.ByLogin}: “{e.Reason}”",
+        _ => "failed",
+    };
 }

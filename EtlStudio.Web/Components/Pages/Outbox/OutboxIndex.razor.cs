@@ -2,6 +2,7 @@ using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Identity;
 using EtlStudio.Core.Outbox;
+using EtlStudio.Core.Privacy;
 using EtlStudio.Core.Upload;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
@@ -19,6 +20,7 @@ public partial class OutboxIndex
     [Inject] private UiFeedback Feedback { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private AccessPolicy Policy { get; set; } = default!;
+    [Inject] private OutboxPrivacyService Privacy { get; set; } = default!;
 
     [Parameter] public Guid? RunId { get; set; }
 
@@ -27,6 +29,7 @@ public partial class OutboxIndex
     private List<Choice> _outboxes = [];
     private OutboxSummary? _selected;
     private UploadProgress? _progress;
+    private OutboxPrivacy? _privacy;
     private bool _loading = true, _busy, _canProcess;
     private CancellationTokenSource? _polling;
 
@@ -43,6 +46,7 @@ public partial class OutboxIndex
             var id = RunId ?? page.Items.FirstOrDefault(o => o.State == RunState.Prepared)?.RunId ?? page.Items.FirstOrDefault()?.RunId;
             _selected = id is { } g ? await Outbox.GetAsync(await CurrentActor.GetAsync(), g) : null;
         });
+        await LoadPrivacyAsync();
         _loading = false;
         await WatchAsync();
     }
@@ -56,13 +60,26 @@ public partial class OutboxIndex
     private async Task RefreshAsync()
     {
         if (_selected is not null) await Feedback.RunAsync(async () => _selected = await Outbox.GetAsync(await CurrentActor.GetAsync(), _selected.RunId));
+        await LoadPrivacyAsync();
+    }
+
+    /// <summary>The outbox's privacy as it stands: computed again after an edit, so the page shows what would block the upload.</summary>
+    private async Task LoadPrivacyAsync()
+    {
+        _privacy = null;
+        if (_selected is not null) await Feedback.RunAsync(async () => _privacy = await Privacy.GetAsync(await CurrentActor.GetAsync(), _selected.RunId));
     }
 
     private async Task UploadAsync()
     {
         if (_selected is null) return;
+        var actor = await CurrentActor.GetAsync();
+        UploadConfirmation? confirmation = null;
+        if (!await Feedback.RunAsync(async () => confirmation = await Uploads.ConfirmationAsync(actor, _selected.RunId)) || confirmation is null) return;
+        if (await Dialogs.OpenAsync<UploadConfirmDialog>($"Upload {_selected.TaskName} run {_selected.RunNumber}",
+                new Dictionary<string, object?> { ["Confirmation"] = confirmation }, MaxWidth.Medium) is not string reason) return;
         _busy = true;
-        if (await Feedback.RunAsync(async () => await Uploads.RequestAsync(await CurrentActor.GetAsync(), _selected.RunId), "Upload queued."))
+        if (await Feedback.RunAsync(async () => await Uploads.RequestAsync(actor, _selected.RunId, reason.Length == 0 ? null : reason), "Upload queued."))
         {
             await RefreshAsync();
             await WatchAsync();

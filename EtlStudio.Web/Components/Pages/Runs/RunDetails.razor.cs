@@ -1,6 +1,7 @@
 using EtlStudio.Core.Common;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Privacy;
 using EtlStudio.Core.Runs;
 using EtlStudio.Web.Auth;
 using EtlStudio.Web.Components.Shared;
@@ -19,6 +20,7 @@ public sealed partial class RunDetails
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private StudioDialogs Dialogs { get; set; } = default!;
     [Inject] private UiFeedback Feedback { get; set; } = default!;
+    [Inject] private OutboxPrivacyService Privacy { get; set; } = default!;
 
     private readonly CancellationTokenSource _closed = new();
     private RunView? _run;
@@ -27,6 +29,8 @@ public sealed partial class RunDetails
     private string? _rejectStep;
     private static readonly IReadOnlyList<StepOption> StepOptions = Enum.GetValues<PipelineStep>().Select(s => new StepOption(s.ToString(), StepNames.Short(s))).ToList();
     private bool _busy, _missing;
+    private OutboxPrivacy? _privacy;
+    private RunState? _privacyFor;
 
     protected override async Task OnInitializedAsync()
     {
@@ -40,11 +44,21 @@ public sealed partial class RunDetails
         {
             _run = await Runs.GetAsync(await CurrentActor.GetAsync(), Id);
             _steps = Enum.GetValues<PipelineStep>().Select(StepRow.For(_run)).ToList();
+            await LoadPrivacyAsync(_run);
         }
         catch (DomainException ex) when (ex.Kind is ErrorKind.NotFound or ErrorKind.PermissionDenied)
         {
             _missing = true;
         }
+    }
+
+    /// <summary>Once the run has an outbox, the policy's verdict on it (again when the state changes); left out for those who may not view outboxes.</summary>
+    private async Task LoadPrivacyAsync(RunView run)
+    {
+        if (run.State is not (RunState.Prepared or RunState.Uploading or RunState.Uploaded) || _privacyFor == run.State) return;
+        _privacyFor = run.State;
+        try { _privacy = await Privacy.GetAsync(await CurrentActor.GetAsync(), run.Id); }
+        catch (DomainException ex) when (ex.Kind is ErrorKind.PermissionDenied or ErrorKind.NotFound) { _privacy = null; }
     }
 
     private async Task<GridData<RejectView>> LoadRejectsAsync(GridState<RejectView> state, CancellationToken cancel) =>

@@ -103,6 +103,9 @@ public partial class TaskEdit
 
     private Task SaveUploadAsync() => SaveAsync(a => Tasks.UpdateUploadAsync(a, Id, new UploadConfig(_uploadScript, _destination)), "Upload saved.");
 
+    private Task SavePolicyAsync(PrivacyPolicy? policy) =>
+        SaveAsync(a => Tasks.UpdatePrivacyPolicyAsync(a, Id, policy), policy is null ? "Privacy policy removed." : "Privacy policy saved.");
+
     private async Task ReleaseAsync()
     {
         if (!await Dialogs.ConfirmAsync("Release this task? Task managers can then start it.", "Release task", "Release", "Not yet")) return;

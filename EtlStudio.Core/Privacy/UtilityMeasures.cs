@@ -1,0 +1,86 @@
+using System.Globalization;
+using EtlStudio.Core.Pipeline;
+using EtlStudio.Core.Scripts;
+using EtlStudio.Core.Tasks;
+using Npgsql;
+
+namespace EtlStudio.Core.Privacy;
+
+/// <summary>
+/// What each anonymized column of a table cost, measured on the outbox as it stands with one aggregate query per column
+/// (see <see cref="ColumnUtility"/>). A generalized number's interval (<c>30-39</c>, <c>[0.3,0.4)</c>) is read back from
+/// its text: its width over the column's range — the range rule's bounds, else the values' range kept by the run — is
+/// its information loss; a value edited back to a plain number has lost nothing. A masked prefix loses its masked share.
+/// </summary>
+internal static class UtilityMeasures
+{
+    public static async Task<IReadOnlyList<ColumnUtility>> MeasureAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string schema, ResolvedTable table,
+        OutboxTable? main, IReadOnlyList<ColumnBaseline> baselines, CancellationToken ct)
+    {
+        var measured = new List<ColumnUtility>();
+        foreach (var c in table.Columns.Where(c => c.Anonymization is not null))
+        {
+            var baseline = baselines.FirstOrDefault(b => b.Column == c.Name);
+            // The column's published values as v, when the table that publishes it holds it.
+            var published = main is not null && main.Columns.Any(x => x.Name == c.Name) ? $"SELECT {Sql.Ident(c.Name)}{{0}} AS v FROM {Sql.Table(schema, main.Name)}" : null;
+            var method = c.Anonymization!.Method.ToString();
+            measured.Add(c.Anonymization.Parameters switch
+            {
+                GeneralizationParameters { Width: not null } when published is not null && Range(c, baseline) is { } range =>
+                    new ColumnUtility(c.Name, method, InformationLoss: await ScalarAsync(conn, tx, $"""
+                        SELECT avg(least(1.0, coalesce(
+                            (SELECT (m[2]::numeric - m[1]::numeric + 1) FROM regexp_match(v, '^(-?[0-9]+)-(-?[0-9]+)$') m WHERE m IS NOT NULL),
+                            (SELECT (m[2]::numeric - m[1]::numeric) FROM regexp_match(v, '^\[(-?[0-9.eE+-]+),(-?[0-9.eE+-]+)\)$') m WHERE m IS NOT NULL),
+                            0) / @range))::float8
+                        FROM ({string.Format(CultureInfo.InvariantCulture, published, "::text")}) x WHERE v IS NOT NULL
+                        """, ct, range),
+                        Note: $"Normalized certainty penalty: interval width over the range {range.ToString(CultureInfo.InvariantCulture)} (0 = exact, 1 = nothing left)."),
+                GeneralizationParameters { PrefixLength: not null } when published is not null =>
+                    new ColumnUtility(c.Name, method, InformationLoss: await ScalarAsync(conn, tx,
+                        $"SELECT avg((length(v) - length(rtrim(v, '*')))::float8 / nullif(length(v), 0)) FROM ({string.Format(CultureInfo.InvariantCulture, published, "")}) x WHERE v IS NOT NULL", ct),
+                        Note: "Share of each value's characters masked (0 = exact, 1 = nothing left)."),
+                GeneralizationParameters => new ColumnUtility(c.Name, method, Note: "Generalized to coarser values; no range to measure the loss against."),
+                PerturbationParameters { Distribution: not null } when published is not null && baseline is not null =>
+                    await PerturbedAsync(conn, tx, c, published, baseline, method, ct),
+                PerturbationParameters => new ColumnUtility(c.Name, method, Note: "Values shifted by noise; no figures from before the noise to compare with."),
+                PermutationParameters => new ColumnUtility(c.Name, method, InformationLoss: 0,
+                    MovedShare: baseline is { Moved: { } moved, Count: > 0 } ? (double)moved / baseline.Count : null,
+                    Note: "Every value is still there (nothing lost in the column itself); the share is the records now carrying another record's value."),
+                SuppressionParameters => new ColumnUtility(c.Name, method, InformationLoss: 1, Note: "Every value replaced: nothing of the column is published."),
+                AnatomizationParameters => new ColumnUtility(c.Name, method, InformationLoss: 0,
+                    Note: "Values published exactly, apart from the quasi-identifiers: linked to a group of records, not to one."),
+                _ => new ColumnUtility(c.Name, method),
+            });
+        }
+        return measured;
+    }
+
+    private static async Task<ColumnUtility> PerturbedAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, ResolvedColumn c, string published,
+        ColumnBaseline before, string method, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT avg(v)::float8, stddev_pop(v)::float8 FROM ({string.Format(CultureInfo.InvariantCulture, published, "::float8")}) x", conn, tx);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new ColumnUtility(c.Name, method, MeanBefore: before.Mean, MeanAfter: r.IsDBNull(0) ? null : r.GetDouble(0),
+            StdDevBefore: before.StdDev, StdDevAfter: r.IsDBNull(1) ? null : r.GetDouble(1),
+            Note: "Mean and standard deviation before the noise and as published: the shift is what the noise cost.");
+    }
+
+    /// <summary>The column's range: its range rule's bounds, else the range of its values before anonymization; null when empty or a point.</summary>
+    internal static double? Range(ResolvedColumn c, ColumnBaseline? baseline)
+    {
+        var rule = c.RangeRule?.Settings;
+        if (double.TryParse(rule?.MinValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var lo)
+            && double.TryParse(rule?.MaxValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var hi) && hi > lo)
+            return hi - lo;
+        return baseline is { Min: { } min, Max: { } max } && max > min ? max - min : null;
+    }
+
+    private static async Task<double?> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct, double? range = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
+        if (range is { } r) cmd.Parameters.AddWithValue("range", (decimal)r);
+        var value = await cmd.ExecuteScalarAsync(ct);
+        return value is null or DBNull ? null : Convert.ToDouble(value, CultureInfo.InvariantCulture);
+    }
+}
