@@ -36,8 +36,12 @@ public sealed class TwoWorkerProcessesTests(PipelineWorld world) : IClassFixture
         await using var b = WorkerProcess.Start(world.ConnectionString, "worker-b");
         try
         {
+            // A run is Prepared a moment before its job is recorded as succeeded: wait for both.
             await Eventually.TrueAsync(async () => Convert.ToInt64(await world.ScalarAsync(
-                "SELECT count(*) FROM app.pipeline_runs WHERE state IN ('Prepared', 'Failed')")) == runs.Count, "all twenty runs to end", 300);
+                "SELECT count(*) FROM app.pipeline_runs WHERE state IN ('Prepared', 'Failed')")) == runs.Count
+                && Convert.ToInt64(await world.ScalarAsync(
+                    "SELECT count(*) FROM hangfire.job WHERE invocationdata::text LIKE '%ExecuteRunAsync%' AND statename IN ('Succeeded', 'Failed')")) == runs.Count,
+                "all twenty runs and their jobs to end", 300);
         }
         catch (TimeoutException e)
         {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using EtlStudio.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -18,8 +19,12 @@ public sealed class PrivacyGateBrowserTests(AppProcess app, Browser browser) : I
         var alice = await browser.SignInAsync(app, "alice", "/tasks");
         await Row(alice, "tasks-grid", "Customer churn (demo)").ClickAsync();
         await alice.GetByRole(AriaRole.Tab, new() { Name = "6. Privacy policy" }).ClickAsync();
-        await alice.Locator("input[name=policy-min-k]").FillAsync("1000");
-        await alice.Locator("input[name=policy-min-k]").PressAsync("Tab");
+        // The editor shows the proposed policy once the page is interactive; a value typed before that is replaced.
+        var minK = alice.Locator("input[name=policy-min-k]");
+        await Assertions.Expect(minK).ToHaveValueAsync(new Regex("^[0-9]+$"));
+        await minK.FillAsync("1000");
+        await minK.PressAsync("Tab");
+        await Assertions.Expect(minK).ToHaveValueAsync("1000");
         await alice.GetByTestId("policy-save").ClickAsync();
         await Assertions.Expect(alice.GetByTestId("policy-remove")).ToBeVisibleAsync();
         await alice.GetByTestId("task-release").ClickAsync();
