@@ -6,6 +6,7 @@ builder.AddEtlStudioWeb();
 var app = builder.Build();
 if (args is [AuditVerifyCommand.Name, ..]) return await AuditVerifyCommand.RunAsync(app);
 if (args is [MigrateCommand.Name, ..]) return await MigrateCommand.RunAsync(app);
+app.ValidateKeysOutsideDatabase();
 await app.PrepareDatabaseAsync();
 app.UseEtlStudioWeb();
 await app.RunAsync();
