@@ -143,7 +143,7 @@ public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, ILogge
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static string Checksum(string sql) =>
+    internal static string Checksum(string sql) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
 
     private static List<(string, string)> LoadEmbedded()

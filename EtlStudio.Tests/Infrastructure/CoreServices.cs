@@ -25,9 +25,13 @@ public class CoreServices : IAsyncLifetime
 
     protected virtual void Configure(IServiceCollection services) { }
 
+    /// <summary>What the database holds before this version's migrations run (an older installation's data).</summary>
+    protected virtual Task BeforeMigrationsAsync(string ownerConnectionString) => Task.CompletedTask;
+
     public virtual async Task InitializeAsync()
     {
         await _database.InitializeAsync();
+        await BeforeMigrationsAsync(_database.ConnectionString);
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(_database.AppSettings())
             .Build();
