@@ -12,8 +12,9 @@ namespace EtlStudio.Core.Secrets;
 public sealed class KeyRingRewrap(NpgsqlDataSource dataSource, KeyRingProtection protection)
 {
     // How Data Protection marks what must be encrypted, and wraps what an encryptor sealed.
-    private static readonly XName RequiresEncryption = XNamespace.Get("http://schemas.asp.net/2015/03/dataProtection") + "requiresEncryption";
-    private const string Placeholder = "encryptedSecret";
+    private static readonly XNamespace DataProtection = "http://schemas.asp.net/2015/03/dataProtection";
+    private static readonly XName RequiresEncryption = DataProtection + "requiresEncryption";
+    private static readonly XName Placeholder = DataProtection + "encryptedSecret";
 
     /// <returns>How many stored elements were sealed again.</returns>
     public async Task<int> RewrapAsync(CancellationToken ct = default)
