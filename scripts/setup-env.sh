@@ -45,7 +45,8 @@ psql_admin() { as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtA "$@";
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname='$PG_ROLE'")" != 1 ]; then
   psql_admin -c "create role \"$PG_ROLE\" login createdb createrole password '$PG_PASSWORD'"
 fi
-# The runtime role: a login and nothing else; the migrations grant it what it needs in the database.
+# The runtime role: a login and nothing else; the migrations grant it what it needs in the database. The owner is a
+# member (never the reverse), so that dropping a database WITH (FORCE) may end the runtime role's sessions.
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname='$PG_APP_ROLE'")" != 1 ]; then
   psql_admin -c "create role \"$PG_APP_ROLE\" login nocreatedb nocreaterole password '$PG_APP_PASSWORD'"
 fi
@@ -55,7 +56,7 @@ fi
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname='etlstudio_sandboxer'")" != 1 ]; then
   psql_admin -c "create role etlstudio_sandboxer nologin createrole"
 fi
-psql_admin -c "set client_min_messages = warning" -c "grant etlstudio_sandboxer to \"$PG_ROLE\"" -c "grant set on parameter temp_file_limit to etlstudio_sandboxer"
+psql_admin -c "set client_min_messages = warning" -c "grant \"$PG_APP_ROLE\" to \"$PG_ROLE\"" -c "grant etlstudio_sandboxer to \"$PG_ROLE\"" -c "grant set on parameter temp_file_limit to etlstudio_sandboxer"
 if [ "$(psql_admin -c "select 1 from pg_database where datname='$PG_DATABASE'")" != 1 ]; then
   psql_admin -c "create database \"$PG_DATABASE\" owner \"$PG_ROLE\""
 fi
