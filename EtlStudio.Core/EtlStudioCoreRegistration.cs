@@ -35,13 +35,14 @@ public static class EtlStudioCoreRegistration
         services.AddDbContextFactory<EtlStudioDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
 
         services.AddSingleton(sp => CreateMigrator(sp, configuration, connectionString));
-        services.AddSingleton<AuditChainKey>();
+        // From the configuration given here: the keys must not depend on whether the host registered IConfiguration.
+        services.AddSingleton(new AuditChainKey(configuration));
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<AuditVerifier>();
 
         services.AddDataProtection().SetApplicationName("EtlStudio");
         // The ring lives in the database, sealed under a key that does not (KeyRingProtection).
-        services.AddSingleton<KeyRingProtection>();
+        services.AddSingleton(new KeyRingProtection(configuration));
         services.AddSingleton<KeyRingRewrap>();
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
         {
