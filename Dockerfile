@@ -33,6 +33,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
+# Nothing secret is baked in: ConnectionStrings__Default (the runtime role), ConnectionStrings__Owner (the owner, only
+# where this container migrates; or run "migrate" apart), Audit__ChainKey and DataProtection__ProtectionKey come from
+# the environment at run time (README, "Two database roles and the keys").
 ENV ASPNETCORE_ENVIRONMENT=Production \
     HTTP_PORT=5080 \
     GRPC_PORT=5081 \

@@ -3,7 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/setup-env.sh
-export ConnectionStrings__Default="${ConnectionStrings__Default:-Host=localhost;Username=etlstudio;Password=etlstudio;Database=etlstudio}"
+# Two roles (README, "Two database roles"): the node serves as the runtime role and migrates at start as the owner.
+export ConnectionStrings__Default="${ConnectionStrings__Default:-Host=localhost;Username=etlstudio_app;Password=etlstudio_app;Database=etlstudio}"
+export ConnectionStrings__Owner="${ConnectionStrings__Owner:-Host=localhost;Username=etlstudio;Password=etlstudio;Database=etlstudio}"
+# The keys that must not live in the database: made once for the demo, kept outside the repository.
+keys="${ETLSTUDIO_KEYS_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/etlstudio}"
+mkdir -p "$keys" && chmod 700 "$keys"
+for k in audit-chain-key keyring-protection-key; do
+  [ -s "$keys/$k" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$keys/$k")
+done
+export Audit__ChainKey="${Audit__ChainKey:-$(cat "$keys/audit-chain-key")}"
+export DataProtection__ProtectionKey="${DataProtection__ProtectionKey:-$(cat "$keys/keyring-protection-key")}"
 export Auth__Mode="${Auth__Mode:-Development}"
 export Demo__Seed="${Demo__Seed:-true}"
 export HTTP_PORT="${HTTP_PORT:-5080}" GRPC_PORT="${GRPC_PORT:-5081}"

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -33,13 +34,21 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddDbContextFactory<EtlStudioDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
 
-        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton(sp => CreateMigrator(sp, configuration, connectionString));
+        // From the configuration given here: the keys must not depend on whether the host registered IConfiguration.
+        services.AddSingleton(new AuditChainKey(configuration));
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<AuditVerifier>();
 
         services.AddDataProtection().SetApplicationName("EtlStudio");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(
-            o => o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>())));
+        // The ring lives in the database, sealed under a key that does not (KeyRingProtection).
+        services.AddSingleton(new KeyRingProtection(configuration));
+        services.AddSingleton<KeyRingRewrap>();
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+        {
+            o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>());
+            o.XmlEncryptor = new KeyRingXmlEncryptor(sp.GetRequiredService<KeyRingProtection>());
+        }));
         services.AddSingleton<SecretProtector>();
 
         services.AddMemoryCache();
@@ -71,5 +80,23 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<DemoSeeder>();
         services.AddEtlStudioOutbox(configuration); // outbox, upload and data modules (issue #8)
         return services;
+    }
+
+    /// <summary>
+    /// Migrations run as the owner (ConnectionStrings:Owner, or ConnectionStrings:Default where that is the owner's, as in
+    /// the migration Job) and grant to Database:RuntimeRole, which defaults to the role of ConnectionStrings:Default when
+    /// the owner's connection string is given apart.
+    /// </summary>
+    private static DatabaseMigrator CreateMigrator(IServiceProvider sp, IConfiguration configuration, string connectionString)
+    {
+        var owner = configuration.GetConnectionString("Owner");
+        var runtimeRole = configuration["Database:RuntimeRole"];
+        if (string.IsNullOrWhiteSpace(runtimeRole) && !string.IsNullOrWhiteSpace(owner))
+            runtimeRole = new NpgsqlConnectionStringBuilder(connectionString).Username;
+        var dataSource = string.IsNullOrWhiteSpace(owner)
+            ? sp.GetRequiredService<NpgsqlDataSource>()
+            : new NpgsqlDataSourceBuilder(owner).Build();
+        return new DatabaseMigrator(dataSource, sp.GetRequiredService<ILogger<DatabaseMigrator>>(),
+            string.IsNullOrWhiteSpace(runtimeRole) ? null : runtimeRole, sp.GetServices<IDatabaseSchemaInstaller>());
     }
 }

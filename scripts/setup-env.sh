@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what EtlStudio needs on a fresh Debian machine: PostgreSQL 15 running,
-# the application role, and (with --test) the packages the test-suite drives.
+# the database's two roles (README, "Two database roles"), and (with --test) the packages the test-suite drives.
 # Idempotent: every step checks before it acts, so a second run takes a few seconds.
 set -euo pipefail
 
@@ -8,8 +8,11 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# The owner runs the migrations and owns the schemas; the runtime role is what the nodes log in as.
 PG_ROLE="${ETLSTUDIO_PG_ROLE:-etlstudio}"
 PG_PASSWORD="${ETLSTUDIO_PG_PASSWORD:-etlstudio}"
+PG_APP_ROLE="${ETLSTUDIO_PG_APP_ROLE:-etlstudio_app}"
+PG_APP_PASSWORD="${ETLSTUDIO_PG_APP_PASSWORD:-etlstudio_app}"
 PG_DATABASE="${ETLSTUDIO_PG_DATABASE:-etlstudio}"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -37,10 +40,23 @@ fi
 for _ in $(seq 1 30); do as_root runuser -u postgres -- pg_isready -q && break; sleep 1; done
 
 psql_admin() { as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtA "$@"; }
-# CREATEDB for per-test databases and demo sources; CREATEROLE for the per-run sandbox roles.
+# The owner: CREATEDB for per-test databases and demo sources. (CREATEROLE is what older set-ups gave it for the
+# sandbox roles; the sandbox-role maker below does that now, and an owner with it can also make the maker itself.)
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname='$PG_ROLE'")" != 1 ]; then
   psql_admin -c "create role \"$PG_ROLE\" login createdb createrole password '$PG_PASSWORD'"
 fi
+# The runtime role: a login and nothing else; the migrations grant it what it needs in the database. The owner is a
+# member (never the reverse), so that dropping a database WITH (FORCE) may end the runtime role's sessions.
+if [ "$(psql_admin -c "select 1 from pg_roles where rolname='$PG_APP_ROLE'")" != 1 ]; then
+  psql_admin -c "create role \"$PG_APP_ROLE\" login nocreatedb nocreaterole password '$PG_APP_PASSWORD'"
+fi
+# The sandbox-role maker (migration 0010): no login, CREATEROLE, and SET on temp_file_limit, which only the superuser can
+# grant, so the per-run roles carry a bound on their temporary files. The owner is a member so it can hand it the
+# sandbox_roles functions.
+if [ "$(psql_admin -c "select 1 from pg_roles where rolname='etlstudio_sandboxer'")" != 1 ]; then
+  psql_admin -c "create role etlstudio_sandboxer nologin createrole"
+fi
+psql_admin -c "set client_min_messages = warning" -c "grant \"$PG_APP_ROLE\" to \"$PG_ROLE\"" -c "grant etlstudio_sandboxer to \"$PG_ROLE\"" -c "grant set on parameter temp_file_limit to etlstudio_sandboxer"
 if [ "$(psql_admin -c "select 1 from pg_database where datname='$PG_DATABASE'")" != 1 ]; then
   psql_admin -c "create database \"$PG_DATABASE\" owner \"$PG_ROLE\""
 fi

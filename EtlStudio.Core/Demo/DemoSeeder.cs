@@ -16,7 +16,7 @@ namespace EtlStudio.Core.Demo;
 /// carol (data manager), dave (no roles); demo source and destination databases; their connections.
 /// Idempotent: each part is skipped when it exists, so a seed interrupted halfway completes on the next start.
 /// </summary>
-public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, ConnectionService connections, NpgsqlDataSource appDb,
+public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, ConnectionService connections,
     IConfiguration configuration, TimeProvider time, IOptions<DemoOptions> options, DemoTaskSeeder demoTask, ILogger<DemoSeeder> logger)
 {
     public static readonly Guid AliceId = new("a11ce000-0000-0000-0000-000000000001");
@@ -92,13 +92,21 @@ public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, Conn
         foreach (var role in roles) db.RoleAssignments.Add(new RoleAssignment { Id = Guid.NewGuid(), UserId = id, Role = role, AssignedAt = now });
     }
 
-    /// <summary>Creates (or recreates) a demo database on the application's server and returns its connection string.</summary>
+    /// <summary>
+    /// Creates (or recreates) a demo database on the application's server and returns its connection string. The owner
+    /// role makes it (the runtime role may not create databases) and the demo connections use the owner's login too,
+    /// when given apart (ConnectionStrings:Owner): the demo sources are the owner's, not the runtime role's.
+    /// </summary>
     private async Task<string> CreateSourceDatabaseAsync(string name, string sql, CancellationToken ct)
     {
-        await using (var cmd = appDb.CreateCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")) await cmd.ExecuteNonQueryAsync(ct);
-        await using (var cmd = appDb.CreateCommand($"CREATE DATABASE \"{name}\"")) await cmd.ExecuteNonQueryAsync(ct);
-        // The data source hides the password; the demo sources use the application's own server and role.
-        var cs = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Default")) { Database = name, Pooling = false };
+        var server = configuration.GetConnectionString("Owner") is { Length: > 0 } owner ? owner : configuration.GetConnectionString("Default");
+        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Pooling = false }.ConnectionString))
+        {
+            await admin.OpenAsync(ct);
+            await using (var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin)) await cmd.ExecuteNonQueryAsync(ct);
+            await using (var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin)) await cmd.ExecuteNonQueryAsync(ct);
+        }
+        var cs = new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = false };
         await using var conn = new NpgsqlConnection(cs.ConnectionString);
         await conn.OpenAsync(ct);
         await using (var cmd = new NpgsqlCommand(sql, conn)) await cmd.ExecuteNonQueryAsync(ct);

@@ -1,4 +1,5 @@
 using EtlStudio.Core.Maintenance;
+using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Runs;
 using EtlStudio.Jobs.Dashboard;
 using EtlStudio.Jobs.Maintenance;
@@ -17,7 +18,8 @@ using Microsoft.Extensions.Options;
 namespace EtlStudio.Jobs.Hosting;
 
 /// <summary>
-/// Hangfire on PostgreSQL storage in the application database (schema <c>hangfire</c>, installed by the storage), the
+/// Hangfire on PostgreSQL storage in the application database (schema <c>hangfire</c>, installed by the migrations as
+/// the owner role: <see cref="HangfireSchemaInstaller"/>), the
 /// run queue and the recurring upkeep jobs. Every node enqueues; only nodes whose <c>Workers:Mode</c> is not
 /// <c>WebOnly</c> run a server, with <c>Jobs:MaxConcurrency</c> workers on the runs, uploads and upkeep queues.
 /// </summary>
@@ -36,6 +38,7 @@ public static class EtlStudioJobsRegistration
         services.AddOutboxRetention(configuration);
         services.TryAddSingleton<IJobActionActor, SystemJobActionActor>();
         services.AddSingleton<RunJobStateFilter>();
+        services.AddSingleton<IDatabaseSchemaInstaller, HangfireSchemaInstaller>();
 
         // Storage, activator and filters are this host's own services rather than Hangfire's static globals, so two
         // nodes in one process (as the tests start them) each keep their own database and their own service provider.
@@ -75,7 +78,8 @@ public static class EtlStudioJobsRegistration
         var options = new PostgreSqlStorageOptions
         {
             SchemaName = StorageSchema,
-            PrepareSchemaIfNecessary = true,
+            // The nodes log in as the runtime role, which may not create tables: DatabaseMigrator installs the schema.
+            PrepareSchemaIfNecessary = false,
             // A short invisibility timeout is safe only because it slides: the worker renews it while the job runs.
             InvisibilityTimeout = jobs.InvisibilityTimeout,
             UseSlidingInvisibilityTimeout = true,

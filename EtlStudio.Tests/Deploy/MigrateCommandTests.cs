@@ -14,13 +14,16 @@ public sealed class MigrateCommandTests : IAsyncLifetime
 
     // The Job's environment: the settings ConfigMap (Oidc sign-in) and the owner's connection string, but no OIDC
     // client secret — the command must not need what only serving nodes validate.
-    private static async Task<(int ExitCode, string Output)> MigrateAsync(string connectionString)
+    private static Task<(int ExitCode, string Output)> MigrateAsync(string connectionString, string? runtimeRole = "etlstudio_app") =>
+        RunAsync(["migrate"], new Dictionary<string, string?> { ["ConnectionStrings__Default"] = connectionString, ["Database__RuntimeRole"] = runtimeRole });
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string[] args, IDictionary<string, string?> environment)
     {
-        var psi = new ProcessStartInfo("dotnet", [RepositoryPaths.WebDll, "migrate"])
+        var psi = new ProcessStartInfo("dotnet", [RepositoryPaths.WebDll, .. args])
         {
             WorkingDirectory = RepositoryPaths.WebProject, RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        psi.Environment["ConnectionStrings__Default"] = connectionString;
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
         psi.Environment["Auth__Mode"] = "Oidc";
         psi.Environment["Auth__Oidc__Authority"] = "https://login.example.com/realms/etlstudio";
         psi.Environment["Auth__Oidc__ClientId"] = "etlstudio";
@@ -36,7 +39,7 @@ public sealed class MigrateCommandTests : IAsyncLifetime
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("migrate did not exit within 60 s: it must not go on serving");
+            throw new TimeoutException($"{string.Join(' ', args)} did not exit within 60 s: it must not go on serving");
         }
         return (process.ExitCode, await stdout + await stderr);
     }
@@ -58,6 +61,40 @@ public sealed class MigrateCommandTests : IAsyncLifetime
         var (second, secondOutput) = await MigrateAsync(_db.ConnectionString);
         Assert.True(second == 0, secondOutput);
         Assert.Contains("no migration to apply", secondOutput);
+
+        // The runtime role named by Database__RuntimeRole was granted what the nodes need.
+        await using var runtime = new NpgsqlConnection(_db.RuntimeConnectionString);
+        await runtime.OpenAsync();
+        await using var rights = new NpgsqlCommand("""
+            SELECT has_table_privilege('app.audit_entries', 'INSERT'), has_table_privilege('app.audit_entries', 'UPDATE'),
+                   has_table_privilege('app.connections', 'UPDATE'), has_table_privilege('hangfire.job', 'INSERT')
+            """, runtime);
+        await using var reader = await rights.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal([true, false, true, true], [reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3)]);
+    }
+
+    [Fact]
+    public async Task A_node_with_only_the_runtime_role_refuses_to_migrate_and_says_what_to_do()
+    {
+        // Serving, as a node does: keys given, but only the runtime role's connection string.
+        var (serve, serveOutput) = await RunAsync([], new Dictionary<string, string?>(TestDatabase.KeySettings().ToDictionary(e => e.Key.Replace(":", "__"), e => e.Value))
+        {
+            ["ConnectionStrings__Default"] = _db.RuntimeConnectionString,
+            ["HTTP_PORT"] = FreePort.Next().ToString(),
+            ["GRPC_PORT"] = FreePort.Next().ToString(),
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Auth__Mode"] = "Development",
+        });
+        Assert.Equal(1, serve);
+        Assert.Contains("EtlStudio cannot start", serveOutput);
+        Assert.Contains("does not own the schema and may not change it", serveOutput);
+        Assert.Contains("ConnectionStrings__Owner", serveOutput);
+
+        // The migrate command given the runtime role's credentials says the same.
+        var (migrate, migrateOutput) = await MigrateAsync(_db.RuntimeConnectionString, runtimeRole: null);
+        Assert.Equal(1, migrate);
+        Assert.Contains("may not change it", migrateOutput);
     }
 
     [Fact]

@@ -59,7 +59,9 @@ public sealed class AuditTrailTests(CoreServices core) : IClassFixture<CoreServi
     public async Task The_database_refuses_to_change_or_remove_audit_entries(string sql)
     {
         await CreateTaskWithAuditAsync("guarded-" + Guid.NewGuid(), failAfterAudit: false);
-        await using var cmd = core.Get<NpgsqlDataSource>().CreateCommand(sql);
+        // The runtime role holds no such right (RuntimeRoleTests); even the owner meets the append-only triggers.
+        await using var owner = NpgsqlDataSource.Create(core.OwnerConnectionString);
+        await using var cmd = owner.CreateCommand(sql);
         var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
         Assert.Contains("append-only", ex.MessageText);
     }
@@ -73,7 +75,8 @@ public sealed class AuditTrailTests(CoreServices core) : IClassFixture<CoreServi
         Assert.True((await verifier.VerifyAsync()).IsIntact);
 
         // Someone with owner rights switches the guard off and edits an entry.
-        await using (var cmd = core.Get<NpgsqlDataSource>().CreateCommand("""
+        await using var owner = NpgsqlDataSource.Create(core.OwnerConnectionString);
+        await using (var cmd = owner.CreateCommand("""
             ALTER TABLE app.audit_entries DISABLE TRIGGER audit_entries_append_only;
             UPDATE app.audit_entries SET actor_login = 'mallory' WHERE entity_id = @id;
             ALTER TABLE app.audit_entries ENABLE TRIGGER audit_entries_append_only;

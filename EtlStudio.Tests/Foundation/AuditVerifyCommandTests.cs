@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EtlStudio.Tests.Infrastructure;
 using Npgsql;
 
@@ -6,20 +5,7 @@ namespace EtlStudio.Tests.Foundation;
 
 public sealed class AuditVerifyCommandTests(AppProcess app) : IClassFixture<AppProcess>
 {
-    private async Task<(int ExitCode, string Output)> VerifyAsync()
-    {
-        var psi = new ProcessStartInfo("dotnet", [RepositoryPaths.WebDll, "verify-audit"])
-        {
-            WorkingDirectory = RepositoryPaths.WebProject, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        psi.Environment["ConnectionStrings__Default"] = app.DatabaseConnectionString;
-        psi.Environment["Auth__Mode"] = "Development";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var process = Process.Start(psi)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
-    }
+    private Task<(int ExitCode, string Output)> VerifyAsync() => AuditVerifyProcess.RunAsync(app.DatabaseConnectionString);
 
     [Fact]
     public async Task The_command_says_the_trail_is_intact_and_after_tampering_names_the_entry_and_fails()
@@ -28,7 +14,8 @@ public sealed class AuditVerifyCommandTests(AppProcess app) : IClassFixture<AppP
         Assert.True(ok == 0, okOutput);
         Assert.Contains("intact", okOutput);
 
-        await using (var conn = new NpgsqlConnection(app.DatabaseConnectionString))
+        // Only the owner can switch the guard off (RuntimeRoleTests).
+        await using (var conn = new NpgsqlConnection(app.OwnerConnectionString))
         {
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand("""
@@ -42,5 +29,14 @@ public sealed class AuditVerifyCommandTests(AppProcess app) : IClassFixture<AppP
         var (broken, brokenOutput) = await VerifyAsync();
         Assert.Equal(1, broken);
         Assert.Contains("BROKEN at entry 2", brokenOutput);
+    }
+
+    [Fact]
+    public async Task Without_the_chain_key_the_command_cannot_check_and_exits_2()
+    {
+        var (exit, output) = await AuditVerifyProcess.RunAsync(app.DatabaseConnectionString, chainKey: "");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Audit:ChainKey is not set", output);
     }
 }

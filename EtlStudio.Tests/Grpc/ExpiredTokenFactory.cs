@@ -7,6 +7,8 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
 
+using EtlStudio.Tests.Infrastructure;
+
 namespace EtlStudio.Tests.Grpc;
 
 /// <summary>
@@ -17,7 +19,7 @@ public static class ExpiredTokenFactory
 {
     public static async Task<string> CreateAsync(string appConnectionString, Guid userId)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = appConnectionString }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(TestDatabase.KeySettings()) { ["ConnectionStrings:Default"] = appConnectionString }).Build();
         await using var services = new ServiceCollection().AddLogging().AddEtlStudioCore(configuration).BuildServiceProvider();
         await using var cmd = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SELECT cipher FROM app.app_secrets WHERE name = 'dev-token-signing-key'");
         var key = Convert.FromBase64String(services.GetRequiredService<SecretProtector>().Unprotect((string)(await cmd.ExecuteScalarAsync())!));

@@ -18,7 +18,10 @@ public class AppProcess : IAsyncLifetime
     public int GrpcPort { get; } = FreePort.Next();
     public string BaseUrl => $"http://127.0.0.1:{HttpPort}";
     public string GrpcTarget => $"127.0.0.1:{GrpcPort}";
-    public string DatabaseConnectionString => _database.ConnectionString;
+    /// <summary>The app's database as the app sees it: the runtime role.</summary>
+    public string DatabaseConnectionString => _database.RuntimeConnectionString;
+    /// <summary>The app's database as its owner, who may do anything (tampering tests).</summary>
+    public string OwnerConnectionString => _database.ConnectionString;
     public string DemoPrefix => _database.Name + "_demo";
 
     /// <summary>Extra environment for the app (for example OIDC settings).</summary>
@@ -36,7 +39,7 @@ public class AppProcess : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        psi.Environment["ConnectionStrings__Default"] = _database.ConnectionString;
+        foreach (var (k, v) in _database.AppSettings()) psi.Environment[k.Replace(":", "__")] = v;
         psi.Environment["HTTP_PORT"] = HttpPort.ToString();
         psi.Environment["GRPC_PORT"] = GrpcPort.ToString();
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";

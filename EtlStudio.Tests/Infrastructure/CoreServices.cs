@@ -15,18 +15,25 @@ public class CoreServices : IAsyncLifetime
     private readonly TestDatabase _database = new();
     private ServiceProvider? _provider;
 
-    public string ConnectionString => _database.ConnectionString;
+    /// <summary>The database as the app sees it: the runtime role.</summary>
+    public string ConnectionString => _database.RuntimeConnectionString;
+    /// <summary>The database as its owner, who may do anything (tampering tests).</summary>
+    public string OwnerConnectionString => _database.ConnectionString;
     public IServiceProvider Services => _provider ?? throw new InvalidOperationException("Not initialised.");
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     protected virtual void Configure(IServiceCollection services) { }
 
+    /// <summary>What the database holds before this version's migrations run (an older installation's data).</summary>
+    protected virtual Task BeforeMigrationsAsync(string ownerConnectionString) => Task.CompletedTask;
+
     public virtual async Task InitializeAsync()
     {
         await _database.InitializeAsync();
+        await BeforeMigrationsAsync(_database.ConnectionString);
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _database.ConnectionString })
+            .AddInMemoryCollection(_database.AppSettings())
             .Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));

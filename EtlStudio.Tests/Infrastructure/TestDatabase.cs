@@ -4,13 +4,23 @@ namespace EtlStudio.Tests.Infrastructure;
 
 /// <summary>
 /// A fresh, empty PostgreSQL database owned by one test class, dropped afterwards.
-/// The server comes from ETLSTUDIO_TEST_PG (./test.sh sets it); tests never share data.
+/// The server comes from ETLSTUDIO_TEST_PG (./test.sh sets it); tests never share data. The role of that connection
+/// string creates the database and is the application's owner role (migrations); the runtime role the app logs in
+/// as comes from ETLSTUDIO_TEST_PG_RUNTIME (default etlstudio_app, which scripts/setup-env.sh creates).
 /// </summary>
 public sealed class TestDatabase : IAsyncLifetime
 {
     public static string ServerConnectionString =>
         Environment.GetEnvironmentVariable("ETLSTUDIO_TEST_PG")
         ?? "Host=localhost;Username=etlstudio;Password=etlstudio;Database=postgres";
+
+    public static string RuntimeServerConnectionString =>
+        Environment.GetEnvironmentVariable("ETLSTUDIO_TEST_PG_RUNTIME")
+        ?? new NpgsqlConnectionStringBuilder(ServerConnectionString) { Username = "etlstudio_app", Password = "etlstudio_app" }.ConnectionString;
+
+    /// <summary>The keys outside the database the app needs (the audit chain's, the key ring's), one pair per test run.</summary>
+    public static string AuditChainKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    public static string ProtectionKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public string Name { get; } = "etltest_" + Guid.NewGuid().ToString("N")[..16];
 
@@ -20,6 +30,32 @@ public sealed class TestDatabase : IAsyncLifetime
         // Dropping the database at the end must not wait for pooled connections.
         Pooling = true,
     }.ConnectionString;
+
+    /// <summary>This database as the runtime role: what the app's nodes log in as.</summary>
+    public string RuntimeConnectionString => new NpgsqlConnectionStringBuilder(RuntimeServerConnectionString)
+    {
+        Database = Name,
+        Pooling = true,
+    }.ConnectionString;
+
+    /// <summary>
+    /// The settings an app node over this database needs: the runtime role's connection string, the owner's for the
+    /// migrations at start, and the keys that live outside the database.
+    /// </summary>
+    public IDictionary<string, string?> AppSettings() => new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:Default"] = RuntimeConnectionString,
+        ["ConnectionStrings:Owner"] = ConnectionString,
+        ["Audit:ChainKey"] = AuditChainKey,
+        ["DataProtection:ProtectionKey"] = ProtectionKey,
+    };
+
+    /// <summary>Only the keys, for a process that brings its own connection string.</summary>
+    public static IDictionary<string, string?> KeySettings() => new Dictionary<string, string?>
+    {
+        ["Audit:ChainKey"] = AuditChainKey,
+        ["DataProtection:ProtectionKey"] = ProtectionKey,
+    };
 
     public async Task InitializeAsync()
     {

@@ -1,24 +1,29 @@
 using EtlStudio.Core.Persistence;
+using EtlStudio.Jobs.Hosting;
 using EtlStudio.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace EtlStudio.Tests.Jobs;
 
-/// <summary>A fresh, migrated database for one test; the first node started on it installs the Hangfire storage, and all share it.</summary>
+/// <summary>
+/// A fresh database for one test, migrated as the owner with the Hangfire storage installed, as the migration Job does;
+/// the nodes log in as the runtime role (<see cref="ConnectionString"/>), the test's own queries as the owner.
+/// </summary>
 public sealed class JobsDatabase : IJobsDatabase, IAsyncDisposable
 {
     private readonly TestDatabase _database = new();
 
-    public string ConnectionString => _database.ConnectionString;
+    public string ConnectionString => _database.RuntimeConnectionString;
     public NpgsqlDataSource DataSource { get; private set; } = default!;
 
     public static async Task<JobsDatabase> CreateAsync()
     {
         var db = new JobsDatabase();
         await db._database.InitializeAsync();
-        db.DataSource = NpgsqlDataSource.Create(db.ConnectionString);
-        await new DatabaseMigrator(db.DataSource, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
+        db.DataSource = NpgsqlDataSource.Create(db._database.ConnectionString);
+        var runtimeRole = new NpgsqlConnectionStringBuilder(db.ConnectionString).Username;
+        await new DatabaseMigrator(db.DataSource, NullLogger<DatabaseMigrator>.Instance, runtimeRole, [new HangfireSchemaInstaller()]).MigrateAsync();
         return db;
     }
 

@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using EtlStudio.Tests.Infrastructure;
+
 namespace EtlStudio.Tests.Jobs;
 
 /// <summary>
@@ -25,7 +27,7 @@ public sealed class JobsNode : IAsyncDisposable
         IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(TestDatabase.KeySettings())
         {
             ["ConnectionStrings:Default"] = database.ConnectionString,
             // Idle servers look for new jobs often, so tests wait on work, not on polling.

@@ -1,8 +1,10 @@
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Pipeline;
 using EtlStudio.Core.Runs;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
+using EtlStudio.Jobs.Hosting;
 using EtlStudio.Tests.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -28,6 +30,8 @@ public sealed class RunRecoveryTests(RunRecoveryTests.World world, ITestOutputHe
         {
             base.Configure(services);
             services.Configure<PipelineOptions>(o => o.TransformTimeout = TimeSpan.FromSeconds(60));
+            // The nodes started on this database find the Hangfire storage installed, as the migration Job leaves it.
+            services.AddSingleton<IDatabaseSchemaInstaller, HangfireSchemaInstaller>();
         }
     }
 

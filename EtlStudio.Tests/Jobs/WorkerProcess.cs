@@ -22,6 +22,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             WorkingDirectory = RepositoryPaths.WebProject, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         psi.Environment["ConnectionStrings__Default"] = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = name }.ConnectionString;
+        foreach (var (k, v) in TestDatabase.KeySettings()) psi.Environment[k.Replace(":", "__")] = v;
         psi.Environment["HTTP_PORT"] = FreePort.Next().ToString();
         psi.Environment["GRPC_PORT"] = FreePort.Next().ToString();
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";

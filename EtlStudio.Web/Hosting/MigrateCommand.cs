@@ -19,9 +19,10 @@ public static class MigrateCommand
                 : $"Database migrated: {applied} migrations applied.");
             return 0;
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
         {
-            // An unreachable server, refused credentials, or an applied migration that was edited.
+            // An unreachable server, refused credentials, the runtime role's credentials, an applied migration that was
+            // edited, or a demo seed without the keys it needs.
             Console.Error.WriteLine($"Could not migrate the database: {ex.Message}");
             return 1;
         }

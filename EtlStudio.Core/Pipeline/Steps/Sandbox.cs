@@ -6,25 +6,31 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// The per-run role transformation scripts log in as. It has no membership in any role, only USAGE and CREATE on the
 /// run's schema and SELECT (DML too when Update scripts run) on the task's tables there; the application role is made a member of it so it can take
 /// over what the scripts created. A login of its own (not SET ROLE) means a script cannot RESET ROLE its way out.
+/// The application role does not hold CREATEROLE: the role is made, disabled and dropped by the functions in schema
+/// sandbox_roles (migration 0010), which run as a role that may make only roles of this shape.
 /// </summary>
 internal static class Sandbox
 {
     public static string RoleFor(Guid runId) => "etl_sbx_" + runId.ToString("N");
 
-    public static async Task CreateAsync(StepContext ctx, string role, string password, IEnumerable<string> tables, bool readOnly, CancellationToken ct)
+    /// <param name="tempFileLimit">
+    /// The bound on the scripts' temporary files (temp_file_limit, in bytes), which the role carries where the
+    /// superuser allowed the sandbox-role maker to set it (scripts/setup-env.sh); otherwise only the watch bounds them.
+    /// </param>
+    public static async Task CreateAsync(StepContext ctx, string role, string password, IEnumerable<string> tables, bool readOnly,
+        long tempFileLimit, CancellationToken ct)
     {
         var r = Sql.Ident(role);
         // The role may survive a crashed attempt; a new password makes the old one useless.
-        await ctx.ExecAsync($"""
-            DO $$ BEGIN
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
-                    CREATE ROLE {r} LOGIN NOINHERIT CONNECTION LIMIT 2;
-                END IF;
-            END $$;
-            ALTER ROLE {r} LOGIN PASSWORD '{password}' VALID UNTIL '{DateTime.UtcNow.AddDays(1):yyyy-MM-dd HH:mm:ss}+00';
-            GRANT {r} TO CURRENT_USER;
-            GRANT USAGE, CREATE ON SCHEMA {Sql.Ident(ctx.Schema)} TO {r};
-            """, ct);
+        await using (var make = new NpgsqlCommand("SELECT sandbox_roles.make(@role, @password, @until, @limit)", ctx.Connection, ctx.Transaction))
+        {
+            make.Parameters.AddWithValue("role", role);
+            make.Parameters.AddWithValue("password", password);
+            make.Parameters.AddWithValue("until", DateTimeOffset.UtcNow.AddDays(1));
+            make.Parameters.AddWithValue("limit", Math.Max(1, tempFileLimit / 1024));
+            await make.ExecuteNonQueryAsync(ct);
+        }
+        await ctx.ExecAsync($"GRANT USAGE, CREATE ON SCHEMA {Sql.Ident(ctx.Schema)} TO {r}", ct);
         foreach (var t in tables) await ctx.ExecAsync($"GRANT {(readOnly ? "SELECT" : "SELECT, INSERT, UPDATE, DELETE")} ON {ctx.T(t)} TO {r}", ct);
     }
 
@@ -74,7 +80,10 @@ internal static class Sandbox
             if (await ctx.ExistsAsync(t, ct)) await ctx.ExecAsync($"ALTER TABLE {ctx.T(t)} OWNER TO CURRENT_USER", ct);
             else throw new PipelineFailure(PipelineStep.Transform, $"The Merge transformation into '{t}' did not create it.");
         }
-        await ctx.ExecAsync($"DROP OWNED BY {Sql.Ident(role)}; DROP ROLE {Sql.Ident(role)}", ct);
+        await ctx.ExecAsync($"DROP OWNED BY {Sql.Ident(role)}", ct);
+        await using var drop = new NpgsqlCommand("SELECT sandbox_roles.drop(@role)", ctx.Connection, ctx.Transaction);
+        drop.Parameters.AddWithValue("role", role);
+        await drop.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -91,13 +100,14 @@ internal static class Sandbox
         try
         {
             // Terminated and waited for (up to 10 s each), so that none holds a lock the drop needs.
-            await using (var end = new NpgsqlCommand($"ALTER ROLE {r} NOLOGIN; SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE usename = @role", conn))
+            await using (var end = new NpgsqlCommand("SELECT sandbox_roles.disable(@role); SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE usename = @role", conn))
             {
                 end.Parameters.AddWithValue("role", role);
                 await end.ExecuteNonQueryAsync(ct);
             }
             // CASCADE: what the scripts hung on their own objects (a trigger on a table of theirs) goes with them.
-            await using var drop = new NpgsqlCommand($"DROP OWNED BY {r} CASCADE; DROP ROLE {r}", conn);
+            await using var drop = new NpgsqlCommand($"DROP OWNED BY {r} CASCADE; SELECT sandbox_roles.drop(@role)", conn);
+            drop.Parameters.AddWithValue("role", role);
             await drop.ExecuteNonQueryAsync(ct);
         }
         catch (PostgresException e)

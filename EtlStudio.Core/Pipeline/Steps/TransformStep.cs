@@ -54,7 +54,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             // The scripts are planned with the tables' statistics, not the planner's guesses for a table never analyzed
             // (200 groups for any GROUP BY: 2 M orders grouped by customer took 1.9 s so, 0.7 s with statistics).
             await ctx.ExecAsync($"ANALYZE {string.Join(", ", task.Tables.Select(t => ctx.T(t.Name)))}", ct);
-            await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, ct);
+            await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, PipelineOptions.Bytes(options.TransformDiskSpace), ct);
         });
         try
         {
@@ -156,6 +156,8 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
                 throw new PipelineFailure(PipelineStep.Transform, pg.SqlState switch
                 {
                     PostgresErrorCodes.QueryCanceled => $"{what} ran longer than {options.TransformTimeout.TotalSeconds:0} s and was stopped.",
+                    // temp_file_limit, which the sandbox role carries where it may be set (Sandbox.CreateAsync).
+                    PostgresErrorCodes.ConfigurationLimitExceeded => $"{what} took more than {options.TransformDiskSpace} of disk space (Pipeline:TransformDiskSpace) and was stopped.",
                     PostgresErrorCodes.InsufficientPrivilege => $"{what} was refused: {pg.MessageText}. Transformations may only use this run's tables.",
                     _ => $"{what} failed: {pg.MessageText}",
                 }, pg);
