@@ -1,8 +1,11 @@
 using EtlStudio.Core.Domain;
+using EtlStudio.Core.Persistence;
 using EtlStudio.Core.Runs;
 using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
+using EtlStudio.Jobs.Hosting;
 using EtlStudio.Tests.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace EtlStudio.Tests.Jobs;
@@ -12,8 +15,18 @@ namespace EtlStudio.Tests.Jobs;
 /// exactly once — one Processing and one Succeeded state for its job, one "prepared" record for the run — and both
 /// processes take part.
 /// </summary>
-public sealed class TwoWorkerProcessesTests(PipelineWorld world) : IClassFixture<PipelineWorld>
+public sealed class TwoWorkerProcessesTests(TwoWorkerProcessesTests.World world) : IClassFixture<TwoWorkerProcessesTests.World>
 {
+    /// <summary>The pipeline world with Hangfire's storage installed by its migrations, as the nodes expect it.</summary>
+    public sealed class World : PipelineWorld
+    {
+        protected override void Configure(IServiceCollection services)
+        {
+            base.Configure(services);
+            services.AddSingleton<IDatabaseSchemaInstaller, HangfireSchemaInstaller>();
+        }
+    }
+
     [Fact]
     public async Task Two_worker_processes_on_one_storage_execute_each_of_twenty_runs_exactly_once()
     {
