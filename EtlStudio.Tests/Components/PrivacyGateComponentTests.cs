@@ -80,6 +80,21 @@ public sealed class PrivacyGateComponentTests : MudTestContext
     }
 
     [Fact]
+    public void What_is_typed_survives_a_re_render_of_the_page_with_the_same_proposal()
+    {
+        PrivacyPolicy? saved = null;
+        var editor = Render<PrivacyPolicyEditor>(p => p.Add(c => c.Policy, null).Add(c => c.Proposed, new PrivacyPolicy(5, null, 0.2, 0.1, 0.1))
+            .Add(c => c.OnSave, (PrivacyPolicy? x) => saved = x));
+        editor.Find("input[name=policy-min-k]").Change("1000");
+
+        // The page renders again (a notification, say) and hands an equal, new proposal.
+        editor.Render(p => p.Add(c => c.Proposed, new PrivacyPolicy(5, null, 0.2, 0.1, 0.1)));
+        editor.Find("[data-testid=policy-save]").Click();
+
+        Assert.Equal(1000, saved!.MinK);
+    }
+
+    [Fact]
     public void A_policy_can_be_removed_from_the_editor()
     {
         PrivacyPolicy? saved = Strict;
