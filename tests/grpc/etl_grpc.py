@@ -12,6 +12,7 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
+import uuid
 
 import grpc
 
@@ -77,3 +78,22 @@ class Client:
             return "OK", "", self.call(*args, **kwargs)
         except grpc.RpcError as e:
             return e.code().name, e.details(), None
+
+
+SM = "etl.script.manager.V1.ScriptManager"
+EXT = "etl.ext.datamodule.manager.V1.ExtDatamoduleManager"
+
+
+def released_script(client, script):
+    """Creates the script and releases it; returns its id."""
+    sm = PB["script_manager"]
+    sid = client.call(SM, "CreateScript", sm.CreateScriptRequest(script=script), sm.CreateScriptResponse).script_id
+    client.call(SM, "ReleaseScript", sm.ReleaseScriptRequest(script_id=sid), sm.ReleaseScriptResponse)
+    return sid
+
+
+def postgres_connection(client, name, connection_string):
+    """A PostgreSQL connection under a name made unique; returns its id."""
+    ext = PB["ext_datamodule_manager"]
+    return client.call(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
+        name=name + "-" + uuid.uuid4().hex[:6], type=ext.POSTGRESQL, connection_string=connection_string)), ext.CreateConnectionResponse).id

@@ -9,7 +9,7 @@ import uuid
 
 from google.protobuf import empty_pb2, wrappers_pb2
 
-from etl_grpc import PB, Client, dev_token
+from etl_grpc import PB, Client, dev_token, postgres_connection, released_script
 
 base, target, crm_cs, warehouse_cs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 sm, tm, ext = PB["script_manager"], PB["task_manager"], PB["ext_datamodule_manager"]
@@ -27,14 +27,11 @@ def record(name, result, **extra):
 
 
 def released(script):
-    sid = alice.call(SM, "CreateScript", sm.CreateScriptRequest(script=script), sm.CreateScriptResponse).script_id
-    alice.call(SM, "ReleaseScript", sm.ReleaseScriptRequest(script_id=sid), sm.ReleaseScriptResponse)
-    return sid
+    return released_script(alice, script)
 
 
 def connection(name, cs):
-    return alice.call(EXT, "CreateConnection", ext.CreateConnectionRequest(connection=ext.ConnectionInput(
-        name=name + "-" + uuid.uuid4().hex[:6], type=ext.POSTGRESQL, connection_string=cs)), ext.CreateConnectionResponse).id
+    return postgres_connection(alice, name, cs)
 
 
 def task(source, transformations=()):

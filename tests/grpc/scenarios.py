@@ -10,7 +10,7 @@ import uuid
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-from etl_grpc import PB, Client, dev_token
+from etl_grpc import PB, Client, dev_token, released_script
 
 base, target = sys.argv[1], sys.argv[2]
 expired = sys.argv[3] if len(sys.argv) > 3 else None
@@ -147,9 +147,7 @@ dest = next(c for c in listing.connections if c.name == "Customer analytics data
 
 
 def released(script):
-    sid = alice.call(SM, "CreateScript", sm.CreateScriptRequest(script=script), sm.CreateScriptResponse).script_id
-    alice.call(SM, "ReleaseScript", sm.ReleaseScriptRequest(script_id=sid), sm.ReleaseScriptResponse)
-    return sid
+    return released_script(alice, script)
 
 
 ex_id = released(sm.Script(name="customers", extractor=empty_pb2.Empty(), body="SELECT id, age FROM customers"))
