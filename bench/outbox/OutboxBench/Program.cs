@@ -19,7 +19,13 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 
 var (connectionString, rows, output) = (args[0], int.Parse(args[1]), args[2]);
-var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = connectionString }).Build();
+var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["ConnectionStrings:Default"] = connectionString,
+    // A scratch database: keys of its own for this run (the Core refuses to work without them).
+    ["Audit:ChainKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    ["DataProtection:ProtectionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+}).Build();
 var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddSingleton<IConfiguration>(configuration);
 services.AddEtlStudioCore(configuration);
 await using var provider = services.BuildServiceProvider();
@@ -152,7 +158,11 @@ static async Task<(Actor, Guid, string)> StageAsync(IServiceProvider sp, string 
         await db.SaveChangesAsync(); // the user first: no navigations tell EF the order
         db.Tasks.Add(new EtlTask { Id = taskId, Name = "bench " + taskId.ToString("N")[..6], Status = EtlTaskStatus.Released, CreatedBy = userId, CreatedAt = now, UpdatedAt = now, ReleasedAt = now });
         await db.SaveChangesAsync();
-        db.Runs.Add(new PipelineRun { Id = runId, TaskId = taskId, Number = 1, State = RunState.Prepared, SchemaName = schema, RequestedBy = userId, CreatedAt = now });
+        var run = new PipelineRun { Id = runId, TaskId = taskId, Number = 1, SchemaName = schema, RequestedBy = userId, CreatedAt = now };
+        // Prepared the way a worker leaves it: taken, every step finished.
+        run.Move(RunTransition.Begin, now);
+        run.Move(RunTransition.Complete, now);
+        db.Runs.Add(run);
         await db.SaveChangesAsync();
     }
     await using var conn = new NpgsqlConnection(cs);

@@ -68,6 +68,9 @@ foreach (var (d, t) in new[] { ("a", "customers"), ("b", "customers"), ("b", "or
 
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
 {
+    // A scratch database: keys of its own for this run (the Core refuses to work without them).
+    ["Audit:ChainKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    ["DataProtection:ProtectionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     ["ConnectionStrings:Default"] = Db("app"), ["Pipeline:TransformTimeout"] = "00:30:00",
 }).Build();
 var services = new ServiceCollection().AddLogging(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning)).AddSingleton<IConfiguration>(configuration);

@@ -20,7 +20,13 @@ using Npgsql;
 using S3Location = EtlStudio.Core.Connections.S3Location;
 
 var (connectionString, rows, endpoint, output) = (args[0], int.Parse(args[1]), args[2], args[3]);
-var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = connectionString }).Build();
+var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["ConnectionStrings:Default"] = connectionString,
+    // A scratch database: keys of its own for this run (the Core refuses to work without them).
+    ["Audit:ChainKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    ["DataProtection:ProtectionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+}).Build();
 var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddSingleton<IConfiguration>(configuration);
 services.AddEtlStudioCore(configuration);
 await using var provider = services.BuildServiceProvider();
@@ -99,7 +105,10 @@ static async Task<(Actor, Guid, string)> StageAsync(IServiceProvider sp, string 
         await db.SaveChangesAsync();
         db.Tasks.Add(new EtlTask { Id = taskId, Name = "bench " + taskId.ToString("N")[..6], Status = EtlTaskStatus.Released, CreatedBy = userId, CreatedAt = now, UpdatedAt = now, ReleasedAt = now });
         await db.SaveChangesAsync();
-        db.Runs.Add(new PipelineRun { Id = runId, TaskId = taskId, Number = 1, State = RunState.Uploading, SchemaName = schema, RequestedBy = userId, CreatedAt = now });
+        var run = new PipelineRun { Id = runId, TaskId = taskId, Number = 1, SchemaName = schema, RequestedBy = userId, CreatedAt = now };
+        // Uploading the way the product gets it there: taken, every step finished, an upload asked for.
+        foreach (var t in new[] { RunTransition.Begin, RunTransition.Complete, RunTransition.RequestUpload }) run.Move(t, now);
+        db.Runs.Add(run);
         await db.SaveChangesAsync();
     }
     await using var conn = new NpgsqlConnection(cs);
