@@ -22,19 +22,26 @@ internal sealed class AnonymizationBaseline
 
     public static async Task<AnonymizationBaseline> BeforeAsync(NpgsqlConnection conn, string schema, ResolvedTable table, CancellationToken ct)
     {
-        var numbers = table.Columns.Where(c => c.Type is FieldType.Integer or FieldType.Double && c.Anonymization is { } a
-            && (a.Parameters is PerturbationParameters { Distribution: not null } || a.Parameters is GeneralizationParameters { Width: not null })).ToList();
+        var numbers = table.Columns.Where(c => c.Anonymization is { } a && (
+            c.Type is FieldType.Integer or FieldType.Double
+                && (a.Parameters is PerturbationParameters { Distribution: not null } || a.Parameters is GeneralizationParameters { Width: not null })
+            || c.Type is FieldType.Date or FieldType.DateTime && a.Parameters is GeneralizationParameters { Truncate: not null }
+            || a.Parameters is GeneralizationParameters { Groups: not null })).ToList();
         var permuted = table.Columns.Where(c => c.Anonymization?.Parameters is PermutationParameters).Select(c => c.Name).ToList();
         var from = Sql.Table(schema, table.Name);
         var measured = new List<ColumnBaseline>();
         if (numbers.Count > 0)
         {
-            var parts = numbers.Select(c => $"count({V(c.Name)}), min({V(c.Name)}), max({V(c.Name)}), avg({V(c.Name)}), stddev_pop({V(c.Name)})");
+            var parts = numbers.Select(c => Grouped(c)
+                ? $"count({Sql.Ident(c.Name)}), NULL::float8, NULL::float8, NULL::float8, count(DISTINCT {Sql.Ident(c.Name)}::text)::float8"
+                : $"count({V(c)}), min({V(c)}), max({V(c)}), avg({V(c)}), stddev_pop({V(c)})");
             await using var cmd = new NpgsqlCommand($"SELECT {string.Join(", ", parts)} FROM {from}", conn) { CommandTimeout = 0 };
             await using var r = await cmd.ExecuteReaderAsync(ct);
             await r.ReadAsync(ct);
             for (var i = 0; i < numbers.Count; i++)
-                measured.Add(new ColumnBaseline(numbers[i].Name, r.GetInt64(5 * i), D(r, 5 * i + 1), D(r, 5 * i + 2), D(r, 5 * i + 3), D(r, 5 * i + 4)));
+                measured.Add(Grouped(numbers[i])
+                    ? new ColumnBaseline(numbers[i].Name, r.GetInt64(5 * i), null, null, null, null, Distinct: (long?)D(r, 5 * i + 4))
+                    : new ColumnBaseline(numbers[i].Name, r.GetInt64(5 * i), D(r, 5 * i + 1), D(r, 5 * i + 2), D(r, 5 * i + 3), D(r, 5 * i + 4)));
         }
         string? scratch = null;
         if (permuted.Count > 0)
@@ -67,7 +74,15 @@ internal sealed class AnonymizationBaseline
         return all;
     }
 
-    private static string V(string column) => Sql.Ident(column) + "::float8";
+    private static bool Grouped(ResolvedColumn c) => c.Anonymization!.Parameters is GeneralizationParameters { Groups: not null };
+
+    /// <summary>The column as a number: dates and timestamps in days since 1970-01-01 (UTC).</summary>
+    private static string V(ResolvedColumn c) => c.Type switch
+    {
+        FieldType.Date => $"({Sql.Ident(c.Name)} - DATE '1970-01-01')::float8",
+        FieldType.DateTime => $"(extract(epoch FROM {Sql.Ident(c.Name)}) / 86400)::float8",
+        _ => Sql.Ident(c.Name) + "::float8",
+    };
 
     private static double? D(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : Convert.ToDouble(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
 

@@ -39,6 +39,15 @@ internal static class UtilityMeasures
                     new ColumnUtility(c.Name, method, InformationLoss: await ScalarAsync(conn, tx,
                         $"SELECT avg((length(v) - length(rtrim(v, '*')))::float8 / nullif(length(v), 0)) FROM ({string.Format(CultureInfo.InvariantCulture, published, "")}) x WHERE v IS NOT NULL", ct),
                         Note: "Share of each value's characters masked (0 = exact, 1 = nothing left)."),
+                GeneralizationParameters { Truncate: { } unit } when published is not null && Range(c, baseline) is { } days =>
+                    new ColumnUtility(c.Name, method, InformationLoss: await ScalarAsync(conn, tx, $"""
+                        SELECT avg(least(1.0, (extract(epoch FROM (v + interval '1 {Unit(unit)}') - v) / 86400)::numeric / @range))::float8
+                        FROM ({string.Format(CultureInfo.InvariantCulture, published, c.Type == FieldType.Date ? "::timestamp" : " AT TIME ZONE 'UTC'")}) x WHERE v IS NOT NULL
+                        """, ct, days),
+                        Note: $"Normalized certainty penalty: the days of each value's {Unit(unit)} over the range of {days.ToString("0.##", CultureInfo.InvariantCulture)} days (0 = exact, 1 = nothing left)."),
+                GeneralizationParameters { Groups: { } groups } when published is not null && baseline is { Distinct: > 0 } b =>
+                    new ColumnUtility(c.Name, method, InformationLoss: await GroupLossAsync(conn, tx, published, groups, b.Distinct!.Value, ct),
+                        Note: $"Normalized certainty penalty: the values a group stands for over the column's {b.Distinct} distinct values; '*' (unmapped) loses everything."),
                 GeneralizationParameters => new ColumnUtility(c.Name, method, Note: "Generalized to coarser values; no range to measure the loss against."),
                 PerturbationParameters { Distribution: not null } when published is not null && baseline is not null =>
                     await PerturbedAsync(conn, tx, c, published, baseline, method, ct),
@@ -66,10 +75,36 @@ internal static class UtilityMeasures
             Note: "Mean and standard deviation before the noise and as published: the shift is what the noise cost.");
     }
 
-    /// <summary>The column's range: its range rule's bounds, else the range of its values before anonymization; null when empty or a point.</summary>
+    /// <summary>The loss of a value→group map, per published value: the original values its group stands for over all of them.</summary>
+    private static async Task<double?> GroupLossAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string published, IReadOnlyDictionary<string, string> groups,
+        long distinct, CancellationToken ct)
+    {
+        var loss = groups.GroupBy(g => g.Value).ToDictionary(g => g.Key, g => (double)g.Count() / distinct);
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT avg(CASE WHEN v = '*' THEN 1.0 ELSE least(1.0, coalesce((@loss::jsonb ->> v)::float8, 0)) END)::float8
+            FROM ({string.Format(CultureInfo.InvariantCulture, published, "::text")}) x WHERE v IS NOT NULL
+            """, conn, tx) { CommandTimeout = 0 };
+        cmd.Parameters.AddWithValue("loss", NpgsqlTypes.NpgsqlDbType.Jsonb, System.Text.Json.JsonSerializer.Serialize(loss));
+        var value = await cmd.ExecuteScalarAsync(ct);
+        return value is null or DBNull ? null : Convert.ToDouble(value, CultureInfo.InvariantCulture);
+    }
+
+    private static string Unit(DateTruncation unit) => unit.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The column's range: its range rule's bounds, else the range of its values before anonymization; null when empty or
+    /// a point. Dates and timestamps in days.
+    /// </summary>
     internal static double? Range(ResolvedColumn c, ColumnBaseline? baseline)
     {
         var rule = c.RangeRule?.Settings;
+        if (c.Type is FieldType.Date or FieldType.DateTime)
+        {
+            if (DateTime.TryParse(rule?.MinValue, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var from)
+                && DateTime.TryParse(rule?.MaxValue, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var to) && to > from)
+                return (to - from).TotalDays;
+            return baseline is { Min: { } first, Max: { } last } && last > first ? last - first : null;
+        }
         if (double.TryParse(rule?.MinValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var lo)
             && double.TryParse(rule?.MaxValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var hi) && hi > lo)
             return hi - lo;

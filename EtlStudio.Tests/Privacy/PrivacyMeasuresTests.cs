@@ -53,6 +53,31 @@ public sealed class PrivacyMeasuresTests(PipelineWorld world) : IClassFixture<Pi
     }
 
     [Fact]
+    public async Task The_NCP_of_months_on_a_two_year_range_and_of_a_value_to_group_map_are_as_computed_by_hand()
+    {
+        // Days 2020-01-15, 2020-02-10, 2020-02-20, 2021-03-05, 2020-01-15 to their months, over the range rule's
+        // [2020-01-01, 2021-12-31] (730 days): (31 + 29 + 29 + 31 + 31) / 5 / 730 (2020 is a leap year).
+        // Cities a b c d a through {a, b → AB; c → C}, d unmapped (*): of the 4 distinct values AB stands for 2 and C for 1,
+        // * for everything: (2/4 + 2/4 + 1/4 + 1 + 2/4) / 5.
+        var visits = new TableConfig("visits",
+            [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("day", FieldType.Date, []), new ColumnConfig("city", FieldType.String, [])], "id",
+            MergeStrategy.SourcePriority, [], [new ExtractionConfig(await world.ExtractorAsync(
+                "SELECT * FROM (VALUES (1, DATE '2020-01-15', 'a'), (2, DATE '2020-02-10', 'b'), (3, DATE '2020-02-20', 'c'), "
+                + "(4, DATE '2021-03-05', 'd'), (5, DATE '2020-01-15', 'a')) v(id, day, city)"), world.Crm, 1)]);
+        var range = await world.RuleAsync(FieldType.Date, FieldRuleType.IgnoreOutOfRange, min: "2020-01-01", max: "2021-12-31");
+        var months = await AnonymizationAsync(AnonymizationMethod.Generalization, new() { ["truncate"] = "month" });
+        var map = await AnonymizationAsync(AnonymizationMethod.Generalization, new() { ["groups"] = """{"a":"AB","b":"AB","c":"C"}""" });
+        var run = await world.RunAsync(await world.TaskAsync([visits], [new FieldRuleBinding("visits", "day", [range])],
+            anonymization: [new AnonymizationBinding("visits", "day", months, true, false), new AnonymizationBinding("visits", "city", map, true, false)],
+            privacy: new PrivacySettings(null, null, 7)));
+        Assert.True(run.State == RunState.Prepared, run.Error);
+
+        var t = (await world.Get<OutboxPrivacyService>().GetAsync(world.Owner, run.Id)).Report.Tables.Single();
+        Assert.Equal(151.0 / 5 / 730, t.Utility!.Single(u => u.Column == "day").InformationLoss!.Value, Tolerance);
+        Assert.Equal((0.5 + 0.5 + 0.25 + 1 + 0.5) / 5, t.Utility!.Single(u => u.Column == "city").InformationLoss!.Value, Tolerance);
+    }
+
+    [Fact]
     public async Task An_edit_is_measured_a_value_edited_back_to_a_number_has_lost_nothing_and_forms_a_class_of_its_own()
     {
         var run = await world.RunAsync(await AgesAsync());
