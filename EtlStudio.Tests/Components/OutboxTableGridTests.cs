@@ -15,6 +15,9 @@ namespace EtlStudio.Tests.Components;
 /// </summary>
 public sealed class OutboxTableGridTests(OutboxCore core) : MudTestContext, IClassFixture<OutboxCore>
 {
+    /// <summary>Each wait reads the real database through the Core; on a machine busy with the whole suite that takes more than bUnit's default second.</summary>
+    private static readonly TimeSpan ServerTime = TimeSpan.FromSeconds(15);
+
     private Guid _runId;
     private OutboxTable _table = default!;
 
@@ -32,7 +35,7 @@ public sealed class OutboxTableGridTests(OutboxCore core) : MudTestContext, ICla
     {
         Render<MudPopoverProvider>();
         var grid = Render<OutboxTableGrid>(p => p.Add(c => c.RunId, _runId).Add(c => c.Table, _table));
-        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("[data-testid=outbox-grid] tbody tr").Count));
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("[data-testid=outbox-grid] tbody tr").Count), ServerTime);
         return grid;
     }
 
@@ -58,12 +61,12 @@ public sealed class OutboxTableGridTests(OutboxCore core) : MudTestContext, ICla
     {
         var grid = RenderGrid();
         Header(grid, "id (Integer)").QuerySelector("button.sort-direction-icon")!.Click();
-        grid.WaitForAssertion(() => Assert.Equal("ascending", Header(grid, "id (Integer)").GetAttribute("aria-sort")));
+        grid.WaitForAssertion(() => Assert.Equal("ascending", Header(grid, "id (Integer)").GetAttribute("aria-sort")), ServerTime);
         Assert.Contains("mud-direction-asc", Header(grid, "id (Integer)").QuerySelector("button.sort-direction-icon")!.ClassName);
         Assert.Equal(Enumerable.Range(1, 25).Select(i => i.ToString()), Column(grid, 1));
 
         Header(grid, "id (Integer)").QuerySelector("button.sort-direction-icon")!.Click();
-        grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(16, 25).Reverse().Select(i => i.ToString()), Column(grid, 1)));
+        grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(16, 25).Reverse().Select(i => i.ToString()), Column(grid, 1)), ServerTime);
         Assert.Equal("descending", Header(grid, "id (Integer)").GetAttribute("aria-sort"));
         Assert.Contains("mud-direction-desc", Header(grid, "id (Integer)").QuerySelector("button.sort-direction-icon")!.ClassName);
         Assert.False(Header(grid, "name (String)").HasAttribute("aria-sort"));
@@ -74,10 +77,10 @@ public sealed class OutboxTableGridTests(OutboxCore core) : MudTestContext, ICla
     {
         var grid = RenderGrid();
         Header(grid, "age (Integer)").QuerySelector("button.sort-direction-icon")!.Click();
-        grid.WaitForAssertion(() => Assert.Equal("ascending", Header(grid, "age (Integer)").GetAttribute("aria-sort")));
+        grid.WaitForAssertion(() => Assert.Equal("ascending", Header(grid, "age (Integer)").GetAttribute("aria-sort")), ServerTime);
         // age is 18 + id % 60: ids 1–40 give 19–58, so ascending age is ascending id here; descending shows it is the server's order.
         Header(grid, "age (Integer)").QuerySelector("button.sort-direction-icon")!.Click();
-        grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(16, 25).Reverse().Select(i => (18 + i).ToString()), Column(grid, 3)));
+        grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(16, 25).Reverse().Select(i => (18 + i).ToString()), Column(grid, 3)), ServerTime);
         Assert.Equal("descending", Header(grid, "age (Integer)").GetAttribute("aria-sort"));
         Assert.False(Header(grid, "id (Integer)").HasAttribute("aria-sort"));
     }
@@ -87,7 +90,7 @@ public sealed class OutboxTableGridTests(OutboxCore core) : MudTestContext, ICla
     {
         var grid = RenderGrid();
         grid.Find("[data-testid=outbox-grid] button[aria-label='Next page']").Click();
-        grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(26, 15).Select(i => i.ToString()), Column(grid, 1)));
+        grid.WaitForAssertion(() => Assert.Equal(Enumerable.Range(26, 15).Select(i => i.ToString()), Column(grid, 1)), ServerTime);
 
         var column = grid.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Column");
         grid.InvokeAsync(() => column.Instance.SelectOption("name"));
@@ -95,6 +98,6 @@ public sealed class OutboxTableGridTests(OutboxCore core) : MudTestContext, ICla
         grid.Find("[data-testid=filter-apply]").Click();
         // "contains person 0": 36 persons (every tenth has no name), two pages; the first starts at person 001.
         var firstPage = Enumerable.Range(1, 27).Where(i => i % 10 != 0).Select(i => i.ToString());
-        grid.WaitForAssertion(() => Assert.Equal(firstPage, Column(grid, 1)));
+        grid.WaitForAssertion(() => Assert.Equal(firstPage, Column(grid, 1)), ServerTime);
     }
 }
