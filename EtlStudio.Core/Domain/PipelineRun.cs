@@ -79,6 +79,7 @@ public sealed class PipelineRun
 
     private static string Describe(RunTransition t) => t switch
     {
+        RunTransition.Pause => "be paused",
         RunTransition.Requeue => "be queued again",
         RunTransition.Begin => "be started by a worker",
         RunTransition.Complete => "complete",
@@ -89,6 +90,6 @@ public sealed class PipelineRun
         RunTransition.RequestUpload => "be uploaded",
         RunTransition.WithdrawUpload => "have its upload withdrawn",
         RunTransition.CompleteUpload => "complete an upload",
-        _ => "be paused",
+        _ => $"go through {t}",
     };
 }

@@ -80,13 +80,10 @@ internal static class UtilityMeasures
         long distinct, CancellationToken ct)
     {
         var loss = groups.GroupBy(g => g.Value).ToDictionary(g => g.Key, g => (double)g.Count() / distinct);
-        await using var cmd = new NpgsqlCommand($"""
+        return await ScalarAsync(conn, tx, $"""
             SELECT avg(CASE WHEN v = '*' THEN 1.0 ELSE least(1.0, coalesce((@loss::jsonb ->> v)::float8, 0)) END)::float8
             FROM ({string.Format(CultureInfo.InvariantCulture, published, "::text")}) x WHERE v IS NOT NULL
-            """, conn, tx) { CommandTimeout = 0 };
-        cmd.Parameters.AddWithValue("loss", NpgsqlTypes.NpgsqlDbType.Jsonb, System.Text.Json.JsonSerializer.Serialize(loss));
-        var value = await cmd.ExecuteScalarAsync(ct);
-        return value is null or DBNull ? null : Convert.ToDouble(value, CultureInfo.InvariantCulture);
+            """, ct, bind: p => p.AddWithValue("loss", NpgsqlTypes.NpgsqlDbType.Jsonb, System.Text.Json.JsonSerializer.Serialize(loss)));
     }
 
     private static string Unit(DateTruncation unit) => unit.ToString().ToLowerInvariant();
@@ -111,10 +108,12 @@ internal static class UtilityMeasures
         return baseline is { Min: { } min, Max: { } max } && max > min ? max - min : null;
     }
 
-    private static async Task<double?> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct, double? range = null)
+    private static async Task<double?> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct, double? range = null,
+        Action<NpgsqlParameterCollection>? bind = null)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
         if (range is { } r) cmd.Parameters.AddWithValue("range", (decimal)r);
+        bind?.Invoke(cmd.Parameters);
         var value = await cmd.ExecuteScalarAsync(ct);
         return value is null or DBNull ? null : Convert.ToDouble(value, CultureInfo.InvariantCulture);
     }
