@@ -22,7 +22,14 @@ public sealed class OutboxPrivacyService(ChangeScope scope, AccessPolicy policy,
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// Whether <paramref name="actor"/> may see a run's privacy report; a page that only shows it to those who may asks
+    /// this first, so a viewer opening a run is not recorded as refused.
+    /// </summary>
+    public Task<bool> CanViewAsync(Actor actor, CancellationToken ct = default) => OutboxReaders.MayReadAsync(policy, actor, ct);
+
     /// <summary>The outbox's privacy as it stands (MANAGE_DATA, PROCESS_ETL_TASK or ADMIN).</summary>
+
     public async Task<OutboxPrivacy> GetAsync(Actor actor, Guid runId, CancellationToken ct = default)
     {
         await OutboxReaders.DemandAsync(policy, actor, "outbox.privacy", runId, ct);

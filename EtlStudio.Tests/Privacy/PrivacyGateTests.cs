@@ -157,6 +157,23 @@ public sealed class PrivacyGateTests(PipelineWorld world) : IClassFixture<Pipeli
         Assert.True(new Core.Privacy.PolicyCheck("t", "highest risk", null, 1.0 / 3, PrivacyPolicy.DefaultFor(kThree)!.MaxHighestRisk!.Value, false).Passed);
     }
 
+    [Fact]
+    public async Task A_page_asks_whether_the_report_may_be_shown_without_recording_a_refusal()
+    {
+        var viewer = await world.CreateAsync("viewer");
+        var processor = await world.CreateAsync("processor", UserRole.ProcessEtlTask);
+        await using var db = await world.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync();
+        var refusals = await db.AuditEntries.CountAsync(a => a.Outcome != AuditOutcome.Success);
+
+        Assert.False(await Privacy.CanViewAsync(viewer));
+        Assert.True(await Privacy.CanViewAsync(processor));
+        Assert.True(await Privacy.CanViewAsync(world.Owner));
+        Assert.Equal(refusals, await db.AuditEntries.CountAsync(a => a.Outcome != AuditOutcome.Success));
+        // Asking for the report itself is still refused and recorded.
+        await Assert.ThrowsAsync<DomainException>(() => Privacy.GetAsync(viewer, Guid.NewGuid()));
+        Assert.Equal(refusals + 1, await db.AuditEntries.CountAsync(a => a.Outcome != AuditOutcome.Success));
+    }
+
     private async Task<string?> GateJsonAsync(Guid runId)
     {
         await using var db = await world.Get<IDbContextFactory<EtlStudioDbContext>>().CreateDbContextAsync();

@@ -57,7 +57,9 @@ public sealed partial class RunDetails
     {
         if (run.State is not (RunState.Prepared or RunState.Uploading or RunState.Uploaded) || _privacyFor == run.State) return;
         _privacyFor = run.State;
-        try { _privacy = await Privacy.GetAsync(await CurrentActor.GetAsync(), run.Id); }
+        var actor = await CurrentActor.GetAsync();
+        if (!await Privacy.CanViewAsync(actor)) return;
+        try { _privacy = await Privacy.GetAsync(actor, run.Id); }
         catch (DomainException ex) when (ex.Kind is ErrorKind.PermissionDenied or ErrorKind.NotFound) { _privacy = null; }
     }
 
