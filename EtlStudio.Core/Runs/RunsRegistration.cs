@@ -18,6 +18,9 @@ public static class RunsRegistration
                 "Pipeline:WorkMemory, Pipeline:TransformWorkMemory and Pipeline:MaintenanceMemory are PostgreSQL memory sizes such as 256MB or 1GB.")
             .Validate(o => PipelineOptions.IsDiskSize(o.TransformDiskSpace), "Pipeline:TransformDiskSpace is a disk size such as 20GB (from 1MB to 1024TB).")
             .ValidateOnStart();
+        services.AddOptions<AnonymizationOptions>().Bind(configuration.GetSection(AnonymizationOptions.Section))
+            .Validate(o => o.IsValid(), "Pipeline:Anonymization's limits (HeldShuffleBytes, CountedGroups, StValuesHeld, RankedValuesHeld) are 0 or more.")
+            .ValidateOnStart();
         services.AddSingleton<TableAnonymizer>();
         services.AddSingleton<PipelineEngine>();
         services.AddSingleton<PipelineRunExecutor>();
