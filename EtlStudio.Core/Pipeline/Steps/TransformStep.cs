@@ -120,7 +120,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         await using var conn = new NpgsqlConnection(builder.ConnectionString);
         await conn.OpenAsync(ct);
         // The statement timeout below is the first line; the script can lift it, so the watch enforces the limits from outside.
-        await using var watch = SandboxWatch.Start(dataSource, conn.ProcessID, options);
+        await using var watch = SandboxWatch.Start(dataSource, conn.ProcessID, schema, options);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var timeout = (long)options.TransformTimeout.TotalMilliseconds;
         await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {timeout}", conn, tx)) await set.ExecuteNonQueryAsync(ct);
