@@ -11,6 +11,9 @@ public static class RunsRegistration
 {
     public static IServiceCollection AddEtlStudioRuns(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<Pipeline.Anonymization.AnonymizationOptions>().Bind(configuration.GetSection(Pipeline.Anonymization.AnonymizationOptions.Section))
+            .Validate(o => o.IsValid(), "Pipeline:Anonymization's limits (HeldShuffleBytes, CountedGroups, StValuesHeld, RankedValuesHeld) are 0 or more.")
+            .ValidateOnStart();
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section))
             .Validate(o => o.TransformTimeout > TimeSpan.Zero && o.SourceTimeout > TimeSpan.Zero, "Pipeline:TransformTimeout and Pipeline:SourceTimeout must be positive.")
             .Validate(o => o.PreviewSampleRows is > 0 and <= 10_000, "Pipeline:PreviewSampleRows is between 1 and 10000.")

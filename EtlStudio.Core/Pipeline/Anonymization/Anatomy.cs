@@ -11,7 +11,7 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// G groups; a value that occurs at most G times then lands in distinct groups, so every group of at least l records
 /// has l distinct values. G is the largest number of groups for which, after capping every value at G records,
 /// at least l·G records remain; the records over the cap (chosen at random) go to the rejects table.
-/// The records' groups are worked out on narrow data (<see cref="RecordChoices"/>); QIT and ST are then written from them.
+/// The records' groups are worked out on narrow data (<see cref="AnatomyDealing"/>); QIT and ST are then written from them.
 /// </summary>
 internal sealed class Anatomy
 {
@@ -20,10 +20,10 @@ internal sealed class Anatomy
     private readonly int _l;
     private readonly (long Vid, long F, long Start)? _nullBlock;
     private readonly long _values;
-    private readonly object?[]? _valueOf;
+    private object?[]? _valueOf;
 
-    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, (long, long, long)? nullBlock, long values, object?[]? valueOf, bool overCap) =>
-        (Sensitive, _histogram, _groups, _l, _nullBlock, _values, _valueOf, OverCap) = (sensitive, histogram, groups, l, nullBlock, values, valueOf, overCap);
+    private Anatomy(ResolvedColumn sensitive, string histogram, long groups, int l, (long, long, long)? nullBlock, long values, bool overCap) =>
+        (Sensitive, _histogram, _groups, _l, _nullBlock, _values, OverCap) = (sensitive, histogram, groups, l, nullBlock, values, overCap);
 
     /// <summary>Whether some value occurs more often than there are groups, so that records over the cap will be rejected.</summary>
     public bool OverCap { get; }
@@ -32,6 +32,9 @@ internal sealed class Anatomy
 
     /// <summary>G, the number of groups (0 when fewer than l distinct values).</summary>
     public long Groups => _groups;
+
+    /// <summary>The number of distinct sensitive values among the kept records (NULL one of them).</summary>
+    public long Values => _values;
 
     /// <summary>The scratch tables, for dropping.</summary>
     public IEnumerable<string> Scratch => [_histogram];
@@ -43,9 +46,7 @@ internal sealed class Anatomy
     public static string Purpose(string column) => column + "/anatomy";
 
     /// <summary>The value histogram of the records not in a small class (<paramref name="small"/>, see <see cref="KAnonymityFilter"/>) and the number of groups.</summary>
-    /// <param name="valuesHeld">The most values held by number, for ST written as the records are dealt (<see cref="HoldsValues"/>).</param>
-    public static async Task<Anatomy> PrepareAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, long valuesHeld,
-        CancellationToken ct)
+    public static async Task<Anatomy> PrepareAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small, CancellationToken ct)
     {
         var sensitive = plan.Anatomized!;
         var l = plan.L!.Value;
@@ -69,18 +70,19 @@ internal sealed class Anatomy
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             if (await reader.ReadAsync(ct)) nullBlock = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         var values = await new SqlParameters().ScalarAsync<long>(conn, $"SELECT count(*) FROM {histogram}", ct);
-        // Few enough values to hold by number: ST is then written from the groups as they are dealt.
-        object?[]? valueOf = null;
-        if (values <= valuesHeld)
-        {
-            valueOf = new object?[values + 1];
-            await using var cmd = new SqlParameters().Command(conn, $"SELECT vid, v FROM {histogram}");
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) valueOf[reader.GetInt64(0)] = reader.IsDBNull(1) ? null : reader.GetValue(1);
-        }
         var op = new SqlParameters();
         var overCap = await op.ScalarAsync<bool>(conn, $"SELECT EXISTS (SELECT 1 FROM {histogram} WHERE f > {op.Add(groups, NpgsqlDbType.Bigint)})", ct);
-        return new Anatomy(sensitive, histogram, groups, l, nullBlock, values, valueOf, overCap);
+        return new Anatomy(sensitive, histogram, groups, l, nullBlock, values, overCap);
+    }
+
+    /// <summary>Holds every value by its number, so that ST is written as the records are dealt (<see cref="WriteStRow"/>).</summary>
+    public async Task HoldValuesAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var valueOf = new object?[_values + 1];
+        await using var cmd = new SqlParameters().Command(conn, $"SELECT vid, v FROM {_histogram}");
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) valueOf[reader.GetInt64(0)] = reader.IsDBNull(1) ? null : reader.GetValue(1);
+        _valueOf = valueOf;
     }
 
     /// <summary>Each value's block: it starts after the capped counts of the values before it.</summary>
@@ -88,28 +90,20 @@ internal sealed class Anatomy
         $"SELECT v, f, vid, coalesce(sum(least(f, {g})) OVER (ORDER BY vid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start FROM {histogram}";
 
     /// <summary>
-    /// Above this many distinct values the records are read sorted by value, so that only one value's ranking is held
-    /// at a time (<see cref="RecordChoices"/>); below, in the table's order, each value's ranking held throughout.
-    /// </summary>
-    public const long ValuesHeldAtOnce = 65_536;
-
-    /// <summary>Whether <see cref="Records"/> sorts by value (see <see cref="ValuesHeldAtOnce"/>).</summary>
-    public bool SortedByValue => _values > ValuesHeldAtOnce;
-
-    /// <summary>
-    /// For <see cref="RecordChoices"/>: the kept records (not in a small class, <paramref name="small"/>) as
+    /// For <see cref="AnatomyDealing"/>: the kept records (not in a small class, <paramref name="small"/>) as
     /// <c>(_row, vid, f, start)</c> — the value's number and frequency and where its block starts — in the table's
-    /// order (a sequential scan, so the same table gives the same order) or, with many values, by value and <c>_row</c>;
-    /// then <paramref name="also"/>, expressions over the rows (alias <c>t</c>).
+    /// storage order (a sequential scan from its start) or, <paramref name="sorted"/>, by value and then storage order:
+    /// either way each value's records come in storage order. Then <paramref name="also"/>, expressions over the rows
+    /// (alias <c>t</c>, read with their storage order, <see cref="PublishedRows.StorageOrder"/>).
     /// </summary>
-    public string Records(SqlParameters p, AnonymizationPlan plan, PublishedRows rows, string? small, IEnumerable<string>? also = null)
+    public string Records(SqlParameters p, AnonymizationPlan plan, PublishedRows rows, string? small, bool sorted, IEnumerable<string>? also = null)
     {
         var rowId = $"t.{Sql.Ident(StagingLayout.RowId)}";
         var vid = $"coalesce(h.vid, {p.Add(_nullBlock?.Vid, NpgsqlDbType.Bigint)})";
         return $"SELECT {rowId}, {vid}, coalesce(h.f, {p.Add(_nullBlock?.F, NpgsqlDbType.Bigint)}), coalesce(h.start, {p.Add(_nullBlock?.Start, NpgsqlDbType.Bigint)})"
             + string.Concat((also ?? []).Select(x => ", " + x)) + " "
             + $"FROM {rows.Query} t LEFT JOIN {_histogram} h ON h.v = t.{Sql.Ident(Sensitive.Name)} "
-            + $"WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}{(SortedByValue ? $" ORDER BY {vid}, {rowId}" : "")}";
+            + $"WHERE {KAnonymityFilter.Kept(small, plan, rows, "t")}{(sorted ? $" ORDER BY {vid}, t.{PublishedRows.StorageOrder}" : "")}";
     }
 
     /// <summary>
@@ -138,11 +132,15 @@ internal sealed class Anatomy
     }
 
     /// <summary>QIT's columns: every column but the sensitive one, with published types, then the group id.</summary>
-    public IReadOnlyList<OutboxColumn> QitColumns(IReadOnlyList<OutboxColumn> published) =>
-        published.Where(c => c.Name != Sensitive.Name).Append(new(AnonymizationPlan.GroupId, FieldType.Integer)).ToList();
+    public IReadOnlyList<OutboxColumn> QitColumns(IReadOnlyList<OutboxColumn> published) => QitColumnsOf(published, Sensitive);
 
-    public IReadOnlyList<OutboxColumn> StColumns =>
-        [new(AnonymizationPlan.GroupId, FieldType.Integer), new(Sensitive.Name, Sensitive.Type), new(AnonymizationPlan.Count, FieldType.Integer)];
+    public IReadOnlyList<OutboxColumn> StColumns => StColumnsOf(Sensitive);
+
+    public static IReadOnlyList<OutboxColumn> QitColumnsOf(IReadOnlyList<OutboxColumn> published, ResolvedColumn sensitive) =>
+        published.Where(c => c.Name != sensitive.Name).Append(new(AnonymizationPlan.GroupId, FieldType.Integer)).ToList();
+
+    public static IReadOnlyList<OutboxColumn> StColumnsOf(ResolvedColumn sensitive) =>
+        [new(AnonymizationPlan.GroupId, FieldType.Integer), new(sensitive.Name, sensitive.Type), new(AnonymizationPlan.Count, FieldType.Integer)];
 
     /// <summary>Writes QIT (logged, as published) into <paramref name="table"/>: the kept records under the cap with their group.</summary>
     public Task WriteQitAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, RecordChoices choices, ColumnPermutation permutation,
@@ -159,9 +157,9 @@ internal sealed class Anatomy
     public IReadOnlyList<OutboxColumn> StTableColumns => [new(StagingLayout.RowId, FieldType.Integer), .. StColumns];
 
     /// <summary>
-    /// Whether every value is held by its number (at most <see cref="ValuesHeldAtOnce"/> by default), so that ST is written as the
-    /// records are dealt (<see cref="WriteStRow"/>), by COPY: a row at a time as <c>CREATE TABLE AS</c> writes it costs
-    /// about twice as much (2.45 M rows: 2.4 s against 1.35 s). Otherwise <see cref="WriteStAsync"/> writes it after.
+    /// Whether every value is held by its number (<see cref="HoldValuesAsync"/>), so that ST is written as the records
+    /// are dealt (<see cref="WriteStRow"/>), by COPY, which writes rows more cheaply than <c>CREATE TABLE AS</c>.
+    /// Otherwise <see cref="WriteStAsync"/> writes it after.
     /// </summary>
     public bool HoldsValues => _valueOf is not null;
 

@@ -5,8 +5,8 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 
 /// <summary>
 /// QIT written as the records are dealt to groups, by binary COPY from the pass that deals them, instead of by a query
-/// after it that joins every record with its choices (2.45 M records: 7 s for that query, beside ST's key; the pass
-/// reads the published columns too, serially, 3.4 s, while QIT's COPY is written on another core). The pass reads each
+/// after it that joins every record with its choices (the pass then reads the published columns too, while QIT's COPY
+/// is written on another core). The pass reads each
 /// published value as PostgreSQL computes it (generalization, suppression) and hands it on unread; what this process
 /// works out — the perturbation's noise (<see cref="ProcessNoise"/>), the permuted values held in memory
 /// (<see cref="HeldShuffle"/>) and the group — it writes itself. Only for a table whose every choice is made in the
@@ -26,10 +26,14 @@ internal sealed class DealtQit
     /// <summary>QIT's table: <c>_row</c>, its columns (<see cref="Anatomy.QitColumns"/>), the group.</summary>
     public IReadOnlyList<OutboxColumn> Columns { get; }
 
-    /// <summary>The way QIT is written as the records are dealt, or null when the table needs the query (see above).</summary>
+    /// <summary>
+    /// The way QIT is written as the records are dealt, or null when the table needs the query (see above); ST must be
+    /// dealt too (<see cref="Anatomy.HoldsValues"/>), which <see cref="StrategyChoice"/> sees to.
+    /// </summary>
     public static DealtQit? TryFor(AnonymizationRequest r, AnonymizationPlan plan, Anatomy anatomy, HeldShuffle? held)
     {
-        if (!anatomy.HoldsValues || plan.Permuted.Select((_, i) => i).Any(i => held is null || held.OrdinalOf(i) < 0)) return null;
+        // Every permuted column held in memory: a shuffle through a table of its own (or within classes) is joined by the query.
+        if (plan.Permuted.Select((_, i) => i).Any(i => held is null || held.OrdinalOf(i) < 0)) return null;
         var published = PublishedRows.For(r, plan, new SqlParameters());
         var purposes = published.UniformPurposes.ToList();
         var fields = new List<Field>();

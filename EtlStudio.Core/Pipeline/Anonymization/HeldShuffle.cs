@@ -29,20 +29,25 @@ internal sealed class HeldShuffle
     public IEnumerable<OutboxColumn> ChoiceColumns => _columns.Select(c => new OutboxColumn(ColumnPermutation.Alias(c.Index), c.Type));
 
     /// <summary>
-    /// Reads the kept records (not in a small class, <paramref name="small"/>) of an anatomized table and works out the
-    /// shuffles across the table that fit in <paramref name="budget"/> bytes; null when none does.
+    /// The shuffles across the table that fit in <paramref name="budget"/> bytes, for an anatomized table: fixed-width
+    /// columns only, by their index among the permuted columns.
     /// </summary>
-    public static async Task<HeldShuffle?> TryAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small,
-        long budget, CancellationToken ct)
+    public static IReadOnlyList<(ResolvedColumn Column, int Index)> Fitting(AnonymizationRequest r, AnonymizationPlan plan, long budget)
     {
         // Without a count (a preview) the table is small; the row numbers fit in an int (RowSet.MaxSpan).
         var records = Math.Max(r.Rows ?? 0, 1);
         var held = new List<(ResolvedColumn Column, int Index)>();
-        var kept = new RowSet();
         foreach (var x in plan.Anatomized is null ? [] : RecordChoices.Across(plan).Where(x => x.Column.Type != FieldType.String))
             // Positions and targets, 4 bytes a record each, the permutation as an array (4 more, RandomPermutation), 8 a column.
             if (records * (12 + 8 * (held.Count + 1)) <= budget) held.Add(x);
-        if (held.Count == 0) return null;
+        return held;
+    }
+
+    /// <summary>Reads the kept records (not in a small class, <paramref name="small"/>) and works out the shuffles of <paramref name="held"/>.</summary>
+    public static async Task<HeldShuffle> ReadAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string? small,
+        IReadOnlyList<(ResolvedColumn Column, int Index)> held, CancellationToken ct)
+    {
+        var kept = new RowSet();
 
         var p = new SqlParameters();
         var rows = PublishedRows.Reading(r, plan, p, plan.QuasiIdentifiers.Concat(held.Select(x => x.Column.Name)));

@@ -29,6 +29,12 @@ internal sealed class PublishedRows
     /// <summary>What each of <see cref="Uniforms"/> is drawn for, in the same order (say <c>income/noise</c>).</summary>
     public IReadOnlyList<string> UniformPurposes { get; }
 
+    /// <summary>
+    /// The column giving a row's place in the staged table's storage order (its <c>ctid</c>), when asked for: the order
+    /// a sequential scan reads the rows in, which ranks the records of an anatomized value.
+    /// </summary>
+    public const string StorageOrder = "_anon_at";
+
     /// <summary>The column holding the 56-bit draw of <paramref name="purpose"/>, when the rows are hashed.</summary>
     public string Draw(string purpose) => _draws[purpose];
 
@@ -46,7 +52,8 @@ internal sealed class PublishedRows
     /// The published rows with every perturbed column as it is, not hashed: for a pass that perturbs them itself
     /// (<see cref="DealtQit"/>), and so may read the table in parallel where it can.
     /// </summary>
-    public static PublishedRows Unperturbed(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p) => Build(r, plan, p, null, null, unperturbed: true);
+    public static PublishedRows Unperturbed(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, bool storageOrder = false) =>
+        Build(r, plan, p, null, null, unperturbed: true, storageOrder: storageOrder);
 
     /// <summary>
     /// The published rows for a phase that reads only <paramref name="columns"/> (and <c>_row</c>) and no draw: when
@@ -54,8 +61,9 @@ internal sealed class PublishedRows
     /// hashed rows come from subqueries it must not inline, which keep it on one core). The perturbed columns are then
     /// left out of <see cref="Query"/>, so a phase that reads one after all fails instead of publishing something else.
     /// </summary>
-    public static PublishedRows Reading(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, IEnumerable<string> columns) =>
-        Build(r, plan, p, null, columns.ToHashSet());
+    /// <param name="storageOrder">Whether the rows carry <see cref="StorageOrder"/>.</param>
+    public static PublishedRows Reading(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, IEnumerable<string> columns, bool storageOrder = false) =>
+        Build(r, plan, p, null, columns.ToHashSet(), storageOrder: storageOrder);
 
     /// <summary>
     /// The published rows of the records <paramref name="choices"/> holds (the kept ones), with its draws and, as
@@ -64,7 +72,7 @@ internal sealed class PublishedRows
     public static PublishedRows For(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices choices) => Build(r, plan, p, choices, null);
 
     private static PublishedRows Build(AnonymizationRequest r, AnonymizationPlan plan, SqlParameters p, RecordChoices? choices, IReadOnlySet<string>? reads,
-        bool unperturbed = false)
+        bool unperturbed = false, bool storageOrder = false)
     {
         // Each uniform draw is a column of an inner query (OFFSET 0 keeps it from being inlined), so an expression that
         // uses its draw twice hashes once per row.
@@ -99,6 +107,7 @@ internal sealed class PublishedRows
             }
         }
         var source = Sql.Table(r.Schema, r.Table);
+        if (storageOrder) select.Add("s." + StorageOrder);
         var rowId = Sql.Ident(StagingLayout.RowId);
         var uniformNames = uniforms.Values.ToList();
         var uniformPurposes = uniforms.Keys.ToList();
@@ -113,22 +122,23 @@ internal sealed class PublishedRows
                 columns, [], uniformNames, uniformPurposes);
         }
 
+        // The source with its rows' storage order as a column, when asked for.
+        var stored = storageOrder ? $"(SELECT s.*, s.ctid AS {StorageOrder} FROM {source} s)" : source;
         // The pass that reads the rows unperturbed refers to a quasi-identifier three times (in the small classes' test
         // and as read): OFFSET 0 keeps the expressions in a scan of their own, computed once per row instead of
-        // inlined into each reference (2.5 M records read: 2.3 s against 2.9 s). Only there: that pass is serial anyway,
-        // and the other phases read each column once.
-        if (unhashed) return new($"(SELECT {string.Join(", ", select)} FROM {source} s{(unperturbed ? " OFFSET 0" : "")})", columns, [], [], []);
+        // inlined into each reference. Only there: that pass is serial anyway, and the other phases read each column once.
+        if (unhashed) return new($"(SELECT {string.Join(", ", select)} FROM {stored} s{(unperturbed ? " OFFSET 0" : "")})", columns, [], [], []);
 
         var purposes = Purposes(plan);
         var draws = RowDraws.For(uniforms.Keys.Concat(purposes));
         var drawColumns = purposes.Select((x, i) => (x, "_anon_b" + i)).ToDictionary(x => x.x, x => x.Item2);
-        if (draws.Digests == 0) return new($"(SELECT {string.Join(", ", select)} FROM {source} s)", columns, drawColumns, [], []);
+        if (draws.Digests == 0) return new($"(SELECT {string.Join(", ", select)} FROM {stored} s)", columns, drawColumns, [], []);
 
         var exposed = uniformNames.Concat(drawColumns.Values).ToList();
         select.AddRange(exposed.Select(v => "s." + v));
         var values = uniforms.Select(u => $"{draws.Uniform(u.Key)} AS {Sql.Ident(u.Value)}")
             .Concat(drawColumns.Select(d => $"{draws.Bits(d.Key)} AS {d.Value}"));
-        var from = $"(SELECT s.*, {string.Join(", ", values)} FROM (SELECT s.*, {string.Join(", ", draws.DigestColumns(r, p, "s." + rowId))} FROM {source} s OFFSET 0) s OFFSET 0) s";
+        var from = $"(SELECT s.*, {string.Join(", ", values)} FROM (SELECT s.*, {string.Join(", ", draws.DigestColumns(r, p, "s." + rowId))} FROM {stored} s OFFSET 0) s OFFSET 0) s";
         return new($"(SELECT {string.Join(", ", select)} FROM {from})", columns, drawColumns, uniformNames, uniformPurposes);
     }
 }

@@ -9,7 +9,7 @@ namespace EtlStudio.Core.Pipeline.Anonymization;
 /// of two that holds n, AES as its round function (the structure of NIST SP 800-38G FF1, whose domain must hold at
 /// least a million values, as it does above the limit), walking cycles until the image falls below n (Black &amp;
 /// Rogaway), so memory stays constant however many positions there are. The array is the cheaper by far: one random
-/// word a position where the cipher takes some seventeen AES calls (2.5 M positions: about half a second).
+/// word a position where the cipher takes an AES call a round, ten rounds or more.
 /// </summary>
 internal abstract class RandomPermutation
 {

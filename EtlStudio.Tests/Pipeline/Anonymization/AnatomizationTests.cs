@@ -95,7 +95,7 @@ public sealed class AnatomizationTests(TestDatabase db) : IClassFixture<TestData
         var t = await StagedTable.CreateAsync(db.ConnectionString,
             [Plain("zip", FieldType.String, qi: true), With("disease", FieldType.String, new AnatomizationParameters(l), sensitive: true)], rows);
 
-        var result = await t.AnonymizeAsync(seed, anonymizer: countGroups ? null : new TableAnonymizer(countedGroups: 0));
+        var result = await t.AnonymizeAsync(seed, anonymizer: countGroups ? null : TableAnonymizer.With(new AnonymizationOptions { CountedGroups = 0 }));
 
         var qit = t.Table("people_qit");
         var st = t.Table("people_st");

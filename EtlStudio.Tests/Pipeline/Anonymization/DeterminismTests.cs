@@ -42,51 +42,6 @@ public sealed class DeterminismTests(TestDatabase db) : IClassFixture<TestDataba
     }
 
     [Fact]
-    public async Task St_WrittenAsTheRecordsAreDealt_IsTheStTheQueryWritesAfter()
-    {
-        // NULL is a value of its own.
-        var t = await StagedTable.CreateAsync(db.ConnectionString, Everything(new AnatomizationParameters(3)),
-            Rows.Replace("WHEN g % 2 = 0 THEN 'flu'", "WHEN g % 17 = 0 THEN NULL WHEN g % 2 = 0 THEN 'flu'"));
-        var privacy = new PrivacySettings(4, null, null);
-        var dealt = await t.AnonymizeAsync(5, privacy);
-        var st = await t.QueryAsync($"SELECT _row, group_id, disease, count FROM {t.Table("people_st")} ORDER BY _row");
-        var qit = await t.DumpAsync("people_qit");
-
-        await t.RecreateAsync();
-        var queried = await t.AnonymizeAsync(5, privacy, anonymizer: new TableAnonymizer(stValuesHeld: 0));
-
-        Assert.Equal(st, await t.QueryAsync($"SELECT _row, group_id, disease, count FROM {t.Table("people_st")} ORDER BY _row"));
-        Assert.Equal(qit, await t.DumpAsync("people_qit"));
-        Assert.Equal(dealt.Report.Sensitive, queried.Report.Sensitive);
-        Assert.True(st.Count > 10);
-        Assert.Contains(st, r => r[2] is null or DBNull);
-    }
-
-    [Fact]
-    public async Task OnSideConnections_ThePhasesGiveTheSameOutput_AsOnTheStepsConnectionAlone()
-    {
-        var t = await StagedTable.CreateAsync(db.ConnectionString,
-            [.. Everything(new AnatomizationParameters(3)), With("score", FieldType.Integer, new PermutationParameters(true))],
-            Rows.Replace(" FROM generate_series", ", g % 13 FROM generate_series"));
-        var privacy = new PrivacySettings(4, null, null);
-        await t.AnonymizeAsync(7, privacy);
-        var alone = (await t.DumpAsync("people_qit"), await t.DumpAsync("people_st"), await RejectsAsync(t));
-
-        await t.RecreateAsync();
-        await using var source = NpgsqlDataSource.Create(db.ConnectionString);
-        var prepared = 0;
-        var side = new SideConnections(source, (_, _) => { Interlocked.Increment(ref prepared); return Task.CompletedTask; });
-        await using (var conn = await t.OpenAsync())
-            await new TableAnonymizer().ApplyAsync(conn, t.Request(7, privacy), CancellationToken.None, side);
-
-        Assert.True(prepared >= 2, "the phases ran on side connections");
-        Assert.Equal(alone, (await t.DumpAsync("people_qit"), await t.DumpAsync("people_st"), await RejectsAsync(t)));
-        Assert.Contains("l-diversity", alone.Item3);
-        Assert.Contains("k-anonymity", alone.Item3);
-        Assert.Equal(0L, await t.ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{t.Schema}' AND tablename LIKE '\\_\\_%'"));
-    }
-
-    [Fact]
     public async Task SamePermutationSeed_Repeats_AndAnotherSeedShufflesDifferently()
     {
         var t = await StagedTable.CreateAsync(db.ConnectionString, Everything(new PermutationParameters(false)), Rows);
