@@ -2,20 +2,21 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// Step 4 (feature 6): a record whose foreign-key value is not in the referenced column, as that table stands after
-/// its own processing, is dropped; tables go parents first, so a child sees its parents' final rows.
+/// its own processing, is dropped; tables go parents first (<see cref="RunPlan.Tables"/>), so a child sees its parents'
+/// final rows.
 /// <c>__m{i}</c> → <c>__f{i}</c> (the same table, renamed), without the engine's <c>_src</c>.
 /// </summary>
-internal static class ForeignKeyStep
+internal sealed class ForeignKeyStep : IPipelineStep
 {
-    public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.ForeignKeys;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
         await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = @step", ct, ("step", PipelineStep.ForeignKeys.ToString()));
-        var index = ctx.Task.Tables.Select((t, i) => (t.Name, i)).ToDictionary(x => x.Name, x => x.i);
-        for (var i = 0; i < ctx.Task.Tables.Count; i++)
+        foreach (var plan in ctx.Plan.Tables)
         {
-            var table = ctx.Task.Tables[i];
+            var (i, table) = (plan.Index, plan.Table);
             var sourceName = StepContext.Work("m", i);
             var source = ctx.T(sourceName);
             var targetName = StepContext.Work("f", i);
@@ -27,7 +28,7 @@ internal static class ForeignKeyStep
             // has its parents into a new table): a record missing two parents goes with the first key's reason.
             foreach (var fk in table.ForeignKeys)
             {
-                var parent = ctx.T(StepContext.Work("f", index[fk.ReferencesTable]));
+                var parent = ctx.T(StepContext.Work("f", ctx.Plan.Table(fk.ReferencesTable).Index));
                 var col = Sql.Ident(fk.Column);
                 tableRejected += await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.ForeignKeys, table, source, "",
                     $"s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{Sql.Ident(fk.ReferencesColumn)} = s.{col})",
@@ -39,6 +40,6 @@ internal static class ForeignKeyStep
             (rejected, rowsOut) = (rejected + tableRejected, rowsOut + tableIn - tableRejected);
             ctx.Counts.Set(targetName, tableIn - tableRejected);
         }
-        return new StepResult(PipelineStep.ForeignKeys, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
+        return new StepOutput(rowsIn, rowsOut, rejected);
     }
 }

@@ -10,11 +10,12 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// RemoveConflicting drops every record whose key occurs more than once; Regenerate keeps all and gives every record
 /// after the first a new key, recorded in <c>_key_changes</c>. A record with an empty key is dropped.
 /// </summary>
-internal static class MergeStep
+internal sealed class MergeStep : IPipelineStep
 {
-    public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.Merge;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
         await ctx.ExecAsync($"""
             CREATE TABLE IF NOT EXISTS {ctx.T(StagingLayout.KeyChanges)} (
@@ -47,8 +48,8 @@ internal static class MergeStep
                 ? async (NpgsqlConnection c, CancellationToken t) =>
                 {
                     var d = ctx.T(StepContext.Scratch());
-                    // Grouped by sorting, not hashing: a hash table of millions of keys takes twice as long to build here
-                    // as a parallel sort of them (3 M and 2 M keys side by side: 3.1–3.5 s against 1.7 s).
+                    // Grouped by sorting, not hashing: a hash table of millions of keys is built by one process, where
+                    // the sort of them runs in parallel (docs/benchmarks.md).
                     await StepContext.ExecAsync(c, $"""
                         SET LOCAL enable_hashagg = off;
                         CREATE UNLOGGED TABLE {d} {Sql.Working} AS SELECT s.{Sql.Ident(key)} AS _key, min(_row) AS _first, count(*) AS _n FROM {ctx.T(StepContext.Work("c", i))} s
@@ -104,7 +105,7 @@ internal static class MergeStep
             (rejected, rowsOut) = (rejected + merged + emptyKeys[i], rowsOut + tableIn[i] - merged - emptyKeys[i]);
             ctx.Counts.Set(targetName, tableIn[i] - merged - emptyKeys[i]);
         }
-        return new StepResult(PipelineStep.Merge, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
+        return new StepOutput(rowsIn, rowsOut, rejected);
     }
 
     /// <summary>The condition for a record without a key (alias <paramref name="s"/>, the key in <paramref name="column"/>): NULL, or an empty string.</summary>
