@@ -147,4 +147,68 @@ public sealed class Issue24RegressionTests(PipelineWorld world) : IClassFixture<
             .ToDictionary(t => t.GetProperty("table").GetString()!, t => t.GetProperty("recordsRemovedWithParent").GetInt64());
         Assert.Equal(new Dictionary<string, long> { ["customers"] = 0, ["orders"] = 2, ["items"] = 1 }, report);
     }
+
+    private Task<TableConfig> StaffAsync(string rows) => TableAsync("staff", $"SELECT * FROM (VALUES {rows}) v(id, manager_id, city)", "id",
+        ("id", FieldType.Integer), ("manager_id", FieldType.Integer), ("city", FieldType.String));
+
+    [Fact]
+    public async Task A_table_referring_to_itself_loses_the_records_under_a_missing_manager_down_the_chain()
+    {
+        // 10's manager 99 is not there; 11 reports to 10, 12 to 11: all three go, each with its own reason.
+        var staff = await StaffAsync("(1, NULL, 'Oslo'), (2, 1, 'Oslo'), (10, 99, 'Oslo'), (11, 10, 'Oslo'), (12, 11, 'Oslo'), (13, 13, 'Oslo')")
+            with { ForeignKeys = [new ForeignKeyConfig("manager_id", "staff", "id")] };
+        var run = await world.RunAsync(await world.TaskAsync([staff]));
+
+        Assert.Equal(RunState.Prepared, run.State);
+        Assert.Equal([1L, 2, 13], (await world.RowsAsync(run.Id, "staff")).Select(r => r["id"].GetInt64()));
+        Assert.Equal([
+            "ForeignKey: manager_id 99 has no match in staff.id",
+            "ForeignKey: manager_id 10 has no match in staff.id",
+            "ForeignKey: manager_id 11 has no match in staff.id"],
+            (await world.RejectsAsync(run.Id)).OrderBy(r => r.Id).Select(r => $"{r.Rule}: {r.Reason}"));
+        var step = run.Steps.Single(s => s.Step == "ForeignKeys");
+        Assert.Equal((6L, 3L, 3L), (step.RowsIn, step.RowsOut, step.RowsRejected));
+    }
+
+    [Fact]
+    public async Task Records_under_a_record_k_anonymity_removed_in_the_same_table_go_too_and_k_holds_on_what_is_left()
+    {
+        // k = 2 on city: Rome (3) is alone, so 3 goes; 4 and then 5 and 8 report down from it. That leaves 9 alone in
+        // Paris, so 9 goes in a second round. Oslo keeps 1 and 2, Bergen 6 and 7: every published manager is published.
+        var staff = await StaffAsync("""
+            (1, NULL, 'Oslo'), (2, 1, 'Oslo'), (3, 1, 'Rome'), (4, 3, 'Oslo'), (5, 4, 'Oslo'),
+            (6, 2, 'Bergen'), (7, 2, 'Bergen'), (8, 4, 'Paris'), (9, 1, 'Paris')
+            """) with { ForeignKeys = [new ForeignKeyConfig("manager_id", "staff", "id")] };
+        var run = await world.RunAsync(await world.TaskAsync([staff],
+            anonymization: [new AnonymizationBinding("staff", "city", null, true, false)], privacy: new PrivacySettings(2, null, 1)));
+
+        Assert.Equal(RunState.Prepared, run.State);
+        var rows = await world.RowsAsync(run.Id, "staff");
+        Assert.Equal([1L, 2, 6, 7], rows.Select(r => r["id"].GetInt64()));
+        Assert.All(rows, r => Assert.True(r["manager_id"].ValueKind == JsonValueKind.Null || rows.Any(m => m["id"].GetInt64() == r["manager_id"].GetInt64())));
+        Assert.Equal([
+            "3: k-anonymity: equivalence class of 1 < k=2",
+            "4: parent-removed: parent staff.id 3 removed by k-anonymity",
+            "5: parent-removed: parent staff.id 4 removed by parent-removed",
+            "8: parent-removed: parent staff.id 4 removed by parent-removed",
+            "9: k-anonymity: equivalence class of 1 < k=2"],
+            (await world.RejectsAsync(run.Id)).Where(r => r.Step == "Anonymize").OrderBy(r => r.Id)
+                .Select(r => $"{JsonDocument.Parse(r.Record).RootElement.GetProperty("id")}: {r.Rule}: {r.Reason}"));
+        var step = run.Steps.Single(s => s.Step == "Anonymize");
+        Assert.Equal((9L, 4L, 5L), (step.RowsIn, step.RowsOut, step.RowsRejected));
+        var report = JsonDocument.Parse(run.PrivacyReportJson!).RootElement.GetProperty("tables")[0];
+        Assert.Equal((2L, 2L, 3L), (report.GetProperty("kReached").GetInt64(), report.GetProperty("recordsSuppressed").GetInt64(),
+            report.GetProperty("recordsRemovedWithParent").GetInt64()));
+    }
+
+    [Fact]
+    public async Task A_table_referring_to_itself_cannot_be_anatomized_and_the_run_says_why()
+    {
+        var staff = await StaffAsync("(1, NULL, 'Oslo'), (2, 1, 'Rome')") with { ForeignKeys = [new ForeignKeyConfig("manager_id", "staff", "id")] };
+        var anatomy = await MethodAsync(AnonymizationMethod.Anatomization, ("l", "2"));
+        var run = await world.RunAsync(await world.TaskAsync([staff], anonymization: [new AnonymizationBinding("staff", "city", anatomy, false, true)]));
+
+        Assert.Equal(RunState.Failed, run.State);
+        Assert.Contains("refers to the table itself, so city cannot be anatomized", run.Error);
+    }
 }

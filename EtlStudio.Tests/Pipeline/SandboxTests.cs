@@ -127,4 +127,37 @@ public sealed class SandboxDiskTests(SmallDiskWorld world) : IClassFixture<Small
         // The aborted table's files are gone with its transaction: far less than the 16 MB it was stopped past remains.
         Assert.True((long)(await world.ScalarAsync("SELECT pg_database_size(current_database())"))! - before < 16L << 20);
     }
+
+    [Fact]
+    public async Task Space_other_work_commits_meanwhile_does_not_count_against_the_run()
+    {
+        var customers = new TableConfig("customers", [new ColumnConfig("id", FieldType.Integer, []), new ColumnConfig("city", FieldType.String, [])],
+            "id", MergeStrategy.SourcePriority, [], [new ExtractionConfig(await world.ExtractorAsync("SELECT id, city FROM customers"), world.Crm, 1)]);
+        var wait = await world.TransformAsync("SELECT c.* FROM customers c, (SELECT pg_sleep(6)) s", TransformationType.Merge, "waited");
+        var task = await world.TaskAsync([customers], transformations: [wait]);
+
+        var running = Task.Run(() => world.RunAsync(task));
+        await using var owner = new Npgsql.NpgsqlConnection(world.OwnerConnectionString);
+        await owner.OpenAsync();
+        async Task<object?> Scalar(string sql)
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(sql, owner);
+            return await cmd.ExecuteScalarAsync();
+        }
+        while (!(bool)(await Scalar("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'EtlStudio transformation' AND query LIKE '%pg_sleep%')"))!)
+        {
+            Assert.False(running.IsCompleted, "The run ended before its script started.");
+            await Task.Delay(50);
+        }
+        // 40 MB committed elsewhere in the same database while the script runs, 8 MB at a time: more than the run's
+        // 16 MB, though no one commit is.
+        await Scalar("CREATE TABLE public.elsewhere (g bigint, a text)");
+        for (var i = 0; i < 5; i++)
+            await Scalar($"INSERT INTO public.elsewhere SELECT g, md5(g::text) FROM generate_series({i * 120_000 + 1}, {(i + 1) * 120_000}) g");
+        Assert.True((long)(await Scalar("SELECT pg_total_relation_size('public.elsewhere')"))! > 32L << 20);
+
+        var run = await running;
+        Assert.Equal(RunState.Prepared, run.State);
+        await Scalar("DROP TABLE public.elsewhere");
+    }
 }

@@ -15,12 +15,21 @@ internal static class AnonymizationRejects
     /// <summary>A child record whose parent record the anonymization removed (filed by the step, not the anonymizer).</summary>
     public const string ParentRemoved = "parent-removed";
 
-    /// <summary>Forgets an earlier attempt's rejects of this table, so a retried step does not count them twice.</summary>
+    /// <summary>
+    /// Forgets an earlier attempt's rejects of records that are in the table again (a retried step re-creates its input),
+    /// so they are not counted twice; rejects of records already taken out before this table's anonymization stay.
+    /// </summary>
     public static Task ClearAsync(NpgsqlConnection conn, AnonymizationRequest r, CancellationToken ct)
     {
         var p = new SqlParameters();
-        return p.ExecuteAsync(conn, $"DELETE FROM {Sql.Table(r.Schema, StagingLayout.Rejects)} WHERE step = {p.Add(Step, NpgsqlDbType.Text)} "
-            + $"AND table_name = {p.Add(r.Table, NpgsqlDbType.Text)} AND rule IN ({p.Add(KAnonymity, NpgsqlDbType.Text)}, {p.Add(LDiversity, NpgsqlDbType.Text)})", ct);
+        var rejects = Sql.Table(r.Schema, StagingLayout.Rejects);
+        var mine = $"step = {p.Add(Step, NpgsqlDbType.Text)} AND table_name = {p.Add(r.Table, NpgsqlDbType.Text)} "
+            + $"AND rule IN ({p.Add(KAnonymity, NpgsqlDbType.Text)}, {p.Add(LDiversity, NpgsqlDbType.Text)})";
+        // Usually there are none: the uncorrelated EXISTS is checked once, and the table is not read.
+        return p.ExecuteAsync(conn, $"""
+            DELETE FROM {rejects} j WHERE {mine} AND EXISTS (SELECT 1 FROM {rejects} WHERE {mine})
+              AND j.row_id IN (SELECT {Sql.Ident(StagingLayout.RowId)} FROM {Sql.Table(r.Schema, r.Table)})
+            """, ct);
     }
 
     /// <summary>The INSERT head for rejects; the caller's SELECT gives rule, column_name, reason, row_id, record.</summary>

@@ -54,6 +54,22 @@ internal static class KAnonymityFilter
             + $"JOIN {Sql.Table(r.Schema, r.Table)} s ON s.{rowId} = t.{rowId} ORDER BY t.{rowId}", ct);
     }
 
+    /// <summary>
+    /// Files the records of the small classes as rejects, as staged, and takes them out of the table; for a table whose
+    /// removals must be settled before it is anonymized (<see cref="Steps.SelfReferences"/>). Returns how many went.
+    /// </summary>
+    public static async Task<long> RemoveAsync(NpgsqlConnection conn, AnonymizationRequest r, AnonymizationPlan plan, string small, CancellationToken ct)
+    {
+        var filed = await RejectAsync(conn, r, plan, small, ct);
+        var p = new SqlParameters();
+        var deleted = await p.ExecuteAsync(conn, $"DELETE FROM {Sql.Table(r.Schema, r.Table)} t USING {Sql.Table(r.Schema, StagingLayout.Rejects)} j "
+            + $"WHERE j.step = {p.Add(AnonymizationRejects.Step, NpgsqlDbType.Text)} AND j.table_name = {p.Add(r.Table, NpgsqlDbType.Text)} "
+            + $"AND j.rule = {p.Add(AnonymizationRejects.KAnonymity, NpgsqlDbType.Text)} AND j.row_id = t.{Sql.Ident(StagingLayout.RowId)}", ct);
+        // Every record filed is taken out and no other: anything else would be a bug, and the step rolls back.
+        if (deleted != filed) throw new InvalidOperationException($"{r.Table}: {filed} records filed under k-anonymity but {deleted} taken out.");
+        return filed;
+    }
+
     /// <summary>A condition on published rows (alias <paramref name="t"/>): not in a small class; TRUE when there are none.</summary>
     public static string Kept(string? small, AnonymizationPlan plan, PublishedRows rows, string t) => small is null ? "TRUE"
         : $"NOT EXISTS (SELECT 1 FROM {small} c WHERE {Match(plan.QuasiIdentifiers, rows.Columns.ToDictionary(c => c.Name, c => c.Type), t, "c")})";

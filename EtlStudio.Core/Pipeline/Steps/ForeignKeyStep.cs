@@ -25,15 +25,16 @@ internal sealed class ForeignKeyStep : IPipelineStep
             await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(targetName)}", ct);
             long tableRejected = 0;
             // One anti-join per key, in the task's order, deleting in place (far cheaper than writing every record that
-            // has its parents into a new table): a record missing two parents goes with the first key's reason.
-            foreach (var fk in table.ForeignKeys)
+            // has its parents into a new table): a record missing two parents goes with the first key's reason. Keys to
+            // the table itself come last and are repeated until nothing more goes: a record removed for any reason takes
+            // the records that refer to it along, down the chain.
+            var (own, others) = (table.ForeignKeys.Where(f => f.ReferencesTable == table.Name).ToList(), table.ForeignKeys.Where(f => f.ReferencesTable != table.Name));
+            foreach (var fk in others)
+                tableRejected += await RemoveOrphansAsync(ctx, table, source, fk, ctx.T(StepContext.Work("f", ctx.Plan.Table(fk.ReferencesTable).Index)), ct);
+            for (long removed = own.Count; removed > 0; tableRejected += removed)
             {
-                var parent = ctx.T(StepContext.Work("f", ctx.Plan.Table(fk.ReferencesTable).Index));
-                var col = Sql.Ident(fk.Column);
-                tableRejected += await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.ForeignKeys, table, source, "",
-                    $"s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{Sql.Ident(fk.ReferencesColumn)} = s.{col})",
-                    "'ForeignKey'", "@column", $"@column || ' ' || s.{col}::text || ' has no match in ' || @parent", ct,
-                    ("column", fk.Column), ("parent", $"{fk.ReferencesTable}.{fk.ReferencesColumn}"));
+                removed = 0;
+                foreach (var fk in own) removed += await RemoveOrphansAsync(ctx, table, source, fk, source, ct);
             }
             // Dropping a column only marks it dropped; the table is not rewritten.
             await ctx.ExecAsync($"ALTER TABLE {source} DROP COLUMN _src; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
@@ -41,5 +42,15 @@ internal sealed class ForeignKeyStep : IPipelineStep
             ctx.Counts.Set(targetName, tableIn - tableRejected);
         }
         return new StepOutput(rowsIn, rowsOut, rejected);
+    }
+
+    /// <summary>Files as rejects the records of <paramref name="source"/> whose key <paramref name="fk"/> has no match in <paramref name="parent"/>.</summary>
+    private static Task<long> RemoveOrphansAsync(StepContext ctx, Tasks.ResolvedTable table, string source, Tasks.ForeignKeyConfig fk, string parent, CancellationToken ct)
+    {
+        var col = Sql.Ident(fk.Column);
+        return RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.ForeignKeys, table, source, "",
+            $"s.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{Sql.Ident(fk.ReferencesColumn)} = s.{col})",
+            "'ForeignKey'", "@column", $"@column || ' ' || s.{col}::text || ' has no match in ' || @parent", ct,
+            ("column", fk.Column), ("parent", $"{fk.ReferencesTable}.{fk.ReferencesColumn}"));
     }
 }

@@ -123,7 +123,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, IOptions<Pipeli
         var schema = step.Schema;
         await using var conn = await step.OpenAsAsync(role, password, ct);
         // The statement timeout below is the first line; the script can lift it, so the watch enforces the limits from outside.
-        await using var watch = SandboxWatch.Start(dataSource, conn.ProcessID, _options);
+        await using var watch = SandboxWatch.Start(dataSource, conn.ProcessID, schema, _options);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var timeout = (long)_options.TransformTimeout.TotalMilliseconds;
         await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {timeout}", conn, tx)) await set.ExecuteNonQueryAsync(ct);
