@@ -15,7 +15,7 @@ internal sealed class FieldRuleStep : IPipelineStep
 
     public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        long rowsIn = 0, rowsOut = 0, rejected = 0;
+        var tables = new List<StepOutput>();
         foreach (var plan in ctx.Plan.Tables)
         {
             var (i, table) = (plan.Index, plan.Table);
@@ -88,8 +88,8 @@ internal sealed class FieldRuleStep : IPipelineStep
                 ALTER TABLE {source} RENAME TO {Sql.Ident(cleaned)};
                 """, ct);
             ctx.Counts.Set(cleaned, tableIn - removed);
-            (rowsIn, rowsOut, rejected) = (rowsIn + tableIn, rowsOut + tableIn - removed, rejected + removed);
+            tables.Add(StepOutput.Dropping(tableIn, removed));
         }
-        return new StepOutput(rowsIn, rowsOut, rejected);
+        return StepOutput.Sum(tables);
     }
 }

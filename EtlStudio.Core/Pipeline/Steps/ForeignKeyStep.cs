@@ -12,7 +12,7 @@ internal sealed class ForeignKeyStep : IPipelineStep
 
     public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        long rowsIn = 0, rowsOut = 0, rejected = 0;
+        var outputs = new List<StepOutput>();
         await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = @step", ct, ("step", PipelineStep.ForeignKeys.ToString()));
         foreach (var plan in ctx.Plan.Tables)
         {
@@ -21,7 +21,6 @@ internal sealed class ForeignKeyStep : IPipelineStep
             var source = ctx.T(sourceName);
             var targetName = StepContext.Work("f", i);
             var tableIn = await ctx.CountAsync(sourceName, ct);
-            rowsIn += tableIn;
             await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(targetName)}", ct);
             long tableRejected = 0;
             // One anti-join per key, in the task's order, deleting in place (far cheaper than writing every record that
@@ -38,10 +37,10 @@ internal sealed class ForeignKeyStep : IPipelineStep
             }
             // Dropping a column only marks it dropped; the table is not rewritten.
             await ctx.ExecAsync($"ALTER TABLE {source} DROP COLUMN _src; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
-            (rejected, rowsOut) = (rejected + tableRejected, rowsOut + tableIn - tableRejected);
             ctx.Counts.Set(targetName, tableIn - tableRejected);
+            outputs.Add(StepOutput.Dropping(tableIn, tableRejected));
         }
-        return new StepOutput(rowsIn, rowsOut, rejected);
+        return StepOutput.Sum(outputs);
     }
 
     /// <summary>Files as rejects the records of <paramref name="source"/> whose key <paramref name="fk"/> has no match in <paramref name="parent"/>.</summary>
