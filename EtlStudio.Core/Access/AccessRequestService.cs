@@ -49,7 +49,7 @@ public sealed class AccessRequestService(ChangeScope scope, AccessPolicy policy,
         return request.Id;
     }
 
-    /// <summary>An owner approves (optionally until a date) or denies a pending request; nobody decides their own.</summary>
+    /// <summary>An owner approves (optionally until a date) or denies a pending request, a denial with its reason; nobody decides their own.</summary>
     public async Task DecideAsync(Actor actor, Guid requestId, bool approve, string? comment, DateTimeOffset? grantExpiresAt = null, CancellationToken ct = default)
     {
         var now = time.GetUtcNow();
@@ -67,6 +67,10 @@ public sealed class AccessRequestService(ChangeScope scope, AccessPolicy policy,
             var r = await db.AccessRequests.FirstAsync(x => x.Id == requestId, ct);
             if (r.Status != AccessRequestStatus.Pending)
                 throw DomainException.Precondition($"This request was already {r.Status.ToString().ToLowerInvariant()}.");
+            // The requester is told why, so they know what to change before asking again.
+            if (!approve && string.IsNullOrWhiteSpace(comment))
+                throw new ValidationException("comment", "Say why the request is denied; the requester sees the reason.");
+            if (comment?.Length > 2000) throw new ValidationException("comment", "The comment is limited to 2000 characters.");
             var name = await db.Connections.Where(c => c.Id == r.ConnectionId).Select(c => c.Name).FirstAsync(ct);
             r.Status = approve ? AccessRequestStatus.Approved : AccessRequestStatus.Denied;
             r.DecidedBy = actor.UserId;

@@ -1,3 +1,4 @@
+using EtlStudio.Core.Common;
 using EtlStudio.Core.Pipeline.Anonymization;
 using EtlStudio.Core.Tasks;
 
@@ -16,6 +17,10 @@ namespace EtlStudio.Core.Pipeline;
 /// anonymized, quasi-identifier or sensitive column and is published as the earlier steps left it.
 /// </param>
 /// <param name="Anonymization">The anonymizer's plan for the table, read from <paramref name="AnonymizationRequest"/>.</param>
+/// <param name="AnonymizationRefused">
+/// Why the anonymizer cannot plan the table (two anatomized columns, say), when it cannot: the anonymize step fails with
+/// it when it reaches the table, so the run's history shows the refusal where it belongs.
+/// </param>
 internal sealed record TablePlan(
     int Index,
     ResolvedTable Table,
@@ -24,7 +29,8 @@ internal sealed record TablePlan(
     IReadOnlyList<string> RewrittenByTransform,
     IReadOnlyList<string> RewrittenByAnonymization,
     AnonymizationRequest? AnonymizationRequest,
-    AnonymizationPlan? Anonymization)
+    AnonymizationPlan? Anonymization,
+    string? AnonymizationRefused = null)
 {
     /// <summary>The columns whose values a fill or a clamp of step 2 may change (in place: the table stays the same).</summary>
     public IReadOnlyList<string> RewrittenByFieldRules => FieldRules.Where(r => r.Rewrites).Select(r => r.Column.Name).ToList();
@@ -42,12 +48,17 @@ internal sealed record TablePlan(
         var request = table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive)
             ? new AnonymizationRequest(job.Schema, table.Name, table.Columns, table.PrimaryKey, job.Task.Privacy, job.Seed, index)
             : null;
+        AnonymizationPlan? anonymization = null;
+        string? refused = null;
+        try { anonymization = request is null ? null : AnonymizationPlan.For(request); }
+        catch (DomainException e) when (e.Kind == ErrorKind.FailedPrecondition) { refused = e.Message; }
         return new TablePlan(index, table,
             table.Columns.Select(ColumnRules.For).ToList(),
             table is { PrimaryKey: { } key, MergeStrategy: MergeStrategy.Regenerate } ? [key] : [],
             transformationsOnlyRead ? [] : table.Columns.Select(c => c.Name).ToList(),
             table.Columns.Where(c => c.Anonymization is not null).Select(c => c.Name).ToList(),
             request,
-            request is null ? null : AnonymizationPlan.For(request));
+            anonymization,
+            refused);
     }
 }

@@ -60,6 +60,14 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
             await checkpoint.StepFailedAsync(f.Message, CancellationToken.None);
             await FinishAsync(run, RunTransition.Fail, f.Message, CancellationToken.None);
         }
+        catch (DomainException d) when (d.Kind == ErrorKind.FailedPrecondition)
+        {
+            // The task asks for something the engine cannot do with it (two anatomized columns in a table, say): the
+            // message names the table and says what to change, as a PipelineFailure's does.
+            LogRefused(runId, d.Message);
+            await checkpoint.StepFailedAsync(d.Message, CancellationToken.None);
+            await FinishAsync(run, RunTransition.Fail, d.Message, CancellationToken.None);
+        }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             LogCrashed(ex, runId);
@@ -146,6 +154,9 @@ public sealed partial class PipelineRunExecutor(NpgsqlDataSource dataSource, Cha
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Run {RunId} failed in step {Step}: {Reason}")]
     private partial void LogFailed(Guid runId, PipelineStep step, string reason);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "Run {RunId} failed: its task asks for what the engine cannot do: {Reason}")]
+    private partial void LogRefused(Guid runId, string reason);
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Error, Message = "Run {RunId} failed unexpectedly.")]
     private partial void LogCrashed(Exception ex, Guid runId);

@@ -136,6 +136,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.World worl
             var ex = await Assert.ThrowsAsync<DomainException>(() => access.DecideAsync(world.Callers[caller], requestId, approve: true, null));
             Assert.Equal(ErrorKind.PermissionDenied, ex.Kind);
         }
+        // A denial says why; without a reason it is refused and the request stays pending.
+        var unexplained = await Assert.ThrowsAsync<ValidationException>(() => access.DecideAsync(world.Callers[Caller.Owner], requestId, approve: false, "  "));
+        Assert.Equal("comment", Assert.Single(unexplained.Problems).Path);
         await access.DecideAsync(world.Callers[Caller.Owner], requestId, approve: true, "ok for the churn study");
 
         var policy = world.Get<AccessPolicy>();

@@ -211,4 +211,18 @@ public sealed class Issue24RegressionTests(PipelineWorld world) : IClassFixture<
         Assert.Equal(RunState.Failed, run.State);
         Assert.Contains("refers to the table itself, so city cannot be anatomized", run.Error);
     }
+
+    [Fact]
+    public async Task A_task_the_engine_cannot_carry_out_fails_its_run_with_the_reason_not_an_internal_error()
+    {
+        var people = await TableAsync("people", "SELECT * FROM (VALUES (1, 'flu', 'a'), (2, 'cold', 'b')) v(id, disease, drug)", "id",
+            ("id", FieldType.Integer), ("disease", FieldType.String), ("drug", FieldType.String));
+        var anatomy = await MethodAsync(AnonymizationMethod.Anatomization, ("l", "2"));
+        var run = await world.RunAsync(await world.TaskAsync([people], anonymization:
+            [new AnonymizationBinding("people", "disease", anatomy, false, true), new AnonymizationBinding("people", "drug", anatomy, false, true)]));
+
+        Assert.Equal(RunState.Failed, run.State);
+        Assert.Equal("Table people: only one column can be anatomized, but disease, drug are.", run.Error);
+        Assert.Equal(("Anonymize", "Failed"), (run.Steps[^1].Step, run.Steps[^1].Status));
+    }
 }

@@ -121,6 +121,21 @@ public sealed class RunPlanTests
         Assert.Equal(["illness"], c.Anonymization.Sensitive.Select(x => x.Name));
     }
 
+    [Fact]
+    public void A_table_the_anonymizer_cannot_plan_keeps_its_reason_for_the_anonymize_step_and_the_other_tables_are_planned()
+    {
+        var anatomy = new ResolvedAnonymization(Guid.NewGuid(), AnonymizationMethod.Anatomization, new AnatomizationParameters(2));
+        var plan = Plan(Task([Customers(MergeStrategy.SourcePriority, Column("disease", FieldType.String, anonymization: anatomy),
+            Column("drug", FieldType.String, anonymization: anatomy)), Orders(Column("amount", FieldType.Double, quasiIdentifier: true))]));
+
+        var c = plan.Table("customers");
+        Assert.Null(c.Anonymization);
+        Assert.Equal("Table customers: only one column can be anatomized, but disease, drug are.", c.AnonymizationRefused);
+        Assert.Equal(["disease", "drug"], c.RewrittenByAnonymization);
+        Assert.Null(plan.Table("orders").AnonymizationRefused);
+        Assert.Equal(["amount"], plan.Table("orders").Anonymization!.QuasiIdentifiers);
+    }
+
     private static RunPlan Plan(ResolvedTask task) => RunPlan.For(new PipelineJob(Guid.NewGuid(), "run_x", task, Seed: 7));
 
     private static ResolvedTask Task(IReadOnlyList<ResolvedTable> tables, IReadOnlyList<ResolvedTransformation>? transformations = null, PrivacySettings? privacy = null) =>

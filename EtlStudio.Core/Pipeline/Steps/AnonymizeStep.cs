@@ -1,3 +1,4 @@
+using EtlStudio.Core.Common;
 using EtlStudio.Core.Tasks;
 using EtlStudio.Core.Pipeline.Anonymization;
 
@@ -28,6 +29,7 @@ internal sealed class AnonymizeStep(TableAnonymizer anonymizer) : IPipelineStep
         foreach (var plan in ctx.Plan.Tables)
         {
             var (i, table) = (plan.Index, plan.Table);
+            if (plan.AnonymizationRefused is { } refused) throw DomainException.Precondition(refused);
             var n = await ctx.CountAsync(table.Name, ct);
             var withParent = await RemoveOrphansAsync(ctx, table, lost, ct);
             var (suppressedBefore, withOwnParent) = await SelfReferences.SettleAsync(ctx, plan, n - withParent, ct);
