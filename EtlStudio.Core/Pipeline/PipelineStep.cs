@@ -1,6 +1,6 @@
 namespace EtlStudio.Core.Pipeline;
 
-/// <summary>The fixed steps of a run (DESIGN.md §5), in order; each is checkpointed when it finishes.</summary>
+/// <summary>The fixed steps of a run (docs/architecture.md), in order; each is checkpointed when it finishes.</summary>
 public enum PipelineStep
 {
     Extract = 1,

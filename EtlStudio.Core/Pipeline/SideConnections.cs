@@ -8,8 +8,8 @@ namespace EtlStudio.Core.Pipeline;
 /// only scratch tables, in a transaction of its own that commits when it ends; the step's own transaction then takes
 /// the results over, so the step still commits or fails as one. (The exceptions, the outbox step's making its tables
 /// logged and keyed and the indexing of the rejects beside the transformations, are changes a retry finds made and
-/// leaves.) Scratch a failed
-/// step leaves behind is named like every working table (<c>__</c>…) and goes with them.
+/// leaves.) Scratch a failed step leaves behind is named like every working table (<c>__</c>…) and goes with them.
+/// The engine makes them once per run, tuned like the steps' own transactions (docs/architecture.md#side-connections).
 /// </summary>
 public sealed class SideConnections(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task> prepare)
 {

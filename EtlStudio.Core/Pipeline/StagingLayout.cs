@@ -72,8 +72,7 @@ public static class StagingLayout
     /// The key (for paging by id) and the index for reading rejects by step and table, made once the steps that file in
     /// bulk are done — while the transformations run, which file none and cannot read them, and again by the outbox step
     /// for a run without transformations: building them over them all costs a fraction of keeping them up to date while
-    /// they are written (a merge filing half a million records took 3.8 s with the key, 2.1 s without); the
-    /// anonymization's few are kept in them. Safe to run again; a schema made before the key moved here keeps its key.
+    /// a merge files its rejects in bulk (docs/benchmarks.md); the anonymization's few are kept in them. Safe to run again; a schema made before the key moved here keeps its key.
     /// </summary>
     public static string RejectsIndexSql(string schema) => $"""
         DO $$ BEGIN

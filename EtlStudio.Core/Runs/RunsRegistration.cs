@@ -1,5 +1,4 @@
 using EtlStudio.Core.Pipeline;
-using EtlStudio.Core.Pipeline.Anonymization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,8 +20,7 @@ public static class RunsRegistration
                 "Pipeline:WorkMemory, Pipeline:TransformWorkMemory and Pipeline:MaintenanceMemory are PostgreSQL memory sizes such as 256MB or 1GB.")
             .Validate(o => PipelineOptions.IsDiskSize(o.TransformDiskSpace), "Pipeline:TransformDiskSpace is a disk size such as 20GB (from 1MB to 1024TB).")
             .ValidateOnStart();
-        services.AddSingleton<TableAnonymizer>();
-        services.AddSingleton<PipelineEngine>();
+        services.AddEtlStudioPipeline();
         services.AddSingleton<PipelineRunExecutor>();
         services.AddSingleton<IPipelineRunExecutor>(sp => sp.GetRequiredService<PipelineRunExecutor>());
         services.AddSingleton<PipelineRunService>();

@@ -1,6 +1,6 @@
 namespace EtlStudio.Core.Tasks;
 
-/// <summary>How records sharing a primary key are merged (feature 5, DESIGN.md §5.3).</summary>
+/// <summary>How records sharing a primary key are merged (feature 5, docs/architecture.md, step 3).</summary>
 public enum MergeStrategy
 {
     SourcePriority,

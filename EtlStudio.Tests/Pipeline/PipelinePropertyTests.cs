@@ -8,7 +8,7 @@ namespace EtlStudio.Tests.Pipeline;
 
 /// <summary>
 /// Issue 24: whole runs over generated tables — NULLs, empty strings, values on and past the bounds, duplicate and
-/// empty keys, orphans — against a small reference implementation of DESIGN.md §5 in plain C# (field rules, merge,
+/// empty keys, orphans — against a small reference implementation of docs/architecture.md in plain C# (field rules, merge,
 /// foreign keys, a key of a table to itself, k-anonymity with its removals passed down to children).
 /// </summary>
 public sealed class PipelinePropertyTests(PipelineWorld world) : IClassFixture<PipelineWorld>

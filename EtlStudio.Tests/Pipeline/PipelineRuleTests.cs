@@ -4,7 +4,7 @@ using EtlStudio.Core.Tasks;
 
 namespace EtlStudio.Tests.Pipeline;
 
-/// <summary>Each rule and strategy of DESIGN.md §5 on small tables whose outcome is worked out by hand.</summary>
+/// <summary>Each rule and strategy of docs/architecture.md on small tables whose outcome is worked out by hand.</summary>
 public sealed class PipelineRuleTests(PipelineWorld world) : IClassFixture<PipelineWorld>
 {
     private async Task<TableConfig> CustomersAsync(MergeStrategy strategy) => new("customers",

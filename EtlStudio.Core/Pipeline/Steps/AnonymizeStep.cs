@@ -1,3 +1,4 @@
+using EtlStudio.Core.Common;
 using EtlStudio.Core.Tasks;
 using EtlStudio.Core.Pipeline.Anonymization;
 
@@ -5,18 +6,19 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// Step 6 (feature 7): each task table with anonymized, quasi-identifier or sensitive columns goes through the
-/// <see cref="TableAnonymizer"/>; every task table is then listed in the outbox catalog with its final columns and
-/// types, and the privacy report is kept with the step. Tables go parents first: a record whose foreign key points at a
-/// record the anonymization removed is removed too, before its own table is anonymized (so that its k is measured on
-/// what is published), each a reject of its own — a published outbox holds no dangling foreign key. Within a table
-/// whose foreign key refers to the table itself, removals cascade down the chain before it is anonymized
-/// (<see cref="SelfReferences"/>).
+/// <see cref="TableAnonymizer"/>, as the run's plan says (<see cref="TablePlan.AnonymizationRequest"/>); every task
+/// table is then listed in the outbox catalog with its final columns and types, and the privacy report is kept with the
+/// step. Tables go parents first: a record whose foreign key points at a record the anonymization removed is removed
+/// too, before its own table is anonymized (so that its k is measured on what is published), each a reject of its own
+/// — a published outbox holds no dangling foreign key. Within a table whose foreign key refers to the table itself,
+/// removals cascade down the chain before it is anonymized (<see cref="SelfReferences"/>).
 /// </summary>
-internal static class AnonymizeStep
+internal sealed class AnonymizeStep(TableAnonymizer anonymizer) : IPipelineStep
 {
-    public static async Task<(StepResult Result, PrivacyReport Report)> RunAsync(StepContext ctx, TableAnonymizer anonymizer, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.Anonymize;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
         long rowsIn = 0, rowsOut = 0, rejected = 0;
         var reports = new List<TablePrivacyReport>();
         // An earlier attempt's rejects (a retried step) are forgotten, so they are not counted twice.
@@ -24,19 +26,18 @@ internal static class AnonymizeStep
             ("step", AnonymizationRejects.Step));
         // The tables that lost records in this step, with the table each publishes its other columns in (itself, or QIT).
         var lost = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < ctx.Task.Tables.Count; i++)
+        foreach (var plan in ctx.Plan.Tables)
         {
-            var table = ctx.Task.Tables[i];
+            var (i, table) = (plan.Index, plan.Table);
+            if (plan.AnonymizationRefused is { } refused) throw DomainException.Precondition(refused);
             var n = await ctx.CountAsync(table.Name, ct);
             var withParent = await RemoveOrphansAsync(ctx, table, lost, ct);
-            var request = new AnonymizationRequest(ctx.Schema, table.Name, table.Columns, table.PrimaryKey, ctx.Task.Privacy, ctx.Seed, i, n - withParent);
-            var anonymized = table.Columns.Any(c => c.Anonymization is not null || c.QuasiIdentifier || c.Sensitive);
-            var (suppressedBefore, withOwnParent) = await SelfReferences.SettleAsync(ctx, table, anonymized ? request : null, ct);
+            var (suppressedBefore, withOwnParent) = await SelfReferences.SettleAsync(ctx, plan, n - withParent, ct);
             withParent += withOwnParent;
             if (withParent + suppressedBefore > 0) ctx.Counts.Set(table.Name, n - withParent - suppressedBefore);
             var removedHere = withParent + suppressedBefore;
             IReadOnlyList<OutboxTable> tables;
-            if (anonymized)
+            if (plan.AnonymizationRequest is { } request)
             {
                 var baseline = await Privacy.AnonymizationBaseline.BeforeAsync(ctx.Connection, ctx.Schema, table, ct);
                 // Side connections read committed tables only: a table just rid of records in this transaction is anonymized on it.
@@ -66,7 +67,7 @@ internal static class AnonymizeStep
             foreach (var t in tables) await OutboxCatalogWriter.AddAsync(ctx, t, ct);
             if (removedHere > 0) lost[table.Name] = tables[0].Name;
         }
-        return (new StepResult(PipelineStep.Anonymize, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started), new PrivacyReport(reports));
+        return new StepOutput(rowsIn, rowsOut, rejected, new PrivacyReport(reports));
     }
 
     /// <summary>

@@ -1,8 +1,7 @@
-using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
 using EtlStudio.Core.Pipeline.Extraction;
-using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Tasks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -15,43 +14,44 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// <c>_bad_*</c> for step 2. A PostgreSQL source whose columns already have the table's types (or convert without
 /// fail) is copied as it comes, binary COPY to binary COPY, without decoding a value here.
 /// Working tables are unlogged: they are rebuilt from the sources if a server crash empties them (see
-/// <see cref="StagingLayout.Alive"/>), so their writes need no WAL — except a table that reaches the outbox as it
-/// was extracted (<see cref="PublishedAsExtracted"/>): it is logged from the start, since WAL-logging its COPY costs
-/// less than the outbox step's rewrite of it to make it logged (2 M narrow records: COPY 0.72 → 0.84 s, against a
-/// SET LOGGED of 0.9 s).
+/// <see cref="StagingLayout.Alive"/>), so their writes need no WAL — except a table the plan publishes as extracted
+/// (<see cref="TablePlan.PublishedAsExtracted"/>): it is logged from the start, since WAL-logging its COPY costs less
+/// than the outbox step's rewrite of it to make it logged (docs/benchmarks.md).
 /// </summary>
-internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Name, ConnectionSecret Secret)>> sources,
-    HttpClient http, NpgsqlDataSource dataSource, PipelineOptions options)
+internal sealed class ExtractStep(ExtractionSources sources, IHttpClientFactory httpClients, NpgsqlDataSource dataSource, IOptions<PipelineOptions> options)
+    : IPipelineStep
 {
     private const int ProgressEvery = 50_000;
 
     /// <summary>
     /// Row numbers each session takes from the identity at a time. One session numbers a table's rows, so they stay
-    /// consecutive; drawing each from the sequence itself costs a fifth of the COPY.
+    /// consecutive; drawing each from the sequence itself would be a good part of the COPY's cost.
     /// </summary>
     private const int NumbersCached = 10_000;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
 
-    public async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.Extract;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
+        var http = httpClients.CreateClient("connections");
         long rows = 0;
-        for (var i = 0; i < ctx.Task.Tables.Count; i++)
+        foreach (var plan in ctx.Plan.Tables)
         {
-            var table = ctx.Task.Tables[i];
+            var (i, table) = (plan.Index, plan.Table);
             var work = ctx.T(StepContext.Work("x", i));
             var columns = string.Join(", ", table.Columns.Select(c => $"{Sql.Ident(c.Name)} {Sql.TypeOf(c.Type)}"));
             await ctx.ExecAsync($"""
                 DROP TABLE IF EXISTS {work};
-                CREATE {(PublishedAsExtracted(ctx.Task, table) ? "" : "UNLOGGED ")}TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY (CACHE {NumbersCached}), _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
+                CREATE {(plan.PublishedAsExtracted ? "" : "UNLOGGED ")}TABLE {work} (_row bigint GENERATED ALWAYS AS IDENTITY (CACHE {NumbersCached}), _src integer NOT NULL, {columns}, _bad_col text, _bad_reason text) {Sql.Working}
                 """, ct);
             var tableStart = rows;
             var copy = $"COPY {work} (_src, {string.Join(", ", table.Columns.Select(c => Sql.Ident(c.Name)))}, _bad_col, _bad_reason) FROM STDIN (FORMAT BINARY)";
             for (var s = 0; s < table.Extractions.Count; s++)
             {
                 var extraction = table.Extractions[s];
-                var (name, secret) = await sources(extraction.ConnectionId, ct);
-                var request = new SourceRequest(table.Name, name, secret, extraction, table.Columns, ctx.SampleRows, options.SourceTimeout);
+                var source = await sources.GetAsync(extraction.ConnectionId, ct);
+                var request = new SourceRequest(table.Name, source.Name, source.Secret, extraction, table.Columns, ctx.SampleRows, options.Value.SourceTimeout);
                 if (extraction.ConnectionKind == ConnectionKind.PostgreSql)
                 {
                     var before = rows;
@@ -73,7 +73,7 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
                 }
                 var records = extraction.ConnectionKind switch
                 {
-                    ConnectionKind.HttpJson => HttpJsonSourceReader.ReadAsync(request, http, options.MaxDocumentBytes, ct),
+                    ConnectionKind.HttpJson => HttpJsonSourceReader.ReadAsync(request, http, options.Value.MaxDocumentBytes, ct),
                     ConnectionKind.S3 => S3SourceReader.ReadAsync(request, ct),
                     _ => PostgresSourceReader.ReadAsync(request, ct),
                 };
@@ -81,19 +81,8 @@ internal sealed class ExtractStep(Func<Guid, CancellationToken, Task<(string Nam
             }
             ctx.Counts.Set(StepContext.Work("x", i), rows - tableStart);
         }
-        return new StepResult(PipelineStep.Extract, rows, rows, 0, DateTimeOffset.UtcNow - started);
+        return new StepOutput(rows, rows, 0);
     }
-
-    /// <summary>
-    /// Whether the table extracted is the one published: the later steps delete and update its records in place
-    /// and rename it, unless its keys are regenerated (a new table), a column is anonymized (the anonymizer writes the
-    /// published table anew) or an Update transformation runs (it works on a copy). Only a matter of cost: the outbox
-    /// step makes whatever it publishes logged.
-    /// </summary>
-    internal static bool PublishedAsExtracted(ResolvedTask task, ResolvedTable table) =>
-        !(table.PrimaryKey is not null && table.MergeStrategy == MergeStrategy.Regenerate)
-        && table.Columns.All(c => c.Anonymization is null)
-        && task.Transformations.All(t => t.Type == TransformationType.Merge);
 
     /// <summary>Records converted one by one to the table's types; returns the rows extracted so far.</summary>
     private static async Task<long> ImportAsync(StepContext ctx, string copy, ResolvedTable table, int source, IAsyncEnumerable<object?[]> records,

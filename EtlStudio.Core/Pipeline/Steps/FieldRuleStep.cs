@@ -1,6 +1,4 @@
-using Npgsql;
 using EtlStudio.Core.Scripts;
-using EtlStudio.Core.Tasks;
 
 namespace EtlStudio.Core.Pipeline.Steps;
 
@@ -11,15 +9,16 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// pass, the records a fill or clamp changes are updated, and <c>__x{i}</c> becomes <c>__c{i}</c> — rewriting every
 /// record for the few that change cost more than the rest of the step.
 /// </summary>
-internal static class FieldRuleStep
+internal sealed class FieldRuleStep : IPipelineStep
 {
-    public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.FieldRules;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
-        long rowsIn = 0, rowsOut = 0, rejected = 0;
-        for (var i = 0; i < ctx.Task.Tables.Count; i++)
+        var tables = new List<StepOutput>();
+        foreach (var plan in ctx.Plan.Tables)
         {
-            var table = ctx.Task.Tables[i];
+            var (i, table) = (plan.Index, plan.Table);
             var source = ctx.T(StepContext.Work("x", i));
             var parameters = new List<(string, object?)> { ("table", table.Name) };
             string P(object value)
@@ -33,46 +32,44 @@ internal static class FieldRuleStep
             {
                 ("_bad_col IS NOT NULL", "Type", null, "_bad_col || ': ' || _bad_reason"),
             };
-            var outputs = new List<(string Column, string Value)>();
-            foreach (var c in table.Columns)
+            var outputs = new List<(string Column, string Value, bool Rewritten)>();
+            foreach (var rules in plan.FieldRules)
             {
+                var c = rules.Column;
                 // Qualified: the rejects' query also has the record's columns under their names (RejectFiling).
                 var col = "s." + Sql.Ident(c.Name);
                 var empty = c.Type == FieldType.String ? $"({col} IS NULL OR {col} = '')" : $"{col} IS NULL";
                 var value = col;
-                if (c.EmptyRule?.Settings is { Type: FieldRuleType.RemoveEmpty })
+                if (rules.RemoveEmpty)
                     checks.Add((empty, "RemoveEmpty", c.Name, P($"{c.Name} is empty")));
-                if (c.EmptyRule?.Settings is { Type: FieldRuleType.FillEmpty, DefaultValue: { } fill } && ScriptValidator.TryConvert(c.Type, fill, out var def))
-                    value = $"CASE WHEN {empty} THEN {P(def!)}::{Sql.TypeOf(c.Type)} ELSE {col} END";
-                if (c.RangeRule?.Settings is { } range)
+                if (rules.FillsEmpty)
+                    value = $"CASE WHEN {empty} THEN {P(rules.Fill!)}::{Sql.TypeOf(c.Type)} ELSE {col} END";
+                if (rules.Range is { } range)
                 {
-                    var min = Bound(c.Type, range.MinValue) is { } lo ? $"{P(lo)}::{Sql.TypeOf(c.Type)}" : null;
-                    var max = Bound(c.Type, range.MaxValue) is { } hi ? $"{P(hi)}::{Sql.TypeOf(c.Type)}" : null;
-                    if (min is not null || max is not null)
+                    var min = rules.Min is { } lo ? $"{P(lo)}::{Sql.TypeOf(c.Type)}" : null;
+                    var max = rules.Max is { } hi ? $"{P(hi)}::{Sql.TypeOf(c.Type)}" : null;
+                    // An empty value is no range's business (the empty rules see to it): false, not NULL, so that the
+                    // record is neither rejected nor lost between "rejected" and "NOT rejected". (Ranges are for numbers and dates.)
+                    var present = $"{value} IS NOT NULL";
+                    var outside = $"coalesce({present} AND (" + string.Join(" OR ", new[] { min is null ? null : $"{value} < {min}", max is null ? null : $"{value} > {max}" }.Where(x => x is not null)) + "), false)";
+                    var interval = $"'[' || {(min is null ? "''" : min + "::text")} || ', ' || {(max is null ? "''" : max + "::text")} || ']'";
+                    if (range == FieldRuleType.RemoveOutOfRange)
+                        checks.Add(($"({outside})", "RemoveOutOfRange", c.Name, $"{P(c.Name + " ")} || ({value})::text || ' is outside ' || {interval}"));
+                    else if (range == FieldRuleType.FillOutOfRange)
                     {
-                        // An empty value is no range's business (the empty rules see to it): false, not NULL, so that the
-                        // record is neither rejected nor lost between "rejected" and "NOT rejected". (Ranges are for numbers and dates.)
-                        var present = $"{value} IS NOT NULL";
-                        var outside = $"coalesce({present} AND (" + string.Join(" OR ", new[] { min is null ? null : $"{value} < {min}", max is null ? null : $"{value} > {max}" }.Where(x => x is not null)) + "), false)";
-                        var interval = $"'[' || {(min is null ? "''" : min + "::text")} || ', ' || {(max is null ? "''" : max + "::text")} || ']'";
-                        if (range.Type == FieldRuleType.RemoveOutOfRange)
-                            checks.Add(($"({outside})", "RemoveOutOfRange", c.Name, $"{P(c.Name + " ")} || ({value})::text || ' is outside ' || {interval}"));
-                        else if (range.Type == FieldRuleType.FillOutOfRange)
-                        {
-                            // Not GREATEST/LEAST: they skip NULL and would turn an empty value into the bound.
-                            if (min is not null) value = $"CASE WHEN {present} AND {value} < {min} THEN {min} ELSE {value} END";
-                            if (max is not null) value = $"CASE WHEN {present} AND {value} > {max} THEN {max} ELSE {value} END";
-                        }
+                        // Not GREATEST/LEAST: they skip NULL and would turn an empty value into the bound.
+                        if (min is not null) value = $"CASE WHEN {present} AND {value} < {min} THEN {min} ELSE {value} END";
+                        if (max is not null) value = $"CASE WHEN {present} AND {value} > {max} THEN {max} ELSE {value} END";
                     }
                 }
-                outputs.Add((c.Name, value));
+                outputs.Add((c.Name, value, rules.Rewrites));
             }
 
             var rejectedWhen = string.Join(" OR ", checks.Select(k => $"({k.When})"));
             var rule = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN '{k.Rule}'")) + " END";
             var column = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {(k.Column is null ? "_bad_col" : P(k.Column))}")) + " END";
             var reason = "CASE " + string.Join(" ", checks.Select(k => $"WHEN {k.When} THEN {k.Reason}")) + " END";
-            var changed = outputs.Where(o => o.Value != "s." + Sql.Ident(o.Column)).ToList();
+            var changed = outputs.Where(o => o.Rewritten).ToList();
 
             var cleaned = StepContext.Work("c", i);
             var tableIn = await ctx.CountAsync(StepContext.Work("x", i), ct);
@@ -91,11 +88,8 @@ internal static class FieldRuleStep
                 ALTER TABLE {source} RENAME TO {Sql.Ident(cleaned)};
                 """, ct);
             ctx.Counts.Set(cleaned, tableIn - removed);
-            (rowsIn, rowsOut, rejected) = (rowsIn + tableIn, rowsOut + tableIn - removed, rejected + removed);
+            tables.Add(StepOutput.Dropping(tableIn, removed));
         }
-        return new StepResult(PipelineStep.FieldRules, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
+        return StepOutput.Sum(tables);
     }
-
-    private static object? Bound(FieldType type, string? text) =>
-        !string.IsNullOrEmpty(text) && ScriptValidator.TryConvert(type, text, out var v) ? v : null;
 }

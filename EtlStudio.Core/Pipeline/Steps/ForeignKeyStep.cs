@@ -2,25 +2,25 @@ namespace EtlStudio.Core.Pipeline.Steps;
 
 /// <summary>
 /// Step 4 (feature 6): a record whose foreign-key value is not in the referenced column, as that table stands after
-/// its own processing, is dropped; tables go parents first, so a child sees its parents' final rows.
+/// its own processing, is dropped; tables go parents first (<see cref="RunPlan.Tables"/>), so a child sees its parents'
+/// final rows.
 /// <c>__m{i}</c> → <c>__f{i}</c> (the same table, renamed), without the engine's <c>_src</c>.
 /// </summary>
-internal static class ForeignKeyStep
+internal sealed class ForeignKeyStep : IPipelineStep
 {
-    public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.ForeignKeys;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
-        long rowsIn = 0, rowsOut = 0, rejected = 0;
+        var outputs = new List<StepOutput>();
         await ctx.ExecAsync($"DELETE FROM {ctx.T(StagingLayout.Rejects)} WHERE step = @step", ct, ("step", PipelineStep.ForeignKeys.ToString()));
-        var index = ctx.Task.Tables.Select((t, i) => (t.Name, i)).ToDictionary(x => x.Name, x => x.i);
-        for (var i = 0; i < ctx.Task.Tables.Count; i++)
+        foreach (var plan in ctx.Plan.Tables)
         {
-            var table = ctx.Task.Tables[i];
+            var (i, table) = (plan.Index, plan.Table);
             var sourceName = StepContext.Work("m", i);
             var source = ctx.T(sourceName);
             var targetName = StepContext.Work("f", i);
             var tableIn = await ctx.CountAsync(sourceName, ct);
-            rowsIn += tableIn;
             await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(targetName)}", ct);
             long tableRejected = 0;
             // One anti-join per key, in the task's order, deleting in place (far cheaper than writing every record that
@@ -29,7 +29,7 @@ internal static class ForeignKeyStep
             // the records that refer to it along, down the chain.
             var (own, others) = (table.ForeignKeys.Where(f => f.ReferencesTable == table.Name).ToList(), table.ForeignKeys.Where(f => f.ReferencesTable != table.Name));
             foreach (var fk in others)
-                tableRejected += await RemoveOrphansAsync(ctx, table, source, fk, ctx.T(StepContext.Work("f", index[fk.ReferencesTable])), ct);
+                tableRejected += await RemoveOrphansAsync(ctx, table, source, fk, ctx.T(StepContext.Work("f", ctx.Plan.Table(fk.ReferencesTable).Index)), ct);
             for (long removed = own.Count; removed > 0; tableRejected += removed)
             {
                 removed = 0;
@@ -37,10 +37,10 @@ internal static class ForeignKeyStep
             }
             // Dropping a column only marks it dropped; the table is not rewritten.
             await ctx.ExecAsync($"ALTER TABLE {source} DROP COLUMN _src; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
-            (rejected, rowsOut) = (rejected + tableRejected, rowsOut + tableIn - tableRejected);
             ctx.Counts.Set(targetName, tableIn - tableRejected);
+            outputs.Add(StepOutput.Dropping(tableIn, tableRejected));
         }
-        return new StepResult(PipelineStep.ForeignKeys, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
+        return StepOutput.Sum(outputs);
     }
 
     /// <summary>Files as rejects the records of <paramref name="source"/> whose key <paramref name="fk"/> has no match in <paramref name="parent"/>.</summary>

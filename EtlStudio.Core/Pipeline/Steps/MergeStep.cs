@@ -10,12 +10,12 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// RemoveConflicting drops every record whose key occurs more than once; Regenerate keeps all and gives every record
 /// after the first a new key, recorded in <c>_key_changes</c>. A record with an empty key is dropped.
 /// </summary>
-internal static class MergeStep
+internal sealed class MergeStep : IPipelineStep
 {
-    public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.Merge;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
-        long rowsIn = 0, rowsOut = 0, rejected = 0;
         await ctx.ExecAsync($"""
             CREATE TABLE IF NOT EXISTS {ctx.T(StagingLayout.KeyChanges)} (
                 table_name text NOT NULL, row_id bigint NOT NULL, column_name text NOT NULL, old_key text NOT NULL, new_key text NOT NULL);
@@ -47,8 +47,8 @@ internal static class MergeStep
                 ? async (NpgsqlConnection c, CancellationToken t) =>
                 {
                     var d = ctx.T(StepContext.Scratch());
-                    // Grouped by sorting, not hashing: a hash table of millions of keys takes twice as long to build here
-                    // as a parallel sort of them (3 M and 2 M keys side by side: 3.1–3.5 s against 1.7 s).
+                    // Grouped by sorting, not hashing: a hash table of millions of keys is built by one process, where
+                    // the sort of them runs in parallel (docs/benchmarks.md).
                     await StepContext.ExecAsync(c, $"""
                         SET LOCAL enable_hashagg = off;
                         CREATE UNLOGGED TABLE {d} {Sql.Working} AS SELECT s.{Sql.Ident(key)} AS _key, min(_row) AS _first, count(*) AS _n FROM {ctx.T(StepContext.Work("c", i))} s
@@ -67,44 +67,48 @@ internal static class MergeStep
                 emptyKeys[i] = await RejectEmptyAsync(ctx.Connection, i, key, ct);
         }
 
+        var outputs = new List<StepOutput>();
         for (var i = 0; i < tables.Count; i++)
         {
-            var table = tables[i];
-            var source = ctx.T(StepContext.Work("c", i));
-            var targetName = StepContext.Work("m", i);
-            var target = ctx.T(targetName);
-            rowsIn += tableIn[i];
-            if (table.PrimaryKey is not { } key)
-            {
-                await ctx.ExecAsync($"ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
-                ctx.Counts.Set(targetName, tableIn[i]);
-                rowsOut += tableIn[i];
-                continue;
-            }
-            var pk = Sql.Ident(key);
-            var k = ("key", (object?)key);
-            if (table.MergeStrategy == MergeStrategy.Regenerate)
-            {
-                await RegenerateAsync(ctx, table, key, table.Columns.First(c => c.Name == key).Type, source, target, ct);
-                await ctx.ExecAsync($"DROP TABLE {source}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
-                (rejected, rowsOut) = (rejected + emptyKeys[i], rowsOut + tableIn[i] - emptyKeys[i]);
-                ctx.Counts.Set(targetName, tableIn[i] - emptyKeys[i]);
-                continue;
-            }
-
-            // The records that go are deleted from the cleaned table, which then becomes the merged one: usually few
-            // go, and deleting them costs far less than writing every record that stays into a new table.
-            var d = dups[i]!;
-            var merged = table.MergeStrategy == MergeStrategy.SourcePriority
-                ? await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.Merge, table, source, $"JOIN {d} d ON d._key = s.{pk}", "s._row <> d._first",
-                    "'SourcePriority'", "@key", $"@key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)'", ct, k)
-                : await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.Merge, table, source, $"JOIN {d} d ON d._key = s.{pk}", "true",
-                    "'RemoveConflicting'", "@key", $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, k);
-            await ctx.ExecAsync($"DROP TABLE {d}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
-            (rejected, rowsOut) = (rejected + merged + emptyKeys[i], rowsOut + tableIn[i] - merged - emptyKeys[i]);
-            ctx.Counts.Set(targetName, tableIn[i] - merged - emptyKeys[i]);
+            var removed = emptyKeys[i] + await MergeAsync(ctx, tables[i], i, dups[i], ct);
+            ctx.Counts.Set(StepContext.Work("m", i), tableIn[i] - removed);
+            outputs.Add(StepOutput.Dropping(tableIn[i], removed));
         }
-        return new StepResult(PipelineStep.Merge, rowsIn, rowsOut, rejected, DateTimeOffset.UtcNow - started);
+        return StepOutput.Sum(outputs);
+    }
+
+    /// <summary>
+    /// Merges the records of one table, <c>__c{i}</c> → <c>__m{i}</c>, whose records without a key are filed already and
+    /// whose duplicate keys are in <paramref name="dups"/>; returns how many records the merge dropped.
+    /// </summary>
+    private static async Task<long> MergeAsync(StepContext ctx, ResolvedTable table, int i, string? dups, CancellationToken ct)
+    {
+        var source = ctx.T(StepContext.Work("c", i));
+        var targetName = StepContext.Work("m", i);
+        if (table.PrimaryKey is not { } key)
+        {
+            await ctx.ExecAsync($"ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
+            return 0;
+        }
+        var pk = Sql.Ident(key);
+        if (table.MergeStrategy == MergeStrategy.Regenerate)
+        {
+            var target = ctx.T(targetName);
+            await RegenerateAsync(ctx, table, key, table.Columns.First(c => c.Name == key).Type, source, target, ct);
+            await ctx.ExecAsync($"DROP TABLE {source}; ALTER TABLE {target} ADD PRIMARY KEY ({pk})", ct);
+            return 0;
+        }
+
+        // The records that go are deleted from the cleaned table, which then becomes the merged one: usually few
+        // go, and deleting them costs far less than writing every record that stays into a new table.
+        var (d, k) = (dups!, ("key", (object?)key));
+        var merged = table.MergeStrategy == MergeStrategy.SourcePriority
+            ? await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.Merge, table, source, $"JOIN {d} d ON d._key = s.{pk}", "s._row <> d._first",
+                "'SourcePriority'", "@key", $"@key || ' ' || s.{pk}::text || ' also came from a source of higher priority (record ' || d._first || ' kept)'", ct, k)
+            : await RejectFiling.MoveAsync(ctx.Connection, ctx, PipelineStep.Merge, table, source, $"JOIN {d} d ON d._key = s.{pk}", "true",
+                "'RemoveConflicting'", "@key", $"@key || ' ' || s.{pk}::text || ' occurs ' || d._n || ' times'", ct, k);
+        await ctx.ExecAsync($"DROP TABLE {d}; ALTER TABLE {source} RENAME TO {Sql.Ident(targetName)}", ct);
+        return merged;
     }
 
     /// <summary>The condition for a record without a key (alias <paramref name="s"/>, the key in <paramref name="column"/>): NULL, or an empty string.</summary>

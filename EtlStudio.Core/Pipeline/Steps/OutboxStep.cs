@@ -9,11 +9,12 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// outbox table becomes logged (it must outlive a server crash, unlike the working tables) and gets its <c>_row</c>
 /// key; leftovers of earlier steps go; statistics are refreshed so the outbox grid pages quickly.
 /// </summary>
-internal static class OutboxStep
+internal sealed class OutboxStep : IPipelineStep
 {
-    public static async Task<StepResult> RunAsync(StepContext ctx, CancellationToken ct)
+    public PipelineStep Step => PipelineStep.Outbox;
+
+    public async Task<StepOutput> RunAsync(StepContext ctx, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
         // The tables earlier steps committed are made logged, keyed and analyzed each on a connection of its own, beside
         // the others and beside the typing of the transformations' tables (each is a serial rewrite or index build:
         // one core); the rejects' index too. That commits apart from the step, which is safe because a retry finds it
@@ -37,7 +38,7 @@ internal static class OutboxStep
         for (var i = 0; i < committed.Count; i++) ctx.Counts.Set(committed[i].Name, rows[i]);
         foreach (var (name, n) in typed) ctx.Counts.Set(name, n);
         var total = rows.Sum() + typed.Sum(x => x.Rows);
-        return new StepResult(PipelineStep.Outbox, total, total, 0, DateTimeOffset.UtcNow - started);
+        return new StepOutput(total, total, 0);
     }
 
     /// <summary>

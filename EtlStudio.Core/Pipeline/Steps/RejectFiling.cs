@@ -7,9 +7,8 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// Takes records out of a working table and files each in the rejects table with its rule, column and reason, and the
 /// record as JSON (the task's columns in their order, without the engine's own). One query works out which records go,
 /// with their reasons and JSON, into a scratch table along with each record's place (ctid): PostgreSQL may run it in
-/// parallel, which a DELETE … RETURNING never is, and the JSON is most of the work (half a million records take about
-/// 3 s of one core). The records are then deleted by place, which reads only their pages, and filed in
-/// <c>_row</c> order. The places hold: nothing changes the table in between, inside the step's transaction.
+/// parallel, which a DELETE … RETURNING never is, and the JSON is most of the work. The records are then deleted by
+/// place, which reads only their pages, and filed in <c>_row</c> order. The places hold: nothing changes the table in between, inside the step's transaction.
 /// </summary>
 internal static class RejectFiling
 {

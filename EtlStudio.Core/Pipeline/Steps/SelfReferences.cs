@@ -15,14 +15,16 @@ internal static class SelfReferences
     public static IEnumerable<ForeignKeyConfig> Of(ResolvedTable table) => table.ForeignKeys.Where(f => f.ReferencesTable == table.Name);
 
     /// <summary>
-    /// Removes, until nothing more goes, the records under a removed record and (when <paramref name="request"/> asks
+    /// Removes, until nothing more goes, the records under a removed record and (when the table's anonymization asks
     /// for k) the records of the classes smaller than k, each filed as a reject. Returns how many of each went.
     /// </summary>
-    public static async Task<(long Suppressed, long WithParent)> SettleAsync(StepContext ctx, ResolvedTable table, AnonymizationRequest? request, CancellationToken ct)
+    /// <param name="rows">The table's records as the step found them, less those it removed with a parent in another table.</param>
+    public static async Task<(long Suppressed, long WithParent)> SettleAsync(StepContext ctx, TablePlan tablePlan, long rows, CancellationToken ct)
     {
+        var table = tablePlan.Table;
         var keys = Of(table).ToList();
         if (keys.Count == 0) return (0, 0);
-        var plan = request is null ? null : AnonymizationPlan.For(request);
+        var (request, plan) = (tablePlan.AnonymizationRequest is { } r ? r with { Rows = rows } : null, tablePlan.Anonymization);
         // Anatomy's removals (over the l cap) come as it deals the groups; taking records out after that would undo its l.
         if (plan?.Anatomized is { } anatomized)
             throw new PipelineFailure(PipelineStep.Anonymize, $"Table {table.Name}: its foreign key {keys[0].Column} refers to the table itself, so "

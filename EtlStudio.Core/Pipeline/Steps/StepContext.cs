@@ -3,23 +3,53 @@ using Npgsql;
 
 namespace EtlStudio.Core.Pipeline.Steps;
 
-/// <summary>What a step works with: the run's schema on the app database, inside the step's own transaction.</summary>
-internal sealed class StepContext(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, ResolvedTask task, long seed,
-    int? sampleRows, IRunCheckpoint checkpoint, SideConnections? side = null, RowCounts? counts = null)
+/// <summary>
+/// What a step works with: the run's schema on the app database, inside the step's own transaction, and the run's
+/// plan (<see cref="RunPlan"/>). The engine makes it for each step (<see cref="RunScope.BeginAsync"/>) and ends its
+/// transaction.
+/// </summary>
+internal sealed class StepContext : IAsyncDisposable
 {
-    /// <summary>The tables' row counts as the steps wrote them.</summary>
-    public RowCounts Counts { get; } = counts ?? new RowCounts();
+    private readonly RunScope _run;
+    private readonly bool _ownsConnection;
+
+    internal StepContext(RunScope run, NpgsqlConnection conn, NpgsqlTransaction tx, SideConnections? side, bool ownsConnection)
+    {
+        (_run, Connection, Transaction, Side, _ownsConnection) = (run, conn, tx, side, ownsConnection);
+    }
+
+    public NpgsqlConnection Connection { get; }
+    public NpgsqlTransaction Transaction { get; }
 
     /// <summary>Connections for the step's pieces that can run beside each other, reading what earlier steps committed.</summary>
-    public SideConnections? Side { get; } = side;
+    public SideConnections? Side { get; }
 
-    public NpgsqlConnection Connection { get; } = conn;
-    public NpgsqlTransaction Transaction { get; } = tx;
-    public string Schema { get; } = schema;
-    public ResolvedTask Task { get; } = task;
-    public long Seed { get; } = seed;
-    public int? SampleRows { get; } = sampleRows;
-    public IRunCheckpoint Checkpoint { get; } = checkpoint;
+    /// <summary>The tables' row counts as the steps wrote them.</summary>
+    public RowCounts Counts => _run.Counts;
+
+    public RunPlan Plan => _run.Plan;
+    public Guid RunId => _run.Job.RunId;
+    public string Schema => _run.Job.Schema;
+    public ResolvedTask Task => _run.Job.Task;
+    public long Seed => _run.Job.Seed;
+    public int? SampleRows => _run.Job.SampleRows;
+    public IRunCheckpoint Checkpoint => _run.Checkpoint;
+
+    /// <summary>
+    /// A transaction on a connection of its own, for work that must commit before the step does (the transformations'
+    /// preparation, which the scripts' own connection must see). Commit it through its <see cref="Transaction"/>;
+    /// disposing it closes its connection.
+    /// </summary>
+    public Task<StepContext> BeginApartAsync(CancellationToken ct) => _run.BeginApartAsync(ct);
+
+    /// <summary>A connection of its own logged in as <paramref name="role"/> (the sandbox's), this run's schema on its search path.</summary>
+    public Task<NpgsqlConnection> OpenAsAsync(string role, string password, CancellationToken ct) => _run.OpenAsAsync(role, password, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync();
+        if (_ownsConnection) await Connection.DisposeAsync();
+    }
 
     public string T(string table) => Sql.Table(Schema, table);
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EtlStudio.Core.Scripts;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace EtlStudio.Core.Pipeline.Steps;
@@ -8,13 +9,17 @@ namespace EtlStudio.Core.Pipeline.Steps;
 /// Step 5: the task's transformation scripts, in order, run by a login role made for this run alone: it can use and
 /// create in this run's schema and touch the task's tables, nothing else (no application tables, no server files or
 /// programs), under a statement timeout. The scripts run on their own connection, so the step goes in three
-/// commits: prepare (working copies, role), scripts, then hand-over and checkpoint; a retry starts again from copies.
+/// commits: prepare (working copies, role) apart from the step (<see cref="StepContext.BeginApartAsync"/>), scripts,
+/// then hand-over and checkpoint in the step's transaction; a retry starts again from copies.
 /// </summary>
-internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions options)
+internal sealed class TransformStep(NpgsqlDataSource dataSource, IOptions<PipelineOptions> options) : IPipelineStep
 {
-    public async Task<StepResult> RunAsync(Func<Func<StepContext, Task>, Task> inTransaction, StepContext final, string role, CancellationToken ct)
+    private readonly PipelineOptions _options = options.Value;
+
+    public PipelineStep Step => PipelineStep.Transform;
+
+    public async Task<StepOutput> RunAsync(StepContext final, CancellationToken ct)
     {
-        var started = DateTimeOffset.UtcNow;
         var task = final.Task;
         if (task.Transformations.Count == 0)
         {
@@ -26,16 +31,17 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
                 final.Counts.Set(task.Tables[i].Name, n);
                 rows += n;
             }
-            return new StepResult(PipelineStep.Transform, rows, rows, 0, DateTimeOffset.UtcNow - started);
+            return new StepOutput(rows, rows, 0);
         }
 
+        var role = Sandbox.RoleFor(final.RunId);
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var targets = task.Transformations.Where(t => t.Type == TransformationType.Merge && t.TargetTable is not null).Select(t => t.TargetTable!).Distinct().ToList();
         // Scripts that only read the task's tables (Merge) get them as they are, read-only: a failed attempt leaves them
         // untouched. Update scripts change them, so they get copies and a retry starts again from the originals.
-        var readOnly = task.Transformations.All(t => t.Type == TransformationType.Merge);
+        var readOnly = final.Plan.TransformationsOnlyRead;
         long rowsIn = 0;
-        await inTransaction(async ctx =>
+        await using (var ctx = await final.BeginApartAsync(ct))
         {
             foreach (var target in targets) await ctx.ExecAsync($"DROP TABLE IF EXISTS {ctx.T(target)}", ct);
             for (var i = 0; i < task.Tables.Count; i++)
@@ -52,18 +58,19 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
                 rowsIn += await ctx.CountAsync(task.Tables[i].Name, ct);
             }
             // The scripts are planned with the tables' statistics, not the planner's guesses for a table never analyzed
-            // (200 groups for any GROUP BY: 2 M orders grouped by customer took 1.9 s so, 0.7 s with statistics).
+            // (200 groups for any GROUP BY, whatever the table holds).
             await ctx.ExecAsync($"ANALYZE {string.Join(", ", task.Tables.Select(t => ctx.T(t.Name)))}", ct);
-            await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, PipelineOptions.Bytes(options.TransformDiskSpace), ct);
-        });
+            await Sandbox.CreateAsync(ctx, role, password, task.Tables.Select(t => t.Name), readOnly, PipelineOptions.Bytes(_options.TransformDiskSpace), ct);
+            await ctx.Transaction.CommitAsync(ct);
+        }
         try
         {
             // The scripts run on connections of their own, often on one core: the rejects' key and index are built beside
             // them (see StagingLayout.RejectsIndexSql), and so are the keys of the tables published as extracted, which
             // nothing changes after this step but deletions; committed apart like the outbox step's, which finds them made.
-            var keyed = final.Side is null ? [] : task.Tables.Where(t => ExtractStep.PublishedAsExtracted(task, t)).Select(t => final.T(t.Name)).ToList();
+            var keyed = final.Side is null ? [] : final.Plan.Tables.Where(t => t.PublishedAsExtracted).Select(t => final.T(t.Table.Name)).ToList();
             await SideConnections.RunAsync(final.Connection, final.Side, ct,
-                (_, t) => RunScriptsAsync(final.Schema, role, password, task.Transformations, readOnly, t),
+                (_, t) => RunScriptsAsync(final, role, password, readOnly, t),
                 [final.Side is null ? null : (c, t) => StepContext.ExecAsync(c, StagingLayout.RejectsIndexSql(final.Schema), t),
                  .. keyed.Select(table => (Func<NpgsqlConnection, CancellationToken, Task>)((c, t) => OutboxStep.KeyAsync(c, table, t)))]);
             // Before the application touches anything the scripts made (counting a view's rows would run its query as the application).
@@ -92,7 +99,7 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
         }
         foreach (var target in targets) rowsOut += await final.CountAsync(target, ct);
         for (var i = 0; i < task.Tables.Count; i++) await final.ExecAsync($"DROP TABLE IF EXISTS {final.T(StepContext.Work("f", i))}", ct);
-        return new StepResult(PipelineStep.Transform, rowsIn, rowsOut, 0, DateTimeOffset.UtcNow - started);
+        return new StepOutput(rowsIn, rowsOut, 0);
     }
 
     /// <summary>
@@ -109,24 +116,20 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
     /// <param name="final">
     /// Whether no Update script runs: then each Merge target is final once written, so it is written as the outbox
     /// publishes it — typed, numbered (<c>_row</c>) and logged — rather than written here and again by the outbox step
-    /// (a GROUP BY of 2 M orders into 1.9 M totals took 5 s, and writing its result again 8 s beside the other tables).
+    /// (writing a large result again costs more than the script that made it).
     /// </param>
-    private async Task RunScriptsAsync(string schema, string role, string password, IReadOnlyList<Tasks.ResolvedTransformation> scripts, bool final, CancellationToken ct)
+    private async Task RunScriptsAsync(StepContext step, string role, string password, bool final, CancellationToken ct)
     {
-        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString)
-        {
-            Username = role, Password = password, Pooling = false, SearchPath = schema, ApplicationName = "EtlStudio transformation",
-        };
-        await using var conn = new NpgsqlConnection(builder.ConnectionString);
-        await conn.OpenAsync(ct);
+        var schema = step.Schema;
+        await using var conn = await step.OpenAsAsync(role, password, ct);
         // The statement timeout below is the first line; the script can lift it, so the watch enforces the limits from outside.
-        await using var watch = SandboxWatch.Start(dataSource, conn.ProcessID, schema, options);
+        await using var watch = SandboxWatch.Start(dataSource, conn.ProcessID, schema, _options);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var timeout = (long)options.TransformTimeout.TotalMilliseconds;
+        var timeout = (long)_options.TransformTimeout.TotalMilliseconds;
         await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {timeout}", conn, tx)) await set.ExecuteNonQueryAsync(ct);
         // The parallel plans of the steps, with the transformations' own memory per sort or hash (see PipelineOptions.TransformWorkMemory).
-        await SessionTuning.ApplyAsync(conn, tx, options, ct, options.TransformWorkMemory);
-        foreach (var script in scripts.OrderBy(s => s.Order))
+        await SessionTuning.ApplyAsync(conn, tx, _options, ct, _options.TransformWorkMemory);
+        foreach (var script in step.Task.Transformations.OrderBy(s => s.Order))
         {
             var body = script.Sql.Trim().TrimEnd(';');
             var target = script.TargetTable is { } name ? Sql.Ident(name) : null;
@@ -155,9 +158,9 @@ internal sealed class TransformStep(NpgsqlDataSource dataSource, PipelineOptions
             {
                 throw new PipelineFailure(PipelineStep.Transform, pg.SqlState switch
                 {
-                    PostgresErrorCodes.QueryCanceled => $"{what} ran longer than {options.TransformTimeout.TotalSeconds:0} s and was stopped.",
+                    PostgresErrorCodes.QueryCanceled => $"{what} ran longer than {_options.TransformTimeout.TotalSeconds:0} s and was stopped.",
                     // temp_file_limit, which the sandbox role carries where it may be set (Sandbox.CreateAsync).
-                    PostgresErrorCodes.ConfigurationLimitExceeded => $"{what} took more than {options.TransformDiskSpace} of disk space (Pipeline:TransformDiskSpace) and was stopped.",
+                    PostgresErrorCodes.ConfigurationLimitExceeded => $"{what} took more than {_options.TransformDiskSpace} of disk space (Pipeline:TransformDiskSpace) and was stopped.",
                     PostgresErrorCodes.InsufficientPrivilege => $"{what} was refused: {pg.MessageText}. Transformations may only use this run's tables.",
                     _ => $"{what} failed: {pg.MessageText}",
                 }, pg);
