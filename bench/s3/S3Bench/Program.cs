@@ -1,6 +1,6 @@
 // S3 upload benchmark: a 1,000,000-row outbox (integers, text, double, boolean, date, timestamp) uploaded to an S3 API
-// server by the product's S3Uploader (Parquet parts, Croissant metadata, pointer) twice — parts stored one after the
-// other, then overlapped with the encoding of the next (the default) — with where the time went (reading the outbox,
+// server by the product's S3Uploader (Parquet parts, Croissant metadata, pointer) once to warm up, then timed twice —
+// each step after the other, then overlapped (the default) — with where the time went (reading the outbox,
 // encoding Parquet, storing parts), beside a plain PUT of the very same finished Parquet files in the same run, and the
 // process's peak resident memory after the uploads. The two uploads must store the same parts (same sha256).
 // Usage: S3Bench <connection string> <rows> <s3 endpoint> <output.md>; Upload__S3RowsPerPart and Upload__S3RowsPerRowGroup
@@ -82,6 +82,8 @@ async Task<(double Ms, S3UploadTimings Timings, List<string> Parts)> UploadAsync
 
 GC.Collect();
 var baseline = PeakResidentBytes();
+// A worker has run its code before: one untimed upload first, so neither timed one pays for the JIT's first, slower tier.
+await UploadAsync(overlap: true);
 var sequential = await UploadAsync(overlap: false);
 var overlapped = await UploadAsync(overlap: true);
 var peak = PeakResidentBytes();
@@ -90,7 +92,7 @@ var uploadMs = overlapped.Ms;
 
 // The same finished files (the last upload's version), fetched to disk first (not timed), then PUT one after the other: the transfer alone.
 var keys = new List<(string Key, long Bytes)>();
-var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = at.Bucket, Prefix = at.Key("v2/") });
+var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = at.Bucket, Prefix = at.Key("v3/") });
 keys.AddRange(listed.S3Objects.Where(o => o.Key.EndsWith(".parquet", StringComparison.Ordinal)).Select(o => (o.Key, o.Size ?? 0)));
 var files = new List<string>();
 foreach (var (key, _) in keys)
@@ -116,14 +118,14 @@ var lines = new List<string>
     "",
     "| measure | value | target |",
     "|---|---:|:---:|",
-    $"| S3 upload, parts stored one after the other (read outbox, write Parquet, sha256, PUT parts, metadata, pointer) | {sequential.Ms / 1000:F2} s | |",
+    $"| S3 upload, each step after the other (read outbox, write Parquet, sha256, PUT parts, metadata, pointer) | {sequential.Ms / 1000:F2} s | |",
     $"| — where its time went | {Split(sequential.Timings)} | |",
-    $"| S3 upload, part n stored while part n+1 is encoded (the default) | {uploadMs / 1000:F2} s | |",
-    $"| — where its time went (storing beside encoding) | {Split(overlapped.Timings)} | |",
+    $"| S3 upload, overlapped: next row group read while one is encoded, part n stored while n+1 is written (the default) | {uploadMs / 1000:F2} s | |",
+    $"| — where its time went (summed: the steps run side by side) | {Split(overlapped.Timings)} | |",
     $"| both uploads stored the same parts (names and sha256) | {overlapped.Parts.Count} part(s), equal | |",
     $"| plain PUT of the same finished files ({keys.Count} file(s), {keys.Sum(k => k.Bytes) / 1048576.0:F1} MiB) | {plainMs / 1000:F2} s | |",
     $"| upload (overlapped) ÷ plain PUT | {ratio:F2}× | {(ratio <= 2 ? "yes" : "**no**")} (≤ 2×) |",
-    $"| peak resident memory of the process after both uploads (before them: {baseline / 1048576.0:F0} MiB) | {peak / 1048576.0:F0} MiB | {(peak < 400L * 1048576 ? "yes" : "**no**")} (< 400 MB) |",
+    $"| peak resident memory of the process after the three uploads (before them: {baseline / 1048576.0:F0} MiB) | {peak / 1048576.0:F0} MiB | {(peak < 400L * 1048576 ? "yes" : "**no**")} (< 400 MB) |",
     $"| rows published per upload | {rows:N0} | |",
 };
 lines.ForEach(Console.WriteLine);
@@ -168,5 +170,8 @@ static async Task<(Actor, Guid, string)> StageAsync(IServiceProvider sp, string 
         """;
     await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 900 };
     await cmd.ExecuteNonQueryAsync();
+    // The first scan after a bulk insert also writes every page (hint bits): done here, so the two uploads read alike.
+    await using var vacuum = new NpgsqlCommand($"VACUUM (ANALYZE) {Sql.Table(schema, "people")}", conn) { CommandTimeout = 900 };
+    await vacuum.ExecuteNonQueryAsync();
     return (new Actor(userId, "bench", ActorSource.Ui), runId, schema);
 }
