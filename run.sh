@@ -26,6 +26,8 @@ node scripts/s3rver/node_modules/s3rver/bin/s3rver.js -d "$s3_state" -a 127.0.0.
 s3rver_pid=$!
 trap 'kill $s3rver_pid 2>/dev/null || true' EXIT
 dotnet build EtlStudio.Web -c Release -nologo -v q
+# The demo seed uploads to s3rver while the app starts: wait (a few seconds at most) until it listens.
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && break; sleep 0.1; done
 echo "EtlStudio: UI http://localhost:$HTTP_PORT  gRPC h2c localhost:$GRPC_PORT  S3 (s3rver) http://127.0.0.1:$S3_PORT"
 # The content root is the project folder, where wwwroot and the static-asset manifest resolve.
 cd EtlStudio.Web

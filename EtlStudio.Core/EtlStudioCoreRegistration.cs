@@ -77,6 +77,7 @@ public static class EtlStudioCoreRegistration
         services.AddSingleton<Maintenance.ExpiryMaintenance>();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
         services.AddSingleton<DemoTaskSeeder>();
+        services.AddSingleton<DemoPublisher>();
         services.AddSingleton<DemoSeeder>();
         services.AddEtlStudioOutbox(configuration); // outbox, upload and data modules (issue #8)
         return services;

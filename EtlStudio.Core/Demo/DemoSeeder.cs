@@ -13,21 +13,32 @@ namespace EtlStudio.Core.Demo;
 
 /// <summary>
 /// Seeds the demo: alice (administrator with every role), bob (owner of the demo sources),
-/// carol (data manager), dave (no roles); demo source and destination databases; their connections.
-/// Idempotent: each part is skipped when it exists, so a seed interrupted halfway completes on the next start.
+/// carol (data manager), dave (no roles); demo source and destination databases; their connections; the demo task. With an
+/// S3 server (<see cref="DemoOptions.S3Endpoint"/>) also an S3 data module, with a task that uploads to it, run and
+/// uploaded once so the module has a first version.
+/// Idempotent: each part is skipped when it exists, so a seed interrupted halfway completes on the next start, and an
+/// installation seeded before it had an S3 server gets the S3 module on its next start with one.
 /// </summary>
 public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, ConnectionService connections,
-    IConfiguration configuration, TimeProvider time, IOptions<DemoOptions> options, DemoTaskSeeder demoTask, ILogger<DemoSeeder> logger)
+    IConfiguration configuration, TimeProvider time, IOptions<DemoOptions> options, DemoTaskSeeder demoTask, DemoPublisher publisher, ILogger<DemoSeeder> logger)
 {
     public static readonly Guid AliceId = new("a11ce000-0000-0000-0000-000000000001");
     public static readonly Guid BobId = new("b0b00000-0000-0000-0000-000000000002");
     public static readonly Guid CarolId = new("ca201000-0000-0000-0000-000000000003");
     public static readonly Guid DaveId = new("da7e0000-0000-0000-0000-000000000004");
 
+    private static readonly Actor Alice = new(AliceId, "alice", ActorSource.Job, null, "demo-seed");
+    private const string Crm = "CRM (demo)", Billing = "Billing (demo)", Warehouse = "Customer analytics data module (demo)", Lake = "Churn features on S3 (demo)";
+
     public async Task SeedAsync(CancellationToken ct = default)
     {
-        const string lastConnection = "Customer analytics data module (demo)";
-        if (await scope.ReadAsync(db => db.Tasks.AnyAsync(t => t.Name == DemoTaskSeeder.TaskName, ct), ct)) return;
+        // The demo task is seeded last: once it exists, the sources (recreated on every seed) are not touched again.
+        if (!await scope.ReadAsync(db => db.Tasks.AnyAsync(t => t.Name == DemoTaskSeeder.TaskName, ct), ct)) await SeedPostgresDemoAsync(ct);
+        await SeedS3DemoAsync(ct);
+    }
+
+    private async Task SeedPostgresDemoAsync(CancellationToken ct)
+    {
         var now = time.GetUtcNow();
         var system = Actor.System("demo-seed");
         await scope.RunAsync(async db =>
@@ -46,26 +57,36 @@ public sealed partial class DemoSeeder(ChangeScope scope, AuditTrail audit, Conn
         var billing = await CreateSourceDatabaseAsync($"{prefix}_billing", DemoSourceData.Billing, ct);
         var warehouse = await CreateSourceDatabaseAsync($"{prefix}_warehouse", "SELECT 1", ct);
 
-        var existing = await scope.ReadAsync(db => db.Connections.Select(c => c.Name).ToListAsync(ct), ct);
-        async Task CreateAsync(Actor owner, ConnectionInput input)
-        {
-            if (!existing.Contains(input.Name)) await connections.CreateAsync(owner, input, ct);
-        }
         var bob = new Actor(BobId, "bob", ActorSource.Job, null, "demo-seed");
-        await CreateAsync(bob, new ConnectionInput("CRM (demo)", ConnectionKind.PostgreSql,
-            "Customer master data from the CRM. Contains personal data.", """{"tables":{"customers":["id","full_name","email","birth_date","city","zip","yearly_income","age"]}}""", crm, null));
-        await CreateAsync(bob, new ConnectionInput("Billing (demo)", ConnectionKind.PostgreSql,
-            "Clients and orders from billing.", """{"tables":{"clients":["client_id","name","email","city","yearly_income","age"],"orders":["order_id","customer_id","amount","ordered_at","status"]}}""", billing, null));
-        var alice = new Actor(AliceId, "alice", ActorSource.Job, null, "demo-seed");
-        await CreateAsync(alice, new ConnectionInput(lastConnection, ConnectionKind.PostgreSql,
-            "Destination: anonymized customers and orders for the churn model.", "{}", warehouse, null));
-        if (await DemoS3LocationAsync(ct) is { } lake)
-            await CreateAsync(alice, new ConnectionInput("Churn features on S3 (demo)", ConnectionKind.S3,
-                "Destination: the churn model's tables as versioned Parquet with Croissant metadata, in object storage.", "{}", lake.Format(), null));
-        var ids = await scope.ReadAsync(db => db.Connections.ToDictionaryAsync(c => c.Name, c => c.Id, ct), ct);
-        await demoTask.SeedAsync(ids["CRM (demo)"], ids["Billing (demo)"], ids[lastConnection], ct);
+        await CreateConnectionAsync(bob, new ConnectionInput(Crm, ConnectionKind.PostgreSql,
+            "Customer master data from the CRM. Contains personal data.", """{"tables":{"customers":["id","full_name","email","birth_date","city","zip","yearly_income","age"]}}""", crm, null), ct);
+        await CreateConnectionAsync(bob, new ConnectionInput(Billing, ConnectionKind.PostgreSql,
+            "Clients and orders from billing.", """{"tables":{"clients":["client_id","name","email","city","yearly_income","age"],"orders":["order_id","customer_id","amount","ordered_at","status"]}}""", billing, null), ct);
+        await CreateConnectionAsync(Alice, new ConnectionInput(Warehouse, ConnectionKind.PostgreSql,
+            "Destination: anonymized customers and orders for the churn model.", "{}", warehouse, null), ct);
+        var ids = await ConnectionIdsAsync(ct);
+        await demoTask.SeedAsync(ids[Crm], ids[Billing], ids[Warehouse], ct);
         LogSeeded(prefix);
     }
+
+    /// <summary>The S3 data module, its task and its first version (each skipped when there), when the demo has an S3 server that answers.</summary>
+    private async Task SeedS3DemoAsync(CancellationToken ct)
+    {
+        if (await DemoS3LocationAsync(ct) is not { } lake) return;
+        await CreateConnectionAsync(Alice, new ConnectionInput(Lake, ConnectionKind.S3,
+            "Destination: the churn model's tables as versioned Parquet with Croissant metadata, in object storage.", "{}", lake.Format(), null), ct);
+        var ids = await ConnectionIdsAsync(ct);
+        var task = await demoTask.SeedS3Async(ids[Crm], ids[Billing], ids[Lake], ct);
+        await publisher.PublishAsync(task, ct);
+    }
+
+    private async Task CreateConnectionAsync(Actor owner, ConnectionInput input, CancellationToken ct)
+    {
+        if (!await scope.ReadAsync(db => db.Connections.AnyAsync(c => c.Name == input.Name, ct), ct)) await connections.CreateAsync(owner, input, ct);
+    }
+
+    private Task<Dictionary<string, Guid>> ConnectionIdsAsync(CancellationToken ct) =>
+        scope.ReadAsync(db => db.Connections.Where(c => c.Name == Crm || c.Name == Billing || c.Name == Warehouse || c.Name == Lake).ToDictionaryAsync(c => c.Name, c => c.Id, ct), ct);
 
     /// <summary>The demo bucket on the configured S3 server (s3rver accepts its own key pair), created if needed; null without a server.</summary>
     private async Task<S3Location?> DemoS3LocationAsync(CancellationToken ct)

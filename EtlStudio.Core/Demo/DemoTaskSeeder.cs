@@ -8,34 +8,65 @@ using Microsoft.EntityFrameworkCore;
 namespace EtlStudio.Core.Demo;
 
 /// <summary>
-/// Seeds the demo task the way people would make it: alice asks bob for READ on his sources and he approves, then
+/// Seeds the demo tasks the way people would make them: alice asks bob for READ on his sources and he approves, then
 /// she writes and releases the scripts and configures and releases "Customer churn (demo)" — customers from CRM and
-/// billing merged by key, their orders checked against them, cleaned, totalled, anonymized, uploaded to the warehouse.
+/// billing merged by key, their orders checked against them, cleaned, totalled, anonymized, uploaded to the warehouse —
+/// and, when the demo has an S3 server, its twin "Churn features to S3 (demo)", which publishes the same tables as
+/// Parquet with Croissant metadata.
 /// </summary>
 public sealed class DemoTaskSeeder(ChangeScope scope, AccessRequestService access, ScriptService scripts, TaskService tasks, Notifications.NotificationService notifications)
 {
     public const string TaskName = "Customer churn (demo)";
+    public const string S3TaskName = "Churn features to S3 (demo)";
+
+    private static readonly Actor Alice = new(DemoSeeder.AliceId, "alice", ActorSource.Job, null, "demo-seed");
 
     public async Task SeedAsync(Guid crm, Guid billing, Guid warehouse, CancellationToken ct)
     {
-        if (await scope.ReadAsync(db => db.Tasks.AnyAsync(t => t.Name == TaskName, ct), ct)) return;
-        var alice = new Actor(DemoSeeder.AliceId, "alice", ActorSource.Job, null, "demo-seed");
+        if (await TaskIdAsync(TaskName, ct) is not null) return;
         var bob = new Actor(DemoSeeder.BobId, "bob", ActorSource.Job, null, "demo-seed");
         foreach (var source in new[] { crm, billing })
         {
-            var request = await access.RequestAsync(alice, source, AccessType.Read, "Building the churn model's training data.", null, ct);
+            var request = await access.RequestAsync(Alice, source, AccessType.Read, "Building the churn model's training data.", null, ct);
             await access.DecideAsync(bob, request, approve: true, "For the churn model.", null, ct);
         }
         // The demo's history happened before anyone signs in: its notifications are already read.
-        await notifications.MarkReadAsync(alice, null, ct);
+        await notifications.MarkReadAsync(Alice, null, ct);
         await notifications.MarkReadAsync(bob, null, ct);
+        var upload = await ReleasedAsync(new ScriptInput("Warehouse upload", ScriptKind.Uploader, null, """{"tablePrefix": "churn"}"""), ct);
+        await ConfigureAsync(TaskName, "Customers and orders for the churn model: merged, cleaned, anonymized.", crm, billing, new UploadConfig(upload, warehouse), ct);
+    }
 
-        async Task<Guid> Released(ScriptInput input)
-        {
-            var id = await scripts.CreateAsync(alice, input, ct);
-            await scripts.ReleaseAsync(alice, id, ct);
-            return id;
-        }
+    /// <summary>
+    /// The S3 twin of the demo task (after <see cref="SeedAsync"/>, whose scripts and granted access it reuses): its id,
+    /// configured and released the first time.
+    /// </summary>
+    public async Task<Guid> SeedS3Async(Guid crm, Guid billing, Guid lake, CancellationToken ct)
+    {
+        if (await TaskIdAsync(S3TaskName, ct) is { } existing) return existing;
+        // S3 destinations take no upload settings: the layout is fixed (versioned Parquet, Croissant metadata, pointer).
+        var upload = await ReleasedAsync(new ScriptInput("Object storage upload", ScriptKind.Uploader, null, "{}"), ct);
+        return await ConfigureAsync(S3TaskName, "The churn model's customers and orders, anonymized, published to object storage as versioned Parquet with Croissant metadata.",
+            crm, billing, new UploadConfig(upload, lake), ct);
+    }
+
+    private Task<Guid?> TaskIdAsync(string name, CancellationToken ct) =>
+        scope.ReadAsync(db => db.Tasks.Where(t => t.Name == name).Select(t => (Guid?)t.Id).FirstOrDefaultAsync(ct), ct);
+
+    /// <summary>The released demo script of that name and kind; created and released when there is none yet.</summary>
+    private async Task<Guid> ReleasedAsync(ScriptInput input, CancellationToken ct)
+    {
+        if (await scope.ReadAsync(db => db.Scripts.Where(s => s.Name == input.Name && s.Kind == input.Kind && s.Released && s.CreatedBy == DemoSeeder.AliceId)
+                .OrderByDescending(s => s.ReleasedAt).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct), ct) is { } released) return released;
+        var id = await scripts.CreateAsync(Alice, input, ct);
+        await scripts.ReleaseAsync(Alice, id, ct);
+        return id;
+    }
+
+    private async Task<Guid> ConfigureAsync(string taskName, string description, Guid crm, Guid billing, UploadConfig upload, CancellationToken ct)
+    {
+        var alice = Alice;
+        Task<Guid> Released(ScriptInput input) => ReleasedAsync(input, ct);
         Task<Guid> Rule(string name, FieldType type, FieldRuleType rule, string? fill = null, string? min = null, string? max = null) =>
             Released(new ScriptInput(name, ScriptKind.FieldRule, null, "", new FieldRuleSettings(type, rule, fill, min, max)));
         Task<Guid> Anonymize(string name, AnonymizationMethod method, params (string Key, string Value)[] parameters) =>
@@ -59,9 +90,8 @@ public sealed class DemoTaskSeeder(ChangeScope scope, AccessRequestService acces
         var totals = await Released(new ScriptInput("Order totals per customer", ScriptKind.Transformer, null,
             "SELECT customer_id, count(*) AS orders, round(sum(amount)::numeric, 2) AS total FROM orders GROUP BY customer_id",
             Transformation: new TransformationSettings(TransformationType.Merge, "order_totals")));
-        var upload = await Released(new ScriptInput("Warehouse upload", ScriptKind.Uploader, null, """{"tablePrefix": "churn"}"""));
 
-        var id = await tasks.CreateAsync(alice, TaskName, "Customers and orders for the churn model: merged, cleaned, anonymized.", ct);
+        var id = await tasks.CreateAsync(alice, taskName, description, ct);
         await tasks.UpdateTablesAsync(alice, id,
         [
             new TableConfig("customers",
@@ -87,7 +117,8 @@ public sealed class DemoTaskSeeder(ChangeScope scope, AccessRequestService acces
             new AnonymizationBinding("customers", "yearly_income", incomeNoise, false, false),
         ], new PrivacySettings(3, null, null), ct);
         await tasks.UpdateTransformationsAsync(alice, id, [totals], ct);
-        await tasks.UpdateUploadAsync(alice, id, new UploadConfig(upload, warehouse), ct);
+        await tasks.UpdateUploadAsync(alice, id, upload, ct);
         await tasks.ReleaseAsync(alice, id, ct);
+        return id;
     }
 }

@@ -15,6 +15,8 @@ public static class OutboxRegistration
             .Validate(o => o.MaxAttempts >= 1, "Upload:MaxAttempts must be at least 1.")
             .Validate(o => o.InitialBackoff >= TimeSpan.Zero && o.MaxBackoff >= o.InitialBackoff, "Upload:InitialBackoff must be positive and at most Upload:MaxBackoff.")
             .Validate(o => o.RequestTimeout > TimeSpan.Zero, "Upload:RequestTimeout must be positive.")
+            // A part or row group of no rows would never finish a table.
+            .Validate(o => o.S3RowsPerPart >= 1 && o.S3RowsPerRowGroup >= 1, "Upload:S3RowsPerPart and Upload:S3RowsPerRowGroup must be at least 1.")
             .ValidateOnStart();
         services.AddHttpClient(HttpUploader.ClientName);
         services.AddSingleton<OutboxService>();

@@ -17,6 +17,9 @@ internal abstract class ParquetColumnBuffer(DataField field)
 
     public abstract Task WriteAsync(ParquetRowGroupWriter group, int count, CancellationToken ct);
 
+    /// <summary>A second buffer of the same column, for the same schema (a writer accepts only the fields its schema was made of).</summary>
+    public abstract ParquetColumnBuffer Twin();
+
     public static ParquetColumnBuffer For(string name, FieldType type, int capacity) => type switch
     {
         FieldType.Integer => new Values<long>(new DataField<long?>(name), capacity),
@@ -31,6 +34,8 @@ internal abstract class ParquetColumnBuffer(DataField field)
     {
         private readonly T?[] _values = new T?[capacity];
 
+        public override ParquetColumnBuffer Twin() => new Values<T>(Field, _values.Length);
+
         public override void Read(NpgsqlBinaryExporter row, int index)
         {
             if (row.IsNull) { row.Skip(); _values[index] = null; }
@@ -44,6 +49,8 @@ internal abstract class ParquetColumnBuffer(DataField field)
     private sealed class Strings(DataField field, int capacity) : ParquetColumnBuffer(field)
     {
         private readonly string?[] _values = new string?[capacity];
+
+        public override ParquetColumnBuffer Twin() => new Strings(Field, _values.Length);
 
         public override void Read(NpgsqlBinaryExporter row, int index)
         {

@@ -20,15 +20,15 @@ internal sealed class S3Uploader(NpgsqlDataSource staging, S3UploadLedger ledger
 {
     public delegate Task<string> MetadataBuilder(int version, PublishedVersion published, CancellationToken ct);
 
+    /// <param name="timings">Where the time went (reading, encoding, storing), for whoever measures; null: not kept.</param>
     public async Task<PublishedVersion> UploadAsync(Guid runId, Guid connectionId, string schema, IReadOnlyList<OutboxTable> tables, ConnectionSecret secret,
-        int appMaxVersion, MetadataBuilder buildMetadata, CancellationToken ct)
+        int appMaxVersion, MetadataBuilder buildMetadata, CancellationToken ct, S3UploadTimings? timings = null)
     {
         var at = S3Location.Parse(secret.Value);
         using var s3 = at.CreateClient();
         var version = await ledger.ClaimAsync(runId, connectionId, Math.Max(appMaxVersion, await S3Destination.HighestVersionAsync(s3, at, ct)), ct);
         var dir = S3Destination.VersionDir(version);
-        var o = options.Value;
-        var writer = new ParquetPartWriter(staging, o.S3RowsPerPart, o.S3RowsPerRowGroup);
+        var writer = new ParquetPartWriter(staging, options.Value, timings ?? new S3UploadTimings());
         var published = new List<PublishedTable>();
         var files = new List<CroissantFiles.File>();
         foreach (var table in tables)

@@ -4,7 +4,7 @@ using EtlStudio.Web.Components.Pages.Connections;
 
 namespace EtlStudio.Tests.Components;
 
-/// <summary>Issue 31: the S3 part of the connection form — what people enter becomes the one stored value, the secret key never shown.</summary>
+/// <summary>Issue 31: the S3 part of the connection form — what people type (bound as typed) becomes the one stored value, the secret key never shown.</summary>
 public sealed class S3LocationFieldsTests : MudTestContext
 {
     [Fact]
@@ -12,11 +12,11 @@ public sealed class S3LocationFieldsTests : MudTestContext
     {
         var model = new S3LocationFields.Model();
         var fields = Render<S3LocationFields>(p => p.Add(c => c.Value, model));
-        fields.Find("input[data-testid=s3-endpoint]").Change("https://s3.example:9000");
-        fields.Find("input[data-testid=s3-bucket]").Change("ml-lake");
-        fields.Find("input[data-testid=s3-prefix]").Change("/modules/churn/");
-        fields.Find("input[data-testid=s3-access-key]").Change("AKIA1");
-        fields.Find("input[data-testid=s3-secret-key]").Change("s3cr;et");
+        fields.Find("input[data-testid=s3-endpoint]").Input("https://s3.example:9000");
+        fields.Find("input[data-testid=s3-bucket]").Input("ml-lake");
+        fields.Find("input[data-testid=s3-prefix]").Input("/modules/churn/");
+        fields.Find("input[data-testid=s3-access-key]").Input("AKIA1");
+        fields.Find("input[data-testid=s3-secret-key]").Input("s3cr;et");
 
         Assert.Equal("password", fields.Find("input[data-testid=s3-secret-key]").GetAttribute("type"));
         Assert.True(S3Location.TryParse(model.ToSecret(), out var stored, out var error), error);

@@ -131,6 +131,42 @@ public sealed class S3UploadTests(OutboxCore core, S3TestServer s3) : IClassFixt
     }
 
     [Fact]
+    public async Task Parts_stored_while_the_next_is_encoded_are_the_very_objects_stored_one_after_the_other()
+    {
+        // 95 rows: ten parts, the last one short, each of three row groups (4, 4, 2) but the last.
+        var plain = await PartsUploadedAsync(overlap: false, Readings(95));
+        var overlapped = await PartsUploadedAsync(overlap: true, Readings(95));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v1/readings/part-{i:D5}.parquet"), plain.Select(p => p.Split(' ')[0]));
+        Assert.Equal(plain, overlapped);
+    }
+
+    /// <summary>An outbox uploaded by the uploader with parts overlapped or not: each stored part's key and the sha256 of its bytes.</summary>
+    private async Task<List<string>> PartsUploadedAsync(bool overlap, StagedTable table)
+    {
+        var (w, bucket) = await WorldAsync();
+        var run = await core.StageAsync(w.Manager, w.Destination, ConnectionKind.S3, [table]);
+        IReadOnlyList<Core.Pipeline.OutboxTable> tables;
+        await using (var conn = new Npgsql.NpgsqlConnection(core.ConnectionString))
+        {
+            await conn.OpenAsync();
+            tables = await Core.Outbox.OutboxCatalog.ReadAsync(conn, null, run.Schema, default);
+        }
+        var options = Microsoft.Extensions.Options.Options.Create(new UploadOptions { S3RowsPerPart = 10, S3RowsPerRowGroup = 4, S3Overlap = overlap });
+        var uploader = new S3Uploader(core.Get<Npgsql.NpgsqlDataSource>(), core.Get<S3UploadLedger>(), options, []);
+        await uploader.UploadAsync(run.RunId, w.Destination, run.Schema, tables, await core.Get<Core.Connections.ConnectionService>().GetSecretAsync(w.Destination), 0,
+            (_, _, _) => Task.FromResult("""{"@context": {}, "recordSet": []}"""), default);
+        using var client = bucket.CreateClient();
+        using var reader = new S3ModuleReader(bucket);
+        var parts = new List<string>();
+        foreach (var key in (await reader.KeysAsync("v1/readings/")))
+        {
+            using var stored = await client.GetObjectAsync(bucket.Bucket, bucket.Key(key));
+            parts.Add($"{key} {Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stored.ResponseStream))}");
+        }
+        return parts;
+    }
+
+    [Fact]
     public async Task Two_uploads_give_v1_and_v2_both_readable_and_v1_can_be_made_current_again()
     {
         var (w, bucket) = await WorldAsync();
