@@ -14,7 +14,7 @@ using Npgsql;
 namespace EtlStudio.Core.Privacy;
 
 /// <summary>
-/// An outbox's privacy report and the policy's verdict on it (DESIGN §6). The report is computed again on the outbox as
+/// An outbox's privacy report and the policy's verdict on it (README.md, *Privacy gate*). The report is computed again on the outbox as
 /// it stands whenever its tables were edited since it was last computed — so at the latest when an upload is asked
 /// for — and kept with the edit count it was computed at. The policy is the one in the run's snapshot of its task.
 /// </summary>

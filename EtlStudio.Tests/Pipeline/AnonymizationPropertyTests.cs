@@ -7,7 +7,7 @@ using EtlStudio.Core.Tasks;
 namespace EtlStudio.Tests.Pipeline;
 
 /// <summary>
-/// Issue 24: whole runs over generated tables, checked for what DESIGN.md §5 promises of Regenerate and the
+/// Issue 24: whole runs over generated tables, checked for what docs/architecture.md promises of Regenerate and the
 /// anonymizations whose output is random: every record kept under Regenerate with unique keys, the first of a key keeping
 /// it; a permuted column's multiset unchanged; perturbed integers inside the range rule's bounds with NULL kept NULL;
 /// every anatomized group holding at least l distinct sensitive values, nothing lost between QIT, ST and the rejects.
