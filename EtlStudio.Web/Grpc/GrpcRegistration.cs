@@ -3,6 +3,7 @@ using EtlStudio.Web.Grpc.Services;
 using EtlStudio.Web.Health;
 using EtlStudio.Web.Hosting;
 using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -73,7 +74,8 @@ public static class GrpcRegistration
 
     /// <summary>
     /// The gRPC port's own pipeline, taken before anything of the studio's runs: the call counter, a route table that
-    /// holds only the gRPC services, authorization, and "no such method" for every other path. The studio's
+    /// holds only the gRPC services, authorization of the methods that need a caller, and "no such method" for every
+    /// other path. The studio's
     /// middleware (security headers, cookies, antiforgery, static files) and its routes never see a gRPC call, and
     /// the gRPC routes do not exist on the studio's port.
     /// </summary>
@@ -84,13 +86,18 @@ public static class GrpcRegistration
         var grpc = new ApplicationBuilder(app.Services);
         grpc.UseMiddleware<GrpcCallMetricsMiddleware>();
         grpc.UseRouting();
-        grpc.Use((http, next) => http.GetEndpoint() is null ? GrpcRoutesOnly.NoSuchMethodAsync(http) : next(http));
-        grpc.UseAuthorization();
+        // Health and reflection are anonymous: the authorization middleware, which evaluates the fallback policy before
+        // it honours that, sees only the methods that need a caller.
+        grpc.UseWhen(NeedsCaller, methods => methods.UseAuthorization());
         grpc.UseEndpoints(MapServices);
+        grpc.Run(GrpcRoutesOnly.NoSuchMethodAsync);
         var pipeline = grpc.Build();
         app.Use(next => http => http.Connection.LocalPort == port ? pipeline(http) : next(http));
         return app;
     }
+
+    private static bool NeedsCaller(HttpContext http) =>
+        http.GetEndpoint() is { } method && method.Metadata.GetMetadata<IAllowAnonymous>() is null;
 
     private static void MapServices(IEndpointRouteBuilder grpc)
     {
