@@ -3,6 +3,7 @@ using EtlStudio.Web.Grpc.Services;
 using EtlStudio.Web.Health;
 using EtlStudio.Web.Hosting;
 using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ namespace EtlStudio.Web.Grpc;
 /// <summary>
 /// gRPC on grpc-dotnet: the six services, the library's reflection (v1 and v1alpha) and health
 /// (SERVING while the readiness checks pass), message limits, gzip, and the two interceptors — error
-/// mapping outermost, then validation at the door. Every gRPC route answers only on the gRPC port.
+/// mapping outermost, then validation at the door. The gRPC port has a pipeline of its own (<see cref="UseEtlStudioGrpcPort"/>).
 /// </summary>
 public static class GrpcRegistration
 {
@@ -31,11 +32,14 @@ public static class GrpcRegistration
         // Stateless, so one instance each instead of one per call (the library activates unregistered interceptors per call).
         services.AddSingleton<GrpcErrorInterceptor>();
         services.AddSingleton<GrpcValidationInterceptor>();
-        services.AddGrpc(o =>
-        {
-            o.Interceptors.Add<GrpcErrorInterceptor>();
-            o.Interceptors.Add<GrpcValidationInterceptor>();
-        });
+        // On our six contracts only: the library's health and reflection services answer by themselves, with nothing to map or validate.
+        services.AddGrpc()
+            .AddServiceOptions<UserManagerGrpcService>(Intercepted)
+            .AddServiceOptions<ScriptManagerGrpcService>(Intercepted)
+            .AddServiceOptions<EtlTaskManagerGrpcService>(Intercepted)
+            .AddServiceOptions<DataManagerGrpcService>(Intercepted)
+            .AddServiceOptions<ExtDatamoduleManagerGrpcService>(Intercepted)
+            .AddServiceOptions<AuditLoggerGrpcService>(Intercepted);
         services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions>().Configure<IOptions<GrpcOptions>>((o, limits) =>
         {
             o.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageSize;
@@ -62,19 +66,50 @@ public static class GrpcRegistration
         return builder;
     }
 
-    public static WebApplication MapEtlStudioGrpc(this WebApplication app)
+    private static void Intercepted<TService>(global::Grpc.AspNetCore.Server.GrpcServiceOptions<TService> o) where TService : class
     {
-        var host = $"*:{KestrelEndpoints.GrpcPort(app.Configuration)}";
-        // Health and reflection are anonymous on purpose, like the HTTP probes: they tell what is served, never data.
-        app.MapGrpcHealthChecksService().RequireHost(host).AllowAnonymous();
-        app.MapGrpcReflectionService().RequireHost(host).AllowAnonymous();
-        // The services carry [Authorize] themselves; the policy here also covers the library's UNIMPLEMENTED routes for unknown methods.
-        app.MapGrpcService<UserManagerGrpcService>().RequireHost(host).RequireAuthorization(GrpcBearerAuthentication.Policy);
-        app.MapGrpcService<ScriptManagerGrpcService>().RequireHost(host).RequireAuthorization(GrpcBearerAuthentication.Policy);
-        app.MapGrpcService<EtlTaskManagerGrpcService>().RequireHost(host).RequireAuthorization(GrpcBearerAuthentication.Policy);
-        app.MapGrpcService<DataManagerGrpcService>().RequireHost(host).RequireAuthorization(GrpcBearerAuthentication.Policy);
-        app.MapGrpcService<ExtDatamoduleManagerGrpcService>().RequireHost(host).RequireAuthorization(GrpcBearerAuthentication.Policy);
-        app.MapGrpcService<AuditLoggerGrpcService>().RequireHost(host).RequireAuthorization(GrpcBearerAuthentication.Policy);
+        o.Interceptors.Add<GrpcErrorInterceptor>();
+        o.Interceptors.Add<GrpcValidationInterceptor>();
+    }
+
+    /// <summary>
+    /// The gRPC port's own pipeline, taken before anything of the studio's runs: the call counter, a route table that
+    /// holds only the gRPC services, authorization of the methods that need a caller, and "no such method" for every
+    /// other path. The studio's
+    /// middleware (security headers, cookies, antiforgery, static files) and its routes never see a gRPC call, and
+    /// the gRPC routes do not exist on the studio's port.
+    /// </summary>
+    public static WebApplication UseEtlStudioGrpcPort(this WebApplication app)
+    {
+        var port = KestrelEndpoints.GrpcPort(app.Configuration);
+        // A builder of its own rather than a MapWhen branch: a branch of the application shares its route table.
+        var grpc = new ApplicationBuilder(app.Services);
+        grpc.UseMiddleware<GrpcCallMetricsMiddleware>();
+        grpc.UseRouting();
+        // Health and reflection are anonymous: the authorization middleware, which evaluates the fallback policy before
+        // it honours that, sees only the methods that need a caller.
+        grpc.UseWhen(NeedsCaller, methods => methods.UseAuthorization());
+        grpc.UseEndpoints(MapServices);
+        grpc.Run(GrpcRoutesOnly.NoSuchMethodAsync);
+        var pipeline = grpc.Build();
+        app.Use(next => http => http.Connection.LocalPort == port ? pipeline(http) : next(http));
         return app;
+    }
+
+    private static bool NeedsCaller(HttpContext http) =>
+        http.GetEndpoint() is { } method && method.Metadata.GetMetadata<IAllowAnonymous>() is null;
+
+    private static void MapServices(IEndpointRouteBuilder grpc)
+    {
+        // Health and reflection are anonymous on purpose, like the HTTP probes: they tell what is served, never data.
+        grpc.MapGrpcHealthChecksService().AllowAnonymous();
+        grpc.MapGrpcReflectionService().AllowAnonymous();
+        // The services carry [Authorize] themselves; the policy here also covers the library's UNIMPLEMENTED routes for unknown methods.
+        grpc.MapGrpcService<UserManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
+        grpc.MapGrpcService<ScriptManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
+        grpc.MapGrpcService<EtlTaskManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
+        grpc.MapGrpcService<DataManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
+        grpc.MapGrpcService<ExtDatamoduleManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
+        grpc.MapGrpcService<AuditLoggerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
     }
 }

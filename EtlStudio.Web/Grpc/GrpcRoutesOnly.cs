@@ -1,18 +1,14 @@
-using Grpc.AspNetCore.Server;
-
 namespace EtlStudio.Web.Grpc;
 
 /// <summary>
-/// The gRPC port serves gRPC and nothing else: a page, sign-in or dashboard route matched there answers 404 (or
-/// UNIMPLEMENTED to a gRPC client), so the studio is reached only through its own port and its front door's headers.
+/// The gRPC port serves gRPC and nothing else: a path that is no gRPC method there (a page, sign-in or dashboard route
+/// among them) answers 404, or UNIMPLEMENTED to a gRPC client, so the studio is reached only through its own port.
 /// </summary>
-internal sealed class GrpcRoutesOnly(RequestDelegate next)
+internal static class GrpcRoutesOnly
 {
-    public Task InvokeAsync(HttpContext http)
+    /// <summary>The end of the gRPC port's pipeline (<see cref="GrpcRegistration.UseEtlStudioGrpcPort"/>), for a path that matched no gRPC route.</summary>
+    public static Task NoSuchMethodAsync(HttpContext http)
     {
-        var endpoint = http.GetEndpoint();
-        if (endpoint is null || endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null) return next(http);
-        http.SetEndpoint(null);
         if (http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
             http.Response.ContentType = "application/grpc";

@@ -47,28 +47,20 @@ public static class EtlStudioWebRegistration
             app.MapFallback(() => Results.NotFound("This is a worker node: it serves no pages and no gRPC.")).AllowAnonymous();
             return app;
         }
-        // Two doors on one pipeline: what only browsers need stays off the gRPC port (KestrelEndpoints), whose
-        // calls get their own counter and only the gRPC routes.
-        var grpcPort = KestrelEndpoints.GrpcPort(app.Configuration);
-        bool Web(HttpContext http) => http.Connection.LocalPort != grpcPort;
-        bool Grpc(HttpContext http) => http.Connection.LocalPort == grpcPort;
+        // Two doors: the gRPC port leaves for a pipeline of its own before anything below runs (UseEtlStudioGrpcPort);
+        // the rest is the studio's, on its port only (KestrelEndpoints).
         app.UseEtlStudioForwardedHeaders();
-        app.UseWhen(Web, web => web.UseEtlStudioSecurityHeaders(app));
-        app.UseWhen(Grpc, grpc => grpc.UseMiddleware<GrpcCallMetricsMiddleware>());
-        app.UseRouting(); // here, not implicitly first: the gRPC call counter wraps endpoint matching too
-        app.UseWhen(Grpc, grpc => grpc.UseMiddleware<GrpcRoutesOnly>());
-        app.UseWhen(Web, web =>
-        {
-            if (!app.Environment.IsDevelopment()) web.UseExceptionHandler("/error", createScopeForErrors: true);
-            web.UseStaticFiles();
-        });
-        // The studio's cookie is read on its port only: a gRPC method's policy authenticates its bearer scheme itself.
-        app.UseWhen(Web, web => web.UseAuthentication());
+        app.UseEtlStudioGrpcPort();
+        app.UseEtlStudioSecurityHeaders(app);
+        app.UseRouting();
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStaticFiles();
+        // Called here, not left to the host: the host would add them in front of both doors, cookies for gRPC calls too.
+        app.UseAuthentication();
         app.UseAuthorization();
-        app.UseWhen(Web, web => web.UseAntiforgery());
+        app.UseAntiforgery();
         app.MapEtlStudioHealth();
         app.MapEtlStudioMetrics();
-        app.MapEtlStudioGrpc();
         app.MapEtlStudioAuth();
         app.MapEtlStudioJobsDashboard();
         app.MapStaticAssets().AllowAnonymous();

@@ -21,7 +21,7 @@ public static class SecurityHeaders
         "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; " +
         $"form-action 'self'{(providerOrigin is null ? "" : " " + providerOrigin)}";
 
-    /// <summary>Sets the headers on every response of the branch it is added to: the studio's port (see <c>UseEtlStudioWeb</c>).</summary>
+    /// <summary>Sets the headers on every response of the pipeline it is added to: the studio's (see <c>UseEtlStudioWeb</c>).</summary>
     public static IApplicationBuilder UseEtlStudioSecurityHeaders(this IApplicationBuilder web, WebApplication app)
     {
         var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;

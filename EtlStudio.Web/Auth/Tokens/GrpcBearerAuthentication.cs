@@ -10,12 +10,15 @@ namespace EtlStudio.Web.Auth.Tokens;
 /// <summary>
 /// The caller of a gRPC method, from JwtBearer: the OpenID provider's access tokens (its discovery
 /// document and JWKS) and, in Development, our own dev tokens. Issuer, audience <c>etlstudio</c>,
-/// lifetime and signature are checked by the library; the token's subject is then resolved to a user.
+/// lifetime and signature are checked by the library; the token's subject is then resolved to a user. The policy's
+/// scheme (<see cref="GrpcCallerHandler"/>) remembers the caller of a valid token, so a token is checked once.
 /// </summary>
 public static class GrpcBearerAuthentication
 {
     /// <summary>The policy every gRPC service requires (<c>[Authorize(Policy = …)]</c>).</summary>
     public const string Policy = "grpc";
+
+    internal const string UnknownUser = "The token's user is unknown or inactive.";
 
     private const string Scheme = "GrpcBearer";
     private const string ProviderScheme = "GrpcBearer.Provider";
@@ -31,14 +34,14 @@ public static class GrpcBearerAuthentication
         builder.Services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section));
         builder.Services.AddSingleton<DevTokenKeyStore>();
         builder.Services.AddSingleton<DevTokenIssuer>();
+        builder.Services.AddSingleton<GrpcCallers>();
         var authentication = builder.Services.AddAuthentication();
-        // With both kinds of token, one scheme to name, which hands each token to the scheme of its issuer: a token is
-        // validated once, by the keys it claims. With one kind, the policy names its scheme directly.
-        var callerScheme = development && provider ? Scheme : development ? DevelopmentScheme : ProviderScheme;
-        if (development && provider)
-            authentication.AddPolicyScheme(Scheme, "gRPC bearer token", o => o.ForwardDefaultSelector = http =>
-                IssuerOf(http) == UserService.DevelopmentIssuer ? DevelopmentScheme : ProviderScheme);
-        // Oidc mode without an authority fails at start (OidcTokenOptions are validated), so one of the two is always there.
+        // One scheme for the policy, which remembers callers and hands a new token to the JwtBearer scheme of its issuer:
+        // a token is validated once, by the keys it claims. Oidc mode without an authority fails at start
+        // (OidcTokenOptions are validated), so one of the two is always there.
+        authentication.AddScheme<GrpcCallerOptions, GrpcCallerHandler>(Scheme, "gRPC caller", o => o.CheckedBy = development && provider
+            ? token => IssuerOf(token) == UserService.DevelopmentIssuer ? DevelopmentScheme : ProviderScheme
+            : _ => development ? DevelopmentScheme : ProviderScheme);
         if (provider)
             authentication.AddJwtBearer(ProviderScheme, o =>
             {
@@ -59,15 +62,9 @@ public static class GrpcBearerAuthentication
                 .Configure<DevTokenKeyStore>((o, keys) => o.ConfigurationManager = new DevTokenSigningConfiguration(keys));
         }
         foreach (var scheme in new[] { ProviderScheme, DevelopmentScheme })
-            builder.Services.AddOptions<JwtBearerOptions>(scheme).Configure<TimeProvider>((o, time) =>
-            {
-                o.TimeProvider = time;
-                // One remembering handler per scheme: a token is trusted again only by the scheme that checked it.
-                o.TokenHandlers.Clear();
-                o.TokenHandlers.Add(new RememberingTokenHandler(time) { MapInboundClaims = false });
-            });
+            builder.Services.AddOptions<JwtBearerOptions>(scheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(callerScheme).RequireAuthenticatedUser().RequireClaim(EtlClaims.UserId));
+            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(EtlClaims.UserId));
         return builder;
     }
 
@@ -77,23 +74,8 @@ public static class GrpcBearerAuthentication
         o.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(oidc.ClockSkewSeconds);
         o.TokenValidationParameters.RequireExpirationTime = true;
         o.TokenValidationParameters.RequireSignedTokens = true;
-        o.Events = new JwtBearerEvents
-        {
-            OnTokenValidated = ResolveUserAsync,
-            // A gRPC client reads its status from grpc-status, not from HTTP 401: answer trailers-only UNAUTHENTICATED.
-            OnChallenge = context =>
-            {
-                context.HandleResponse();
-                var response = context.Response;
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = "application/grpc";
-                response.Headers["grpc-status"] = "16";
-                response.Headers["grpc-message"] = context.Request.Headers.Authorization.Count == 0
-                    ? "A bearer token is required (Authorization: Bearer <token>)."
-                    : "The bearer token is invalid or expired.";
-                return Task.CompletedTask;
-            },
-        };
+        // Challenges never reach these schemes: the policy names GrpcCallerHandler's, which answers as gRPC clients read it.
+        o.Events = new JwtBearerEvents { OnTokenValidated = ResolveUserAsync };
     }
 
     /// <summary>The token's subject becomes the Core user; an unknown or inactive user is refused.</summary>
@@ -112,20 +94,21 @@ public static class GrpcBearerAuthentication
             actor = string.IsNullOrEmpty(subject) ? null : await users.ResolveActorAsync(issuer, subject, ActorSource.Grpc, null, null, ct);
         if (actor is null)
         {
-            context.Fail("The token's user is unknown or inactive.");
+            context.Fail(UnknownUser);
             return;
         }
         context.Principal = EtlClaims.Create(actor.UserId, actor.Login, actor.Login, context.Scheme.Name);
+        // The caller is remembered (GrpcCallers) no longer than its token is valid.
+        if (context.SecurityToken.ValidTo != DateTime.MinValue)
+            context.Properties.ExpiresUtc = new DateTimeOffset(DateTime.SpecifyKind(context.SecurityToken.ValidTo, DateTimeKind.Utc));
     }
 
     /// <summary>The issuer a bearer token claims, unverified: only used to pick the scheme that verifies it.</summary>
-    private static string? IssuerOf(HttpContext http)
+    private static string? IssuerOf(string token)
     {
-        var header = http.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return null;
         try
         {
-            return new JsonWebToken(header["Bearer ".Length..].Trim()).Issuer;
+            return new JsonWebToken(token).Issuer;
         }
         catch (ArgumentException)
         {
