@@ -74,11 +74,52 @@ public sealed class Browser : IAsyncLifetime
     /// Clicks <paramref name="opener"/> and waits until the dialog it opens holds the focus. MudBlazor focuses a dialog's
     /// first field once the dialog is shown; on a loaded machine that can come after a test has begun filling the
     /// fields, and the text then lands in the first field (a CI run's journey got the table name "customersid Integer …").
+    /// A click that lands while the page is still re-rendering after the previous action opens nothing (a CI run waited
+    /// 30 s for a dialog after such a click); when no dialog has appeared after ten seconds the opener is clicked again,
+    /// at most three times, and never while a dialog is open.
     /// </summary>
     public static async Task OpenDialogAsync(ILocator opener)
     {
-        await opener.ClickAsync();
-        await opener.Page.WaitForFunctionAsync("() => { const d = document.querySelector('.mud-dialog'); return !!d && d.contains(document.activeElement); }");
+        const string focused = "() => { const d = document.querySelector('.mud-dialog'); return !!d && d.contains(document.activeElement); }";
+        for (var attempt = 1; ; attempt++)
+        {
+            await opener.ClickAsync();
+            try
+            {
+                await opener.Page.WaitForFunctionAsync(focused, null, new() { Timeout = 10_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+            }
+            if (await opener.Page.Locator(".mud-dialog").CountAsync() > 0)
+            {
+                // A dialog is there but has not taken the focus yet: wait for it rather than open another.
+                await opener.Page.WaitForFunctionAsync(focused);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Clicks <paramref name="button"/> until <paramref name="shown"/> is visible, at most three times. Under the whole
+    /// suite's load a click right after a field's change event (tabbing out of a numeric or date field) was seen to be
+    /// lost: the page stayed as it was, with no error. Only for an action that is harmless to ask for twice.
+    /// </summary>
+    public static async Task ClickUntilVisibleAsync(ILocator button, ILocator shown)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await button.ClickAsync();
+            try
+            {
+                await Assertions.Expect(shown).ToBeVisibleAsync(new() { Timeout = attempt < 3 ? 5_000 : 15_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     /// <summary>Opens the select (or autocomplete) marked <paramref name="testId"/> and chooses the first option showing <paramref name="text"/>.</summary>
