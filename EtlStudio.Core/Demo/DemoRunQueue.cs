@@ -1,14 +1,13 @@
 using EtlStudio.Core.Runs;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace EtlStudio.Core.Demo;
 
 /// <summary>
-/// A queue that does the work before it returns, with the executors and locks a worker uses: the demo seed runs and
-/// uploads its S3 task while the node starts, before any worker (or page) is up.
+/// A queue that does the work before it returns, with the executors a worker uses (they take the run's locks): the demo
+/// seed runs and uploads its S3 task while the node starts, before any worker (or page) is up.
 /// </summary>
-internal sealed class DemoRunQueue(IServiceProvider services, NpgsqlDataSource dataSource) : IRunQueue
+internal sealed class DemoRunQueue(IServiceProvider services) : IRunQueue
 {
     public async Task EnqueueRunAsync(Guid runId, CancellationToken ct = default)
     {
@@ -18,7 +17,6 @@ internal sealed class DemoRunQueue(IServiceProvider services, NpgsqlDataSource d
 
     public async Task EnqueueUploadAsync(Guid runId, CancellationToken ct = default)
     {
-        await using var held = await RunLock.TryTakeAsync(dataSource, RunLock.UploadKey(runId), ct) ?? throw new RunBusyException(runId, "upload");
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IUploadExecutor>().ExecuteAsync(runId, ct);
     }

@@ -14,9 +14,9 @@ using Npgsql;
 namespace EtlStudio.Core.Privacy;
 
 /// <summary>
-/// An outbox's privacy report and the policy's verdict on it (README.md, *Privacy gate*). The report is computed again on the outbox as
-/// it stands whenever its tables were edited since it was last computed — so at the latest when an upload is asked
-/// for — and kept with the edit count it was computed at. The policy is the one in the run's snapshot of its task.
+/// An outbox's privacy report and the policy's verdict on it (README.md, *Privacy gate*). The report is computed again
+/// on the outbox as it stands whenever its tables were edited since it was last computed — so at the latest when an
+/// upload is asked for — and kept with the edit count it was computed at. The policy is the one in the run's snapshot of its task.
 /// </summary>
 public sealed class OutboxPrivacyService(ChangeScope scope, AccessPolicy policy, TimeProvider time)
 {
@@ -29,7 +29,6 @@ public sealed class OutboxPrivacyService(ChangeScope scope, AccessPolicy policy,
     public Task<bool> CanViewAsync(Actor actor, CancellationToken ct = default) => OutboxReaders.MayReadAsync(policy, actor, ct);
 
     /// <summary>The outbox's privacy as it stands (MANAGE_DATA, PROCESS_ETL_TASK or ADMIN).</summary>
-
     public async Task<OutboxPrivacy> GetAsync(Actor actor, Guid runId, CancellationToken ct = default)
     {
         await OutboxReaders.DemandAsync(policy, actor, "outbox.privacy", runId, ct);

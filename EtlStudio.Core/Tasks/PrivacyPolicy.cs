@@ -1,8 +1,8 @@
 namespace EtlStudio.Core.Tasks;
 
 /// <summary>
-/// What a run's outbox must meet before it may be uploaded (README.md, *Privacy gate*): the smallest equivalence class over the
-/// quasi-identifiers, the fewest distinct values of each sensitive column in a class, the highest and the average
+/// What a run's outbox must meet before it may be uploaded (README.md, *Privacy gate*): the smallest equivalence class
+/// over the quasi-identifiers, the fewest distinct values of each sensitive column in a class, the highest and the average
 /// re-identification risk (prosecutor model, 1 / class size) and the share of records anonymization removed. A
 /// threshold left null is not checked.
 /// </summary>

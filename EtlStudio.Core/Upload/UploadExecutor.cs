@@ -21,6 +21,8 @@ internal sealed class UploadExecutor(ChangeScope scope, AuditTrail audit, Connec
 {
     public async Task ExecuteAsync(Guid runId, CancellationToken ct)
     {
+        // One upload of a run at a time, whoever asks (a job, the demo seed): the others are told to try again.
+        await using var held = await RunLock.TryTakeAsync(data, RunLock.UploadKey(runId), ct) ?? throw new RunBusyException(runId, "upload");
         var (run, plan, appMax) = await scope.ReadAsync(async db =>
         {
             var r = await db.Runs.FirstOrDefaultAsync(x => x.Id == runId, ct) ?? throw DomainException.NotFound("Run", runId);

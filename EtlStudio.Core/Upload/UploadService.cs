@@ -20,8 +20,8 @@ public sealed class UploadService(ChangeScope scope, AccessPolicy policy, AuditT
     public Task RequestAsync(Actor actor, Guid runId, CancellationToken ct = default) => RequestAsync(actor, runId, null, ct);
 
     /// <summary>
-    /// Asks for the upload behind the privacy gate (README.md, *Privacy gate*): the privacy report is computed again on the outbox as it
-    /// stands, under the run's lock so no edit slips in, and checked against the task's policy. A failing outbox is refused
+    /// Asks for the upload behind the privacy gate (README.md, *Privacy gate*): the privacy report is computed again on
+    /// the outbox as it stands, under the run's lock so no edit slips in, and checked against the task's policy. A failing outbox is refused
     /// with a <see cref="PrivacyGateException"/> naming each failing threshold, its value and its limit — unless an
     /// administrator gives <paramref name="exceptionReason"/>; that exception is audited and kept for the version's metadata.
     /// </summary>

@@ -34,8 +34,6 @@ public sealed class RunJobs(IServiceScopeFactory scopes, NpgsqlDataSource dataSo
     [JobDisplayName("Upload of run {0}")]
     public async Task ExecuteUploadAsync(Guid runId, CancellationToken cancellationToken)
     {
-        await using var held = await RunLock.TryTakeAsync(dataSource, RunLock.UploadKey(runId), cancellationToken)
-            ?? throw new RunBusyException(runId, "upload");
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IUploadExecutor>().ExecuteAsync(runId, cancellationToken);
     }
