@@ -15,5 +15,5 @@ s3rver=$!
 trap 'kill $s3rver 2>/dev/null || true; rm -rf "$data"; runuser -u postgres -- psql -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true' EXIT
 dotnet build "$here/S3Bench" -c Release -nologo -v q
 out=$(mktemp)
-dotnet "$here/S3Bench/bin/Release/net10.0/S3Bench.dll" "Host=localhost;Username=etlstudio;Password=etlstudio;Database=$db" "$rows" "http://127.0.0.1:$port" "$out"
+BENCH_S3_PID=$s3rver dotnet "$here/S3Bench/bin/Release/net10.0/S3Bench.dll" "Host=localhost;Username=etlstudio;Password=etlstudio;Database=$db" "$rows" "http://127.0.0.1:$port" "$out"
 python3 "$root/scripts/update-benchmarks.py" "S3 upload" "$out"

@@ -3,6 +3,8 @@
 // each step after the other, then overlapped (the default) — with where the time went (reading the outbox,
 // encoding Parquet, storing parts), beside a plain PUT of the very same finished Parquet files in the same run, and the
 // process's peak resident memory after the uploads. The two uploads must store the same parts (same sha256).
+// The CPU time each process spent on the overlapped upload (this one, PostgreSQL's, the S3 server's: BENCH_S3_PID) tells
+// the least wall time the upload could take on this machine's cores, however its steps were arranged.
 // Usage: S3Bench <connection string> <rows> <s3 endpoint> <output.md>; Upload__S3RowsPerPart and Upload__S3RowsPerRowGroup
 // in the environment override the product's defaults.
 using System.Diagnostics;
@@ -56,7 +58,7 @@ var defaults = provider.GetRequiredService<IOptions<UploadOptions>>().Value;
 var secret = await provider.GetRequiredService<ConnectionService>().GetSecretAsync(connection);
 
 // One upload of the whole outbox with parts overlapped or not; the ledger of the run is forgotten before each, so both write every part.
-async Task<(double Ms, S3UploadTimings Timings, List<string> Parts)> UploadAsync(bool overlap)
+async Task<(double Ms, S3UploadTimings Timings, List<string> Parts, Cpu Cpu)> UploadAsync(bool overlap)
 {
     await using (var conn = new NpgsqlConnection(connectionString))
     {
@@ -70,14 +72,16 @@ async Task<(double Ms, S3UploadTimings Timings, List<string> Parts)> UploadAsync
     var uploader = new S3Uploader(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<S3UploadLedger>(), options, []);
     var timings = new S3UploadTimings();
     GC.Collect();
+    var cpuBefore = Cpu.Now();
     var watch = Stopwatch.StartNew();
     var published = await uploader.UploadAsync(runId, connection, schema, tables, secret, 0,
         (_, _, _) => Task.FromResult("""{"@context": {}, "recordSet": []}"""), CancellationToken.None, timings);
     var ms = watch.Elapsed.TotalMilliseconds;
+    var cpu = Cpu.Now() - cpuBefore;
     if (published.Tables.Sum(t => t.Rows) != rows) throw new InvalidOperationException($"Published {published.Tables.Sum(t => t.Rows)} rows of {rows}.");
     var parts = JsonNode.Parse(published.MetadataJson!)!["distribution"]!.AsArray().OfType<JsonObject>()
         .Where(d => (string?)d["@type"] == "cr:FileObject").Select(d => $"{d["name"]} {d["sha256"]}").ToList();
-    return (ms, timings, parts);
+    return (ms, timings, parts, cpu);
 }
 
 GC.Collect();
@@ -102,10 +106,12 @@ foreach (var (key, _) in keys)
     await using (var file = File.Create(path)) await response.ResponseStream.CopyToAsync(file);
     files.Add(path);
 }
+var plainCpuBefore = Cpu.Now();
 var sw = Stopwatch.StartNew();
 for (var i = 0; i < files.Count; i++)
     await s3.PutObjectAsync(new PutObjectRequest { BucketName = at.Bucket, Key = "plain/" + i + ".parquet", FilePath = files[i], UseChunkEncoding = false });
 var plainMs = sw.Elapsed.TotalMilliseconds;
+var plainCpu = Cpu.Now() - plainCpuBefore;
 files.ForEach(File.Delete);
 
 var load = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
@@ -125,6 +131,9 @@ var lines = new List<string>
     $"| both uploads stored the same parts (names and sha256) | {overlapped.Parts.Count} part(s), equal | |",
     $"| plain PUT of the same finished files ({keys.Count} file(s), {keys.Sum(k => k.Bytes) / 1048576.0:F1} MiB) | {plainMs / 1000:F2} s | |",
     $"| upload (overlapped) ÷ plain PUT | {ratio:F2}× | {(ratio <= 2 ? "yes" : "**no**")} (≤ 2×) |",
+    $"| CPU time of the overlapped upload: {overlapped.Cpu} | {overlapped.Cpu.Total:F2} s | |",
+    $"| — the least wall time that CPU time takes on {Environment.ProcessorCount} cores, however the steps are arranged | {overlapped.Cpu.Total / Environment.ProcessorCount:F2} s = {overlapped.Cpu.Total / Environment.ProcessorCount / (plainMs / 1000):F2}× the plain PUT | |",
+    $"| CPU time of the plain PUT: {plainCpu} | {plainCpu.Total:F2} s | |",
     $"| peak resident memory of the process after the three uploads (before them: {baseline / 1048576.0:F0} MiB) | {peak / 1048576.0:F0} MiB | {(peak < 400L * 1048576 ? "yes" : "**no**")} (< 400 MB) |",
     $"| rows published per upload | {rows:N0} | |",
 };
@@ -174,4 +183,40 @@ static async Task<(Actor, Guid, string)> StageAsync(IServiceProvider sp, string 
     await using var vacuum = new NpgsqlCommand($"VACUUM (ANALYZE) {Sql.Table(schema, "people")}", conn) { CommandTimeout = 900 };
     await vacuum.ExecuteNonQueryAsync();
     return (new Actor(userId, "bench", ActorSource.Ui), runId, schema);
+}
+
+/// <summary>CPU seconds (user + system) of this process, of every PostgreSQL process and of the S3 server (BENCH_S3_PID).</summary>
+internal sealed record Cpu(double Self, double Postgres, double S3)
+{
+    public double Total => Self + Postgres + S3;
+
+    public static Cpu Now()
+    {
+        var postgres = 0.0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Comm(pid) == "postgres") postgres += Seconds(pid);
+        var s3 = int.TryParse(Environment.GetEnvironmentVariable("BENCH_S3_PID"), out var s3Pid) ? Seconds(s3Pid) : 0;
+        return new Cpu(Seconds(Environment.ProcessId), postgres, s3);
+    }
+
+    public static Cpu operator -(Cpu a, Cpu b) => new(a.Self - b.Self, a.Postgres - b.Postgres, a.S3 - b.S3);
+
+    public override string ToString() => $"uploader {Self:F2} s · PostgreSQL {Postgres:F2} s · s3rver {S3:F2} s";
+
+    private static string? Comm(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); }
+        catch (IOException) { return null; }
+    }
+
+    // utime + stime (fields 14 and 15, counted after the command name) in clock ticks of 1/100 s; 0 for a process gone meanwhile.
+    private static double Seconds(int pid)
+    {
+        try
+        {
+            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+        }
+        catch (IOException) { return 0; }
+    }
 }
