@@ -1,15 +1,17 @@
 // Measures unary gRPC throughput and latency of EtlStudio methods against a minimal Grpc.AspNetCore server on the same
-// protos with constant answers, in a process of its own like the app, with the same client, in the same run.
+// protos with constant answers, in a process of its own like the app, with the same client, in the same run; and GetUser
+// on a second minimal server that has nothing but ASP.NET Core's authorization in front of it. Each server's CPU time per
+// call and the client's: on a machine whose cores the client shares, calls/s follow the sum of the two.
 // usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out> [rounds] [levels, e.g. 1,16,64]
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using EtlStudio.Protos.UserManager;
 
-if (args is ["--serve-minimal", var userFile])
+if (args is [var mode and ("--serve-minimal" or "--serve-minimal-authorized"), var userFile])
 {
-    // Child mode: the minimal server; prints its address, serves until stdin closes.
-    var minimal = MinimalServer.Build(GetUserResponse.Parser.ParseFrom(await File.ReadAllBytesAsync(userFile)));
+    // Child mode: a minimal server; prints its address, serves until stdin closes.
+    var minimal = MinimalServer.Build(GetUserResponse.Parser.ParseFrom(await File.ReadAllBytesAsync(userFile)), mode == "--serve-minimal-authorized");
     await minimal.StartAsync();
     Console.WriteLine(new Uri(minimal.Urls.First()).Authority);
     await Console.In.ReadToEndAsync();
@@ -30,7 +32,7 @@ byte[] request = [0, 0, 0, 0, 0]; // GetUserRequest{} (the caller) and HealthChe
 
 using var client = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
 
-async Task<(byte[] Body, bool Ok)> CallAsync(string host, string path)
+async Task<(byte[] Body, bool Ok)> CallAsync(string host, string path, bool withToken = true)
 {
     using var message = new HttpRequestMessage(HttpMethod.Post, $"http://{host}{path}")
     {
@@ -38,7 +40,7 @@ async Task<(byte[] Body, bool Ok)> CallAsync(string host, string path)
     };
     message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
     message.Headers.TryAddWithoutValidation("te", "trailers");
-    if (path == getUser) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    if (path == getUser && withToken) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
     using var response = await client.SendAsync(message);
     var body = await response.Content.ReadAsByteArrayAsync();
     var ok = response.TrailingHeaders.TryGetValues("grpc-status", out var s) && s.First() == "0";
@@ -51,19 +53,26 @@ foreach (var path in new[] { getUser, health })
 var (userFrame, _) = await CallAsync(target, getUser);
 var userPath = Path.GetTempFileName();
 await File.WriteAllBytesAsync(userPath, userFrame[5..]);
-using var minimalProcess = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(MinimalServer).Assembly.Location, "--serve-minimal", userPath])
+async Task<(Process Process, string Host)> StartMinimalAsync(string mode)
 {
-    RedirectStandardInput = true, RedirectStandardOutput = true,
-})!;
-var minimalHost = await minimalProcess.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The minimal server did not start.");
+    var process = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(MinimalServer).Assembly.Location, mode, userPath])
+    {
+        RedirectStandardInput = true, RedirectStandardOutput = true,
+    })!;
+    return (process, await process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException($"The minimal server ({mode}) did not start."));
+}
+var (minimalProcess, minimalHost) = await StartMinimalAsync("--serve-minimal");
+var (authorizedProcess, authorizedHost) = await StartMinimalAsync("--serve-minimal-authorized");
+if ((await CallAsync(authorizedHost, getUser, withToken: false)).Ok) throw new InvalidOperationException("The authorized minimal server answered GetUser without a token.");
 
 // The server's own CPU time per call, read from /proc: unlike calls/s it hardly moves with what else the machine runs.
 var appPid = int.TryParse(Environment.GetEnvironmentVariable("BENCH_APP_PID"), out var p) ? p : 0;
-var pids = new Dictionary<string, int> { [target] = appPid, [minimalHost] = minimalProcess.Id };
+var pids = new Dictionary<string, int> { [target] = appPid, [minimalHost] = minimalProcess.Id, [authorizedHost] = authorizedProcess.Id };
 
 async Task<Sample> RunAsync(string host, string path, int concurrency, int runSeconds)
 {
     var cpuBefore = CpuSeconds(pids[host]);
+    var clientBefore = CpuSeconds(Environment.ProcessId);
     var latencies = new List<double>[concurrency];
     long errors = 0;
     var stop = Stopwatch.StartNew();
@@ -79,14 +88,14 @@ async Task<Sample> RunAsync(string host, string path, int concurrency, int runSe
             if (!ok) Interlocked.Increment(ref errors);
         }
     }));
-    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors, CpuSeconds(pids[host]) - cpuBefore);
+    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors, CpuSeconds(pids[host]) - cpuBefore, CpuSeconds(Environment.ProcessId) - clientBefore);
 }
 
 // The machine is shared and its load changes by the second: each level runs the targets in
 // alternating rounds, so all of them see the same background, and sums the rounds.
 var targets = new (string Name, string Host, string Path)[]
 {
-    ("GetUser", target, getUser), ("minimal GetUser", minimalHost, getUser),
+    ("GetUser", target, getUser), ("minimal GetUser", minimalHost, getUser), ("authorized GetUser", authorizedHost, getUser),
     ("Health", target, health), ("minimal Health", minimalHost, health),
 };
 var perRound = Math.Max(1, seconds / rounds);
@@ -94,8 +103,8 @@ var lines = new List<string>
 {
     $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other work; load average {LoadAverage()}), {warmUp} s warm-up then {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
     "",
-    "| concurrency | method | EtlStudio (calls/s) | p50 ms | p99 ms | CPU µs/call | minimal Grpc.AspNetCore (calls/s) | p50 ms | p99 ms | CPU µs/call | ratio |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| concurrency | method, server | calls/s | p50 ms | p99 ms | server CPU µs/call | client CPU µs/call | minimal Grpc.AspNetCore (calls/s) | p50 ms | p99 ms | server CPU µs/call | client CPU µs/call | ratio |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 };
 foreach (var c in levels)
 {
@@ -104,11 +113,16 @@ foreach (var c in levels)
     var results = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
     for (var r = 0; r < rounds; r++)
         foreach (var t in targets) results[t.Name].Add(await RunAsync(t.Host, t.Path, c, perRound));
-    foreach (var (name, label) in new[] { ("GetUser", "GetUser (authenticated, user view)"), ("Health", "Health/Check (anonymous, readiness)") })
+    foreach (var (name, baselineName, label) in new[]
+    {
+        ("GetUser", "minimal GetUser", "GetUser on EtlStudio (authenticated, user view)"),
+        ("authorized GetUser", "minimal GetUser", "GetUser on the minimal server behind ASP.NET Core's authorization alone (a policy naming a scheme that answers one constant caller)"),
+        ("Health", "minimal Health", "Health/Check on EtlStudio (anonymous, readiness)"),
+    })
     {
         var real = Figures.Of(results[name]);
-        var baseline = Figures.Of(results["minimal " + name]);
-        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {real.CpuPerCall} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {baseline.CpuPerCall} | {real.Rps / baseline.Rps:P0} |";
+        var baseline = Figures.Of(results[baselineName]);
+        var line = $"| {c} | {label} | {real.Rps:F0} | {real.P50:F2} | {real.P99:F2} | {real.CpuPerCall} | {real.ClientCpuPerCall} | {baseline.Rps:F0} | {baseline.P50:F2} | {baseline.P99:F2} | {baseline.CpuPerCall} | {baseline.ClientCpuPerCall} | {real.Rps / baseline.Rps:P0} |";
         if (real.Errors + baseline.Errors > 0) line += $" errors: {real.Errors}/{baseline.Errors}";
         Console.WriteLine(line);
         lines.Add(line);
@@ -116,8 +130,11 @@ foreach (var c in levels)
 }
 lines.Add("");
 lines.Add($"Load average at the end: {LoadAverage()}.");
-minimalProcess.StandardInput.Close();
-await minimalProcess.WaitForExitAsync();
+foreach (var process in new[] { minimalProcess, authorizedProcess })
+{
+    process.StandardInput.Close();
+    await process.WaitForExitAsync();
+}
 File.Delete(userPath);
 await File.WriteAllLinesAsync(markdown, lines);
 
@@ -131,16 +148,17 @@ static double CpuSeconds(int pid)
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors, double CpuSeconds);
+internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors, double CpuSeconds, double ClientCpuSeconds);
 
-internal sealed record Figures(double Rps, double P50, double P99, long Errors, string CpuPerCall)
+internal sealed record Figures(double Rps, double P50, double P99, long Errors, string CpuPerCall, string ClientCpuPerCall)
 {
     public static Figures Of(List<Sample> rounds)
     {
         var all = rounds.SelectMany(r => r.Latencies).Order().ToArray();
         var elapsed = rounds.Sum(r => r.Elapsed.TotalSeconds);
-        var cpu = rounds.Sum(r => r.CpuSeconds);
         return new Figures(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)], rounds.Sum(r => r.Errors),
-            cpu > 0 ? (cpu * 1e6 / all.Length).ToString("F0") : "?");
+            PerCall(rounds.Sum(r => r.CpuSeconds), all.Length), PerCall(rounds.Sum(r => r.ClientCpuSeconds), all.Length));
     }
+
+    private static string PerCall(double cpuSeconds, int calls) => cpuSeconds > 0 ? (cpuSeconds * 1e6 / calls).ToString("F0") : "?";
 }
