@@ -5,6 +5,8 @@ using EtlStudio.Core.Connections;
 using S3Location = EtlStudio.Core.Connections.S3Location;
 using EtlStudio.Core.DataModules;
 using EtlStudio.Core.Pipeline;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -14,21 +16,25 @@ namespace EtlStudio.Core.Upload;
 /// Publishes an outbox to an S3 data module (<see cref="S3Destination"/> layout): claims the version number once for the
 /// run, writes each table as Parquet parts (recorded after each is stored, so a resume skips them and rewrites a lost
 /// one under the same key), removes anything else under the version's table folders, then writes the version's
-/// Croissant metadata (kept if an earlier attempt wrote it) and — last — moves the pointer, never backwards.
+/// Croissant metadata (kept if an earlier attempt wrote it) and — last — moves the pointer, never backwards. Logs where
+/// the attempt's time went, so an operator can tell a slow outbox read from a slow store.
 /// </summary>
-internal sealed class S3Uploader(NpgsqlDataSource staging, S3UploadLedger ledger, IOptions<UploadOptions> options, IEnumerable<IUploadFaults> faults)
+internal sealed partial class S3Uploader(NpgsqlDataSource staging, S3UploadLedger ledger, IOptions<UploadOptions> options, IEnumerable<IUploadFaults> faults,
+    ILogger<S3Uploader> logger)
 {
     public delegate Task<string> MetadataBuilder(int version, PublishedVersion published, CancellationToken ct);
 
-    /// <param name="timings">Where the time went (reading, encoding, storing), for whoever measures; null: not kept.</param>
+    /// <param name="timings">Where the time went (reading, encoding, storing), for whoever measures besides the log.</param>
     public async Task<PublishedVersion> UploadAsync(Guid runId, Guid connectionId, string schema, IReadOnlyList<OutboxTable> tables, ConnectionSecret secret,
         int appMaxVersion, MetadataBuilder buildMetadata, CancellationToken ct, S3UploadTimings? timings = null)
     {
+        var started = Stopwatch.GetTimestamp();
+        timings ??= new S3UploadTimings();
         var at = S3Location.Parse(secret.Value);
         using var s3 = at.CreateClient();
         var version = await ledger.ClaimAsync(runId, connectionId, Math.Max(appMaxVersion, await S3Destination.HighestVersionAsync(s3, at, ct)), ct);
         var dir = S3Destination.VersionDir(version);
-        var writer = new ParquetPartWriter(staging, options.Value, timings ?? new S3UploadTimings());
+        var writer = new ParquetPartWriter(staging, options.Value, timings);
         var published = new List<PublishedTable>();
         var files = new List<CroissantFiles.File>();
         foreach (var table in tables)
@@ -62,8 +68,16 @@ internal sealed class S3Uploader(NpgsqlDataSource staging, S3UploadLedger ledger
         if ((await S3Destination.PointerVersionAsync(s3, at, ct) ?? 0) <= version)
             await S3Destination.WritePointerAsync(s3, at, version, published.Select(t => t.Name), ct);
         foreach (var f in faults) await f.AfterCommitAsync(runId, ct);
+        Uploaded(logger, runId, version, published.Sum(t => t.Rows), files.Count, files.Sum(f => f.Bytes), Stopwatch.GetElapsedTime(started).TotalSeconds,
+            timings.Read.TotalSeconds, timings.Encode.TotalSeconds, timings.Store.TotalSeconds);
         return result with { MetadataJson = metadata };
     }
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "Run {RunId} uploaded to S3 as version {Version}: {Rows} rows in {Parts} Parquet parts, "
+        + "{Bytes} bytes, in {Seconds:F2} s; this attempt read the outbox for {ReadSeconds:F2} s, encoded Parquet for {EncodeSeconds:F2} s and stored parts "
+        + "for {StoreSeconds:F2} s (summed over its parts: overlapped steps run side by side)")]
+    private static partial void Uploaded(ILogger logger, Guid runId, int version, long rows, int parts, long bytes, double seconds,
+        double readSeconds, double encodeSeconds, double storeSeconds);
 
     private static async Task<S3UploadLedger.RecordedPart> PutPartAsync(IAmazonS3 s3, S3Location at, string key, string table, ParquetPartWriter.Part part, CancellationToken ct)
     {

@@ -9,6 +9,7 @@ using EtlStudio.Core.Scripts;
 using EtlStudio.Core.Upload;
 using EtlStudio.Tests.Infrastructure;
 using EtlStudio.Tests.Outbox;
+using Microsoft.Extensions.Logging;
 using Microsoft.EntityFrameworkCore;
 
 namespace EtlStudio.Tests.Uploads;
@@ -140,8 +141,21 @@ public sealed class S3UploadTests(OutboxCore core, S3TestServer s3) : IClassFixt
         Assert.Equal(plain, overlapped);
     }
 
+    [Fact]
+    public async Task An_upload_logs_its_version_rows_parts_and_where_its_time_went()
+    {
+        var log = new ListLogger<S3Uploader>();
+        await PartsUploadedAsync(overlap: true, Readings(23), log);
+        var entry = Assert.Single(log.Entries, e => e.EventId.Id == 7101);
+        Assert.Equal(LogLevel.Information, entry.Level);
+        Assert.Matches(@"^Run [0-9a-f-]{36} uploaded to S3 as version 1: 23 rows in 3 Parquet parts, \d+ bytes, in \d+\.\d\d s; this attempt read the outbox "
+            + @"for \d+\.\d\d s, encoded Parquet for \d+\.\d\d s and stored parts for \d+\.\d\d s", entry.Message);
+        // The connection's secret never reaches the log.
+        Assert.DoesNotContain(S3TestServer.SecretKey, entry.Message);
+    }
+
     /// <summary>An outbox uploaded by the uploader with parts overlapped or not: each stored part's key and the sha256 of its bytes.</summary>
-    private async Task<List<string>> PartsUploadedAsync(bool overlap, StagedTable table)
+    private async Task<List<string>> PartsUploadedAsync(bool overlap, StagedTable table, ListLogger<S3Uploader>? log = null)
     {
         var (w, bucket) = await WorldAsync();
         var run = await core.StageAsync(w.Manager, w.Destination, ConnectionKind.S3, [table]);
@@ -152,7 +166,7 @@ public sealed class S3UploadTests(OutboxCore core, S3TestServer s3) : IClassFixt
             tables = await Core.Outbox.OutboxCatalog.ReadAsync(conn, null, run.Schema, default);
         }
         var options = Microsoft.Extensions.Options.Options.Create(new UploadOptions { S3RowsPerPart = 10, S3RowsPerRowGroup = 4, S3Overlap = overlap });
-        var uploader = new S3Uploader(core.Get<Npgsql.NpgsqlDataSource>(), core.Get<S3UploadLedger>(), options, []);
+        var uploader = new S3Uploader(core.Get<Npgsql.NpgsqlDataSource>(), core.Get<S3UploadLedger>(), options, [], log ?? new ListLogger<S3Uploader>());
         await uploader.UploadAsync(run.RunId, w.Destination, run.Schema, tables, await core.Get<Core.Connections.ConnectionService>().GetSecretAsync(w.Destination), 0,
             (_, _, _) => Task.FromResult("""{"@context": {}, "recordSet": []}"""), default);
         using var client = bucket.CreateClient();

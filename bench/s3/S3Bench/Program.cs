@@ -69,7 +69,7 @@ async Task<(double Ms, S3UploadTimings Timings, List<string> Parts, Cpu Cpu)> Up
         await forget.ExecuteNonQueryAsync();
     }
     var options = Options.Create(new UploadOptions { S3RowsPerPart = defaults.S3RowsPerPart, S3RowsPerRowGroup = defaults.S3RowsPerRowGroup, S3Overlap = overlap });
-    var uploader = new S3Uploader(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<S3UploadLedger>(), options, []);
+    var uploader = new S3Uploader(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<S3UploadLedger>(), options, [], provider.GetRequiredService<ILogger<S3Uploader>>());
     var timings = new S3UploadTimings();
     GC.Collect();
     var cpuBefore = Cpu.Now();
