@@ -17,7 +17,7 @@ dotnet build "$here/GrpcBench" -c Release -nologo -v q
 export ConnectionStrings__Default="Host=localhost;Username=etlstudio;Password=etlstudio;Database=$db"
 # A scratch database: fresh keys for this run only (the app refuses to serve without them).
 export Audit__ChainKey="$(head -c 32 /dev/urandom | base64)" DataProtection__ProtectionKey="$(head -c 32 /dev/urandom | base64)"
-export HTTP_PORT="${BENCH_HTTP_PORT:-5180}" GRPC_PORT="${BENCH_GRPC_PORT:-5181}" Auth__Mode=Development Demo__Seed=true Demo__DatabasePrefix=${db}_demo Logging__LogLevel__Default=Warning
+export HTTP_PORT="${BENCH_HTTP_PORT:-5180}" GRPC_PORT="${BENCH_GRPC_PORT:-5181}" Auth__Mode=Development Demo__Seed=true Demo__DatabasePrefix=${db}_demo
 (cd "$root/EtlStudio.Web" && exec dotnet bin/Release/net10.0/EtlStudio.Web.dll) & app=$!
 trap 'kill $app 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break; sleep 0.5; done
