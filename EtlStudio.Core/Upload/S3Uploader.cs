@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -5,7 +6,6 @@ using EtlStudio.Core.Connections;
 using S3Location = EtlStudio.Core.Connections.S3Location;
 using EtlStudio.Core.DataModules;
 using EtlStudio.Core.Pipeline;
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
