@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Npgsql;
 
 namespace EtlStudio.Tests.Infrastructure;
 
@@ -70,6 +69,12 @@ public class AppProcess : IAsyncLifetime
         throw new TimeoutException($"The app did not become ready in 240 s:\n{Log}");
     }
 
+    /// <summary>The demo's source and destination databases, which the app made beside its own.</summary>
+    public static async Task DropDemoSourcesAsync(string demoPrefix)
+    {
+        foreach (var suffix in new[] { "crm", "billing", "warehouse" }) await TestDatabase.DropAsync($"{demoPrefix}_{suffix}");
+    }
+
     public virtual async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -78,15 +83,7 @@ public class AppProcess : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
-        await using (var conn = new NpgsqlConnection(TestDatabase.ServerConnectionString))
-        {
-            await conn.OpenAsync();
-            foreach (var suffix in new[] { "crm", "billing", "warehouse" })
-            {
-                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DemoPrefix}_{suffix}\" WITH (FORCE)", conn);
-                await cmd.ExecuteNonQueryAsync();
-            }
-        }
+        await DropDemoSourcesAsync(DemoPrefix);
         await _database.DisposeAsync();
     }
 }

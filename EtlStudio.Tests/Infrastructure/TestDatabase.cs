@@ -68,11 +68,19 @@ public sealed class TestDatabase : IAsyncLifetime
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        await DropAsync(Name);
+    }
+
+    /// <summary>
+    /// Drops a database of the tests (theirs, or the demo's sources an app made), ending its sessions. An autovacuum
+    /// worker busy in it (the pipeline tests and the demo seed make many tables) cannot be terminated by a
+    /// non-superuser; it finishes or is cancelled within moments, so this tries again shortly.
+    /// </summary>
+    public static async Task DropAsync(string database)
+    {
         await using var conn = new NpgsqlConnection(ServerConnectionString);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", conn);
-        // An autovacuum worker busy in the database (the pipeline tests make many tables) cannot be terminated by a
-        // non-superuser; it finishes or is cancelled within moments, so try again shortly.
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -35,13 +35,7 @@ public sealed class S3DemoSeedTests(S3DemoSeedTests.World world) : IClassFixture
         {
             await base.DisposeAsync();
             await S3.DisposeAsync();
-            await using var conn = new NpgsqlConnection(TestDatabase.ServerConnectionString);
-            await conn.OpenAsync();
-            foreach (var suffix in new[] { "crm", "billing", "warehouse" })
-            {
-                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DemoPrefix}_{suffix}\" WITH (FORCE)", conn);
-                await cmd.ExecuteNonQueryAsync();
-            }
+            await AppProcess.DropDemoSourcesAsync(DemoPrefix);
         }
     }
 
