@@ -69,12 +69,6 @@ public class AppProcess : IAsyncLifetime
         throw new TimeoutException($"The app did not become ready in 240 s:\n{Log}");
     }
 
-    /// <summary>The demo's source and destination databases, which the app made beside its own.</summary>
-    public static async Task DropDemoSourcesAsync(string demoPrefix)
-    {
-        foreach (var suffix in new[] { "crm", "billing", "warehouse" }) await TestDatabase.DropAsync($"{demoPrefix}_{suffix}");
-    }
-
     public virtual async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -83,7 +77,7 @@ public class AppProcess : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
-        await DropDemoSourcesAsync(DemoPrefix);
+        await TestDatabase.DropDemoDatabasesAsync(DemoPrefix);
         await _database.DisposeAsync();
     }
 }

@@ -71,6 +71,12 @@ public sealed class TestDatabase : IAsyncLifetime
         await DropAsync(Name);
     }
 
+    /// <summary>The demo's source and destination databases, which a demo seed made beside the app's own (DemoSeeder).</summary>
+    public static async Task DropDemoDatabasesAsync(string demoPrefix)
+    {
+        foreach (var suffix in new[] { "crm", "billing", "warehouse" }) await DropAsync($"{demoPrefix}_{suffix}");
+    }
+
     /// <summary>
     /// Drops a database of the tests (theirs, or the demo's sources an app made), ending its sessions. An autovacuum
     /// worker busy in it (the pipeline tests and the demo seed make many tables) cannot be terminated by a

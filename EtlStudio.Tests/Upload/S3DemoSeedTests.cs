@@ -35,7 +35,7 @@ public sealed class S3DemoSeedTests(S3DemoSeedTests.World world) : IClassFixture
         {
             await base.DisposeAsync();
             await S3.DisposeAsync();
-            await AppProcess.DropDemoSourcesAsync(DemoPrefix);
+            await TestDatabase.DropDemoDatabasesAsync(DemoPrefix);
         }
     }
 

@@ -134,6 +134,7 @@ foreach (var process in new[] { minimalProcess, authorizedProcess })
 {
     process.StandardInput.Close();
     await process.WaitForExitAsync();
+    process.Dispose();
 }
 File.Delete(userPath);
 await File.WriteAllLinesAsync(markdown, lines);
