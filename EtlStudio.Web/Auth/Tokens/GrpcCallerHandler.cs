@@ -25,10 +25,11 @@ internal sealed class GrpcCallerHandler(IOptionsMonitor<GrpcCallerOptions> optio
     {
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
-        var token = header[Bearer.Length..].Trim();
-        if (token.Length == 0) return AuthenticateResult.NoResult();
-        if (callers.TryGet(token, out var caller, out var userId))
+        var presented = header.AsSpan(Bearer.Length).Trim();
+        if (presented.IsEmpty) return AuthenticateResult.NoResult();
+        if (callers.TryGet(presented, out var caller, out var userId))
             return await users.IsActiveAsync(userId, Context.RequestAborted) ? AuthenticateResult.Success(caller) : AuthenticateResult.Fail(GrpcBearerAuthentication.UnknownUser);
+        var token = presented.ToString();
         var result = await Context.AuthenticateAsync(Options.CheckedBy(token));
         if (!result.Succeeded) return result.Failure is { } failure ? AuthenticateResult.Fail(failure) : AuthenticateResult.NoResult();
         var ticket = new AuthenticationTicket(result.Principal, result.Properties, Scheme.Name);

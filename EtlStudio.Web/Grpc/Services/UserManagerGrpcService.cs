@@ -23,8 +23,9 @@ internal sealed class UserManagerGrpcService(UserService users, AccessRequestSer
 
     public override async Task<GetUserResponse> GetUser(GetUserRequest r, ServerCallContext call)
     {
-        var id = ProtoIds.ParseOptional(r.Id, "id") ?? call.Actor().UserId;
-        return new GetUserResponse { User = ToProto(await users.GetAsync(call.Actor(), id, call.CancellationToken)) };
+        var actor = call.Actor();
+        var id = ProtoIds.ParseOptional(r.Id, "id") ?? actor.UserId;
+        return new GetUserResponse { User = ToProto(await users.GetAsync(actor, id, call.CancellationToken)) };
     }
 
         private static User ToProto(UserView u)
