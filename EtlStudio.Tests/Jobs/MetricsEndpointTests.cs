@@ -41,6 +41,10 @@ public sealed class MetricsEndpointTests(AppProcess app) : IClassFixture<AppProc
         Assert.True(samples.Value("etlstudio_grpc_calls_total", ("method", GetUser), ("code", "OK")) >= 1);
         Assert.True(samples.Value("etlstudio_grpc_calls_total", ("method", GetUser), ("code", "Unauthenticated")) >= 1);
         Assert.True(samples.Value("etlstudio_grpc_call_duration_seconds_total", ("method", GetUser), ("code", "OK")) > 0);
+        // The garbage collector's figures, this node's own: a node that served calls has allocated, and collected at least once.
+        Assert.True(samples.Value("dotnet_gc_allocated_bytes_total") > 0);
+        Assert.True(samples.Value("dotnet_gc_collections_total", ("generation", "gen0")) >= 1);
+        Assert.True(samples.Value("dotnet_gc_pause_time_seconds_total") > 0);
     }
 
     [Fact]

@@ -7,8 +7,8 @@ namespace EtlStudio.Web.Metrics;
 
 /// <summary>
 /// This node's Prometheus registry (prometheus-net). Runs and steps come from the database and jobs from the Hangfire
-/// storage, both read just before each scrape, so every node reports the cluster's figures; gRPC calls are this node's
-/// own, and Prometheus adds them up across instances.
+/// storage, both read just before each scrape, so every node reports the cluster's figures; gRPC calls and the garbage
+/// collector's figures are this node's own, and Prometheus adds them up across instances.
 /// </summary>
 public sealed class EtlStudioMetrics
 {
@@ -30,6 +30,10 @@ public sealed class EtlStudioMetrics
         var servers = f.CreateGauge("etlstudio_job_servers", "Hangfire servers alive on the storage.");
         var calls = f.CreateCounter("etlstudio_grpc_calls_total", "gRPC calls served by this node, by method and status.", "method", "code");
         var callSeconds = f.CreateCounter("etlstudio_grpc_call_duration_seconds_total", "Time this node spent serving gRPC calls, by method and status.", "method", "code");
+        // The runtime's own figures (its System.Runtime meter names them dotnet.gc.*): what the node's work costs the collector.
+        var collections = f.CreateCounter("dotnet_gc_collections_total", "Garbage collections since the process started, by generation.", "generation");
+        var pauses = f.CreateCounter("dotnet_gc_pause_time_seconds_total", "Time the process was paused for garbage collection.");
+        var allocated = f.CreateCounter("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since the process started.");
 
         Registry.AddBeforeCollectCallback(async ct =>
         {
@@ -50,6 +54,10 @@ public sealed class EtlStudioMetrics
             scheduled.Set(monitoring.ScheduledCount());
             failed.Set(monitoring.FailedCount());
             servers.Set(monitoring.Servers().Count);
+            for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+                collections.WithLabels("gen" + generation).IncTo(GC.CollectionCount(generation));
+            pauses.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+            allocated.IncTo(GC.GetTotalAllocatedBytes());
             foreach (var c in grpc.Snapshot())
             {
                 calls.WithLabels(c.Method, c.Code.ToString()).IncTo(c.Count);

@@ -23,5 +23,5 @@ trap 'kill $app 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break; sleep 0.5; done
 token=$(curl -fs -d user=alice "http://127.0.0.1:$HTTP_PORT/auth/dev-token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 out=$(mktemp)
-BENCH_APP_PID=$app dotnet "$here/GrpcBench/bin/Release/net10.0/GrpcBench.dll" "127.0.0.1:$GRPC_PORT" "$token" "$seconds" "$out" "$rounds" "$levels"
+BENCH_APP_PID=$app BENCH_APP_METRICS="http://127.0.0.1:$HTTP_PORT/metrics" dotnet "$here/GrpcBench/bin/Release/net10.0/GrpcBench.dll" "127.0.0.1:$GRPC_PORT" "$token" "$seconds" "$out" "$rounds" "$levels"
 python3 "$root/scripts/update-benchmarks.py" "gRPC endpoint" "$out"

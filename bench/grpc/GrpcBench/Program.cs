@@ -1,9 +1,12 @@
 // Measures unary gRPC throughput and latency of EtlStudio methods against a minimal Grpc.AspNetCore server on the same
 // protos with constant answers, in a process of its own like the app, with the same client, in the same run; and GetUser
 // on a second minimal server that has nothing but ASP.NET Core's authorization in front of it. Each server's CPU time per
-// call and the client's: on a machine whose cores the client shares, calls/s follow the sum of the two.
+// call and the client's: on a machine whose cores the client shares, calls/s follow the sum of the two. And what each
+// call cost each server's garbage collector (bytes allocated, collections, pause time): the app's /metrics, the minimal
+// servers' /gc.
 // usage: GrpcBench <grpc host:port> <bearer token> <seconds per level> <markdown out> [rounds] [levels, e.g. 1,16,64]
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using EtlStudio.Protos.UserManager;
@@ -68,9 +71,28 @@ if ((await CallAsync(authorizedHost, getUser, withToken: false)).Ok) throw new I
 // The server's own CPU time per call, read from /proc: unlike calls/s it hardly moves with what else the machine runs.
 var appPid = int.TryParse(Environment.GetEnvironmentVariable("BENCH_APP_PID"), out var p) ? p : 0;
 var pids = new Dictionary<string, int> { [target] = appPid, [minimalHost] = minimalProcess.Id, [authorizedHost] = authorizedProcess.Id };
+var appMetrics = Environment.GetEnvironmentVariable("BENCH_APP_METRICS");
+
+// A server's garbage collector so far (bytes allocated, gen0 collections, seconds paused): the app's from its /metrics,
+// a minimal server's from its /gc.
+async Task<(double Allocated, double Gen0, double Paused)?> CollectorAsync(string host)
+{
+    if (host == target)
+    {
+        if (string.IsNullOrEmpty(appMetrics)) return null;
+        var text = await client.GetStringAsync(appMetrics);
+        double Read(string series) => double.Parse(text.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Split(' ')[^1], CultureInfo.InvariantCulture);
+        return (Read("dotnet_gc_allocated_bytes_total"), Read("dotnet_gc_collections_total{generation=\"gen0\"}"), Read("dotnet_gc_pause_time_seconds_total"));
+    }
+    using var message = new HttpRequestMessage(HttpMethod.Get, $"http://{host}/gc") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+    using var response = await client.SendAsync(message);
+    var figures = (await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync()).Split(' ').Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+    return (figures[0], figures[1], figures[2]);
+}
 
 async Task<Sample> RunAsync(string host, string path, int concurrency, int runSeconds)
 {
+    var collectorBefore = await CollectorAsync(host);
     var cpuBefore = CpuSeconds(pids[host]);
     var clientBefore = CpuSeconds(Environment.ProcessId);
     var latencies = new List<double>[concurrency];
@@ -88,7 +110,10 @@ async Task<Sample> RunAsync(string host, string path, int concurrency, int runSe
             if (!ok) Interlocked.Increment(ref errors);
         }
     }));
-    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors, CpuSeconds(pids[host]) - cpuBefore, CpuSeconds(Environment.ProcessId) - clientBefore);
+    var (cpu, clientCpu) = (CpuSeconds(pids[host]) - cpuBefore, CpuSeconds(Environment.ProcessId) - clientBefore);
+    var collector = await CollectorAsync(host) is { } after && collectorBefore is { } before
+        ? (after.Allocated - before.Allocated, after.Gen0 - before.Gen0, after.Paused - before.Paused) : ((double, double, double)?)null;
+    return new Sample(latencies.SelectMany(l => l).ToList(), stop.Elapsed, errors, cpu, clientCpu, collector);
 }
 
 // The machine is shared and its load changes by the second: each level runs the targets in
@@ -99,6 +124,14 @@ var targets = new (string Name, string Host, string Path)[]
     ("Health", target, health), ("minimal Health", minimalHost, health),
 };
 var perRound = Math.Max(1, seconds / rounds);
+var collectorLines = new List<string>
+{
+    "",
+    "Each server's garbage collector in the same runs (before and after each round: the app's /metrics, the minimal servers' /gc; the pause is wall time, during which the collector's threads hold the cores):",
+    "",
+    "| concurrency | method, server | allocated bytes/call | gen0 collections/s | GC pause µs/call |",
+    "|---:|---|---:|---:|---:|",
+};
 var lines = new List<string>
 {
     $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other work; load average {LoadAverage()}), {warmUp} s warm-up then {rounds} alternating rounds of {perRound} s per target and level, loopback, client and servers on the same machine.",
@@ -127,7 +160,17 @@ foreach (var c in levels)
         Console.WriteLine(line);
         lines.Add(line);
     }
+    foreach (var name in targets.Select(t => t.Name))
+    {
+        var samples = results[name];
+        if (samples.Any(r => r.Collector is null)) continue;
+        var calls = samples.Sum(r => r.Latencies.Count);
+        var line = $"| {c} | {(name.Contains(' ') ? name : name + " on EtlStudio")} | {samples.Sum(r => r.Collector!.Value.Allocated) / calls:F0} | {samples.Sum(r => r.Collector!.Value.Gen0) / samples.Sum(r => r.Elapsed.TotalSeconds):F0} | {samples.Sum(r => r.Collector!.Value.Paused) * 1e6 / calls:F1} |";
+        Console.WriteLine(line);
+        collectorLines.Add(line);
+    }
 }
+if (collectorLines.Count > 5) lines.AddRange(collectorLines);
 lines.Add("");
 lines.Add($"Load average at the end: {LoadAverage()}.");
 foreach (var process in new[] { minimalProcess, authorizedProcess })
@@ -149,7 +192,8 @@ static double CpuSeconds(int pid)
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors, double CpuSeconds, double ClientCpuSeconds);
+internal sealed record Sample(List<double> Latencies, TimeSpan Elapsed, long Errors, double CpuSeconds, double ClientCpuSeconds,
+    (double Allocated, double Gen0, double Paused)? Collector);
 
 internal sealed record Figures(double Rps, double P50, double P99, long Errors, string CpuPerCall, string ClientCpuPerCall)
 {
