@@ -48,12 +48,12 @@ public sealed class AccessDialogTests : MudTestContext
         Assert.Equal("Deny", dialog.Find("[data-testid=decision-confirm]").TextContent.Trim());
         Assert.Empty(dialog.FindAll("[data-testid=decision-until]"));
 
-        dialog.Find("[data-testid=decision-comment]").Input("   ");
+        dialog.Find("[data-testid=decision-comment]").Change("   ");
         dialog.Find("[data-testid=decision-confirm]").Click();
         Assert.Empty(sent);
         Assert.Contains("Say why you deny it", dialog.Markup);
 
-        dialog.Find("[data-testid=decision-comment]").Input("  Corrections go through the source system ");
+        dialog.Find("[data-testid=decision-comment]").Change("  Corrections go through the source system ");
         dialog.Find("[data-testid=decision-confirm]").Click();
         Assert.Equal(new AccessDecision(false, "Corrections go through the source system", null), Assert.Single(sent));
         Closed(dialog);
@@ -80,7 +80,7 @@ public sealed class AccessDialogTests : MudTestContext
 
         var chosen = today.AddDays(45);
         until.Change(chosen.ToString("yyyy-MM-dd"));
-        dialog.Find("[data-testid=decision-comment]").Input("Until the study ends");
+        dialog.Find("[data-testid=decision-comment]").Change("Until the study ends");
         dialog.Find("[data-testid=decision-confirm]").Click();
         var decision = Assert.Single(sent);
         Assert.Equal(new DateTimeOffset(chosen.AddDays(1).AddSeconds(-1)), decision.Until);
@@ -108,7 +108,7 @@ public sealed class AccessDialogTests : MudTestContext
         Assert.True(radios[0].HasAttribute("disabled")); // READ is held already
         Assert.False(radios[1].HasAttribute("disabled"));
 
-        dialog.Find("[data-testid=request-reason]").Input(" Corrections for the churn table ");
+        dialog.Find("[data-testid=request-reason]").Change(" Corrections for the churn table ");
         dialog.Find("[data-testid=request-days]").Change("14");
         dialog.Find("[data-testid=request-submit]").Click();
         Assert.Equal(new AccessRequestDraft(AccessType.Write, "Corrections for the churn table", 14), Assert.Single(sent));
@@ -121,7 +121,7 @@ public sealed class AccessDialogTests : MudTestContext
         var sending = new TaskCompletionSource<bool>();
         var sent = new List<AccessRequestDraft>();
         var dialog = Asking(Connection(), sent, () => sending.Task);
-        dialog.Find("[data-testid=request-reason]").Input("Features");
+        dialog.Find("[data-testid=request-reason]").Change("Features");
         dialog.Find("[data-testid=request-submit]").Click();
         Assert.Equal(new AccessRequestDraft(AccessType.Read, "Features", null), Assert.Single(sent));
         dialog.WaitForAssertion(() => Assert.True(dialog.Find("[data-testid=request-submit]").HasAttribute("disabled")));
