@@ -62,7 +62,7 @@ public sealed class MetricsEndpointTests(AppProcess app) : IClassFixture<AppProc
     public async Task Every_series_the_grafana_dashboard_queries_is_exported()
     {
         var dashboard = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "deploy", "grafana", "dashboards", "etlstudio.json"));
-        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, @"etlstudio_[a-z_]+").Select(m => m.Value)
+        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, @"(etlstudio|dotnet_gc)_[a-z_]+").Select(m => m.Value)
             .Where(n => n != "etlstudio_prometheus").Distinct().ToList();
         using var http = new HttpClient();
         var text = await http.GetStringAsync($"{app.BaseUrl}/metrics");
