@@ -27,9 +27,9 @@ internal sealed class EtlTaskManagerGrpcService(TaskService tasks, PipelineRunSe
 
     public override async Task<GetTaskResponse> GetTask(GetTaskRequest r, ServerCallContext call)
     {
-        var id = ProtoIds.Parse(r.Id, "id");
-        var task = ToProto(await tasks.GetAsync(call.Actor(), id, call.CancellationToken));
-        task.MetadataJson = await tasks.ExportMetadataAsync(call.Actor(), id, includeIds: true, call.CancellationToken);
+        var (actor, id) = (call.Actor(), ProtoIds.Parse(r.Id, "id"));
+        var task = ToProto(await tasks.GetAsync(actor, id, call.CancellationToken));
+        task.MetadataJson = await tasks.ExportMetadataAsync(actor, id, includeIds: true, call.CancellationToken);
         return new GetTaskResponse { Task = task };
     }
 

@@ -27,8 +27,8 @@ internal sealed class ScriptManagerGrpcService(ScriptService scripts) : Protos.S
     /// <summary>Changes only what the request carries; the kind's settings are replaced when its oneof case is set.</summary>
     public override async Task<UpdateScriptResponse> UpdateScript(UpdateScriptRequest r, ServerCallContext call)
     {
-        var id = ProtoIds.Parse(r.ScriptId, "script_id");
-        var current = await scripts.GetAsync(call.Actor(), id, call.CancellationToken);
+        var (actor, id) = (call.Actor(), ProtoIds.Parse(r.ScriptId, "script_id"));
+        var current = await scripts.GetAsync(actor, id, call.CancellationToken);
         if (r.ScriptCase != UpdateScriptRequest.ScriptOneofCase.None && KindOf(r.ScriptCase) != current.Kind)
             throw new ValidationException("script", $"This is a {current.Kind} script; it keeps its kind.");
         var removed = r.FieldsToRemove.Select(f => (f.ExtDatamoduleId, f.FieldName)).ToHashSet();
@@ -39,7 +39,7 @@ internal sealed class ScriptManagerGrpcService(ScriptService scripts) : Protos.S
             r.AnonymizationRule is { } anon ? FromProto(anon) : current.Anonymization,
             r.Transformer is { } t ? FromProto(t) : current.Transformation, fields);
         if (r.Transformer?.TransformationScript_ is { } sql) input = input with { Body = sql };
-        var newId = await scripts.UpdateAsync(call.Actor(), id, input, call.CancellationToken);
+        var newId = await scripts.UpdateAsync(actor, id, input, call.CancellationToken);
         return new UpdateScriptResponse { Result = true, ScriptId = newId.ToString() };
     }
 

@@ -68,13 +68,14 @@ internal sealed class UserManagerGrpcService(UserService users, AccessRequestSer
     /// <summary>Seed AddAccess: asks the owners for access; user_id must be the caller.</summary>
     public override async Task<AddAccessResponse> AddAccess(AddAccessRequest r, ServerCallContext call)
     {
-        var userId = ProtoIds.ParseOptional(r.UserId, "user_id") ?? call.Actor().UserId;
-        if (userId != call.Actor().UserId)
+        var actor = call.Actor();
+        var userId = ProtoIds.ParseOptional(r.UserId, "user_id") ?? actor.UserId;
+        if (userId != actor.UserId)
             throw Core.Common.DomainException.Denied("Access can only be requested for yourself; user_id must be the caller.");
         if (r.Access is null || r.Access.AccessTypes.Count != 1)
             throw new Core.Common.ValidationException("access.access_types", "Name exactly one access type, READ or WRITE.");
         var connection = ProtoIds.Parse(r.Access.ExtDatamoduleId, "access.ext_datamodule_id");
-        var id = await access.RequestAsync(call.Actor(), connection, FromProto(r.Access.AccessTypes[0]), r.Reason, r.WishedDays > 0 ? r.WishedDays : null, call.CancellationToken);
+        var id = await access.RequestAsync(actor, connection, FromProto(r.Access.AccessTypes[0]), r.Reason, r.WishedDays > 0 ? r.WishedDays : null, call.CancellationToken);
         return new AddAccessResponse { Result = true, AccessRequestId = id.ToString() };
     }
 
@@ -101,9 +102,10 @@ internal sealed class UserManagerGrpcService(UserService users, AccessRequestSer
     /// <summary>owner_user_id is checked against the caller, never trusted.</summary>
     public override async Task<ApproveAccessResponse> ApproveAccessRequest(ApproveAccessRequest r, ServerCallContext call)
     {
-        if (ProtoIds.ParseOptional(r.OwnerUserId, "owner_user_id") is { } owner && owner != call.Actor().UserId)
+        var actor = call.Actor();
+        if (ProtoIds.ParseOptional(r.OwnerUserId, "owner_user_id") is { } owner && owner != actor.UserId)
             throw Core.Common.DomainException.Denied("owner_user_id must be the caller: decisions are made in your own name.");
-        await access.DecideAsync(call.Actor(), ProtoIds.Parse(r.AccessRequestId, "access_request_id"), r.State,
+        await access.DecideAsync(actor, ProtoIds.Parse(r.AccessRequestId, "access_request_id"), r.State,
             string.IsNullOrEmpty(r.Comment) ? null : r.Comment, r.ExpiresAt.FromProto(), call.CancellationToken);
         return new ApproveAccessResponse { Result = true };
     }
