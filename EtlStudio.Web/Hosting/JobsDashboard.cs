@@ -17,14 +17,37 @@ public static class JobsDashboard
 {
     public const string Path = "/jobs";
 
-    public static IServiceCollection AddEtlStudioJobsDashboard(this IServiceCollection services)
+    /// <summary>
+    /// The dashboard request on this async flow, for <see cref="SignedInJobActionActor"/>. Held around the dashboard's
+    /// requests only, rather than through an <c>IHttpContextAccessor</c>: registering one makes ASP.NET Core stop reusing
+    /// its HttpContext objects, a cost every studio request and gRPC call would pay for the dashboard's sake. Emptied when
+    /// the request ends, as the accessor does, so work that outlives it never sees a context reused for another request.
+    /// </summary>
+    private static readonly AsyncLocal<RequestHolder?> DashboardRequest = new();
+
+    private sealed class RequestHolder(HttpContext http)
     {
-        services.AddHttpContextAccessor();
-        services.AddSingleton<IJobActionActor, SignedInJobActionActor>();
-        return services;
+        public HttpContext? Http { get; set; } = http;
     }
 
-    public static void MapEtlStudioJobsDashboard(this WebApplication app) =>
+    public static IServiceCollection AddEtlStudioJobsDashboard(this IServiceCollection services) =>
+        services.AddSingleton<IJobActionActor, SignedInJobActionActor>();
+
+    public static void MapEtlStudioJobsDashboard(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), dashboard => dashboard.Use(async (http, next) =>
+        {
+            var holder = new RequestHolder(http);
+            DashboardRequest.Value = holder;
+            try
+            {
+                await next(http);
+            }
+            finally
+            {
+                holder.Http = null;
+            }
+        }));
         app.MapHangfireDashboard(Path, new DashboardOptions
         {
             AppPath = "/",
@@ -33,6 +56,7 @@ public static class JobsDashboard
             Authorization = [],
             AsyncAuthorization = [new StudioRolesAuthorization()],
         }, app.Services.GetRequiredService<JobStorage>()).RequireAuthorization();
+    }
 
     private sealed class StudioRolesAuthorization : IDashboardAsyncAuthorizationFilter
     {
@@ -47,11 +71,11 @@ public static class JobsDashboard
     }
 
     /// <summary>The person behind a dashboard request; the system when a job changes state anywhere else.</summary>
-    private sealed class SignedInJobActionActor(IHttpContextAccessor accessor) : IJobActionActor
+    private sealed class SignedInJobActionActor : IJobActionActor
     {
         public Actor Current()
         {
-            var http = accessor.HttpContext;
+            var http = DashboardRequest.Value?.Http;
             if (http?.User.GetUserId() is not { } id) return Actor.System();
             return new Actor(id, http.User.Identity?.Name ?? "?", ActorSource.Ui, http.Connection.RemoteIpAddress?.ToString(), http.TraceIdentifier);
         }
