@@ -20,7 +20,7 @@ public sealed class AccessPolicy(IDbContextFactory<EtlStudioDbContext> contexts,
 
     public async Task<UserPermissions> GetAsync(Guid userId, CancellationToken ct = default)
     {
-        if (cache.TryGetValue(Key(userId), out UserPermissions? cached) && cached is not null) return cached;
+        if (cache.TryGetValue(new Key(userId), out UserPermissions? cached) && cached is not null) return cached;
         await using var db = await contexts.CreateDbContextAsync(ct);
         var active = await db.Users.Where(u => u.Id == userId).Select(u => (bool?)u.IsActive).FirstOrDefaultAsync(ct) ?? false;
         var roles = await db.RoleAssignments.Where(r => r.UserId == userId).Select(r => new { r.Role, r.ExpiresAt }).ToListAsync(ct);
@@ -28,11 +28,11 @@ public sealed class AccessPolicy(IDbContextFactory<EtlStudioDbContext> contexts,
         var permissions = new UserPermissions(userId, active,
             roles.Select(r => (r.Role, r.ExpiresAt)).ToList(),
             grants.Select(g => (g.ConnectionId, g.Access, g.ExpiresAt)).ToList());
-        cache.Set(Key(userId), permissions, CacheFor);
+        cache.Set(new Key(userId), permissions, CacheFor);
         return permissions;
     }
 
-    public void Invalidate(Guid userId) => cache.Remove(Key(userId));
+    public void Invalidate(Guid userId) => cache.Remove(new Key(userId));
 
     public async Task<bool> HasRoleAsync(Actor actor, UserRole role, CancellationToken ct = default) =>
         (await GetAsync(actor.UserId, ct)).HasRole(role, Now);
@@ -65,5 +65,6 @@ public sealed class AccessPolicy(IDbContextFactory<EtlStudioDbContext> contexts,
         throw DomainException.Denied(reason);
     }
 
-    private static string Key(Guid userId) => "perm:" + userId.ToString("N");
+    /// <summary>A user's entry in the shared memory cache: a type of its own, so no other cache's key can equal it, and no string to build per lookup.</summary>
+    private readonly record struct Key(Guid UserId);
 }

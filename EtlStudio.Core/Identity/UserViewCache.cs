@@ -35,7 +35,7 @@ internal sealed class UserViewCache(IMemoryCache cache)
     /// <summary>The cached view, or the one <paramref name="read"/> returns (shared with concurrent callers).</summary>
     public Task<UserView> GetAsync(Guid userId, UserPermissions current, DateTimeOffset now, Func<Task<UserView>> read)
     {
-        var key = Key(userId);
+        var key = new Key(userId);
         if (cache.TryGetValue(key, out Entry? hit) && hit!.Serves(current, now)) return hit.View.Value;
         Entry entry;
         lock (_gate)
@@ -47,7 +47,7 @@ internal sealed class UserViewCache(IMemoryCache cache)
         return CompleteAsync(key, entry, now);
     }
 
-    private async Task<UserView> CompleteAsync(string key, Entry entry, DateTimeOffset now)
+    private async Task<UserView> CompleteAsync(Key key, Entry entry, DateTimeOffset now)
     {
         UserView view;
         try
@@ -91,5 +91,6 @@ internal sealed class UserViewCache(IMemoryCache cache)
         return false;
     }
 
-    private static string Key(Guid userId) => "userview:" + userId.ToString("N");
+    /// <summary>A user's entry in the shared memory cache: a type of its own, so no other cache's key can equal it, and no string to build per lookup.</summary>
+    private readonly record struct Key(Guid UserId);
 }
