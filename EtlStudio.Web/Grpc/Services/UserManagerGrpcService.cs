@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EtlStudio.Core.Access;
 using EtlStudio.Core.Identity;
 using EtlStudio.Protos.UserManager;
@@ -14,6 +15,13 @@ namespace EtlStudio.Web.Grpc.Services;
 [Authorize(Policy = GrpcBearerAuthentication.Policy)]
 internal sealed class UserManagerGrpcService(UserService users, AccessRequestService access) : UserManager.UserManagerBase
 {
+    /// <summary>
+    /// The message made from each user view, kept as long as the view is: <see cref="UserService"/> hands every GetUser
+    /// the same view until that user's roles or grants change or it expires, so a client asking again and again is sent
+    /// one message rather than a new copy of it each call. A view never changes and its message is never changed after
+    /// it is made, so this holds nothing that could be stale.
+    /// </summary>
+    private static readonly ConditionalWeakTable<UserView, User> Messages = new();
 
     public override async Task<CreateUserResponse> CreateUser(CreateUserRequest r, ServerCallContext call)
     {
@@ -25,10 +33,11 @@ internal sealed class UserManagerGrpcService(UserService users, AccessRequestSer
     {
         var actor = call.Actor();
         var id = ProtoIds.ParseOptional(r.Id, "id") ?? actor.UserId;
-        return new GetUserResponse { User = ToProto(await users.GetAsync(actor, id, call.CancellationToken)) };
+        var view = await users.GetAsync(actor, id, call.CancellationToken);
+        return new GetUserResponse { User = Messages.GetValue(view, static v => ToProto(v)) };
     }
 
-        private static User ToProto(UserView u)
+    private static User ToProto(UserView u)
     {
         var user = new User { Id = u.Id.ToString(), Name = u.Login, DisplayName = u.DisplayName };
         foreach (var x in u.Roles)
