@@ -119,6 +119,7 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
     [InlineData("get_audit_log_other_denied", "PERMISSION_DENIED")]
     [InlineData("get_audit_log_missing", "NOT_FOUND")]
     [InlineData("unknown_method", "UNIMPLEMENTED")]
+    [InlineData("unknown_method_no_token", "UNAUTHENTICATED")]
     [InlineData("unknown_service", "UNIMPLEMENTED")]
     [InlineData("too_large", "RESOURCE_EXHAUSTED")]
     [InlineData("gzip_request", "OK")]

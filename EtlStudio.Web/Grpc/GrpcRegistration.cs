@@ -104,12 +104,21 @@ public static class GrpcRegistration
         // Health and reflection are anonymous on purpose, like the HTTP probes: they tell what is served, never data.
         grpc.MapGrpcHealthChecksService().AllowAnonymous();
         grpc.MapGrpcReflectionService().AllowAnonymous();
-        // The services carry [Authorize] themselves; the policy here also covers the library's UNIMPLEMENTED routes for unknown methods.
-        grpc.MapGrpcService<UserManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
-        grpc.MapGrpcService<ScriptManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
-        grpc.MapGrpcService<EtlTaskManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
-        grpc.MapGrpcService<DataManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
-        grpc.MapGrpcService<ExtDatamoduleManagerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
-        grpc.MapGrpcService<AuditLoggerGrpcService>().RequireAuthorization(GrpcBearerAuthentication.Policy);
+        RequireCaller(grpc.MapGrpcService<UserManagerGrpcService>());
+        RequireCaller(grpc.MapGrpcService<ScriptManagerGrpcService>());
+        RequireCaller(grpc.MapGrpcService<EtlTaskManagerGrpcService>());
+        RequireCaller(grpc.MapGrpcService<DataManagerGrpcService>());
+        RequireCaller(grpc.MapGrpcService<ExtDatamoduleManagerGrpcService>());
+        RequireCaller(grpc.MapGrpcService<AuditLoggerGrpcService>());
     }
+
+    /// <summary>
+    /// The caller policy on the routes of a service that carry none: the library's UNIMPLEMENTED routes for unknown
+    /// methods. The methods have it from the service's own <c>[Authorize]</c>; naming it there again would make the
+    /// authorization middleware authenticate the caller twice and merge the two principals on every call.
+    /// </summary>
+    private static void RequireCaller(IEndpointConventionBuilder service) => service.Add(route =>
+    {
+        if (!route.Metadata.OfType<IAuthorizeData>().Any()) route.Metadata.Add(new AuthorizeAttribute(GrpcBearerAuthentication.Policy));
+    });
 }

@@ -194,6 +194,8 @@ out["audit_has_no_secret"] = {"code": "OK", "leaked": "sk_live_123" in all_secre
 
 # Protocol: unknown routes, limits, compression
 record("unknown_method", alice.result(UM, "DropAllTables", um.GetUserRequest(), um.GetUserResponse))
+# A service's methods are not probed without a token: its unknown methods need a caller as its known ones do.
+record("unknown_method_no_token", anonymous.result(UM, "DropAllTables", um.GetUserRequest(), um.GetUserResponse))
 record("unknown_service", alice.result("etl.nothing.V1.Nothing", "Do", um.GetUserRequest(), um.GetUserResponse))
 record("too_large", alice.result(UM, "CreateUser", um.CreateUserRequest(name="x" * (5 * 1024 * 1024)), um.CreateUserResponse))
 record("gzip_request", alice.result(UM, "GetUser", um.GetUserRequest(), um.GetUserResponse, compression=grpc.Compression.Gzip))

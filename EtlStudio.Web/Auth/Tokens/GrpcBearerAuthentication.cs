@@ -64,7 +64,7 @@ public static class GrpcBearerAuthentication
         foreach (var scheme in new[] { ProviderScheme, DevelopmentScheme })
             builder.Services.AddOptions<JwtBearerOptions>(scheme).Configure<TimeProvider>((o, time) => o.TimeProvider = time);
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(EtlClaims.UserId));
+            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
         return builder;
     }
 

@@ -32,8 +32,10 @@ internal sealed class GrpcCallerHandler(IOptionsMonitor<GrpcCallerOptions> optio
         var token = presented.ToString();
         var result = await Context.AuthenticateAsync(Options.CheckedBy(token));
         if (!result.Succeeded) return result.Failure is { } failure ? AuthenticateResult.Fail(failure) : AuthenticateResult.NoResult();
+        // Every caller this scheme lets through is a user of ours, so the policy needs no claim check of its own.
+        if (result.Principal.GetUserId() is not { } id) return AuthenticateResult.Fail(GrpcBearerAuthentication.UnknownUser);
         var ticket = new AuthenticationTicket(result.Principal, result.Properties, Scheme.Name);
-        if (ticket.Principal.GetUserId() is { } id) callers.Remember(token, ticket, id);
+        callers.Remember(token, ticket, id);
         return AuthenticateResult.Success(ticket);
     }
 
