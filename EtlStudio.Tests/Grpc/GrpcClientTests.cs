@@ -130,6 +130,14 @@ public sealed class GrpcClientTests(GrpcClientTests.Run run) : IClassFixture<Grp
         Assert.Equal(expected, Scenario(scenario).GetProperty("code").GetString());
 
     [Fact]
+    public void GetUser_shows_a_role_given_or_taken_at_once_though_the_same_user_was_just_read()
+    {
+        var seen = Scenario("roles_seen_by_get_user").GetProperty("roles").EnumerateArray()
+            .Select(roles => string.Join(",", roles.EnumerateArray().Select(r => r.GetString()))).ToList();
+        Assert.Equal(["", "MANAGE_DATA", ""], seen);
+    }
+
+    [Fact]
     public void Health_reports_serving_and_the_admin_sees_her_roles()
     {
         Assert.Equal("SERVING", Scenario("health").GetProperty("status").GetString());

@@ -49,9 +49,21 @@ created = record("create_user", alice.result(UM, "CreateUser", um.CreateUserRequ
 record("create_user_duplicate", alice.result(UM, "CreateUser", um.CreateUserRequest(name=login), um.CreateUserResponse))
 record("create_user_invalid", alice.result(UM, "CreateUser", um.CreateUserRequest(name="x"), um.CreateUserResponse))
 record("create_user_denied", dave.result(UM, "CreateUser", um.CreateUserRequest(name="mallory"), um.CreateUserResponse))
+
+
+def roles_of(user_id):
+    code, _, response = alice.result(UM, "GetUser", um.GetUserRequest(id=user_id), um.GetUserResponse)
+    return [um.UserRole.Name(x) for x in response.user.roles] if code == "OK" else code
+
+
+# GetUser answers a role change at once, though it was asked for the same user just before (its message is kept per view)
+seen = [roles_of(created.id)]
 record("add_role", alice.result(UM, "AddRole", um.AddRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.AddRoleResponse))
+seen.append(roles_of(created.id))
 record("add_role_duplicate", alice.result(UM, "AddRole", um.AddRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.AddRoleResponse))
 record("remove_role", alice.result(UM, "RemoveRole", um.RemoveRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.RemoveRoleResponse))
+seen.append(roles_of(created.id))
+out["roles_seen_by_get_user"] = {"code": "OK", "roles": seen}
 record("remove_role_missing", alice.result(UM, "RemoveRole", um.RemoveRoleRequest(user_id=created.id, role=um.MANAGE_DATA), um.RemoveRoleResponse))
 
 # ExtDatamoduleManager
