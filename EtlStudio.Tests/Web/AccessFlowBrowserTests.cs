@@ -85,6 +85,9 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         await Row(alice, "users-grid", "carol").ClickAsync();
         await Assertions.Expect(alice.GetByTestId("user-details")).ToContainTextAsync("MANAGE_DATA");
         await Browser.PickAsync(alice, "assign-role", "EDIT_TASK");
+        // The button is enabled once the server has the role: its re-render can no longer land on the date typed next
+        // and clear it (a fresh-clone CI run once gave the role with no end).
+        await Assertions.Expect(alice.GetByTestId("assign-submit")).ToBeEnabledAsync();
         await alice.GetByTestId("assign-until").Locator("input").FillAsync(DateTime.Today.AddDays(10).ToString("yyyy-MM-dd"));
         await alice.GetByTestId("assign-until").Locator("input").PressAsync("Tab");
         var detail = alice.GetByTestId("user-details");

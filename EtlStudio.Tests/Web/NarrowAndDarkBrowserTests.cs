@@ -65,6 +65,9 @@ public sealed class NarrowAndDarkBrowserTests(AppProcess app, Browser browser) :
         var problems = new List<string>();
         // The theme is applied after the first render (the choice is read from the browser's storage).
         await Assertions.Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", dark ? "Switch to the light theme" : "Switch to the dark theme");
+        // The switch to the chosen theme's colours runs as CSS transitions; contrast is measured once they have ended
+        // (a fresh-clone CI run once measured a button halfway from the light theme's colour to the dark one's).
+        await page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')");
 
         // Wider than the window: the page scrolls sideways. Name the elements that stick out, outside any scroll container.
         var overflow = await page.EvaluateAsync<JsonElement>("""
