@@ -31,7 +31,7 @@ public sealed class OutboxBrowserTests(AppProcess app, Browser browser) : IClass
         await Assertions.Expect(Row(carol, "person 001")).ToContainTextAsync("44");
         await Browser.ScreenshotAsync(carol, "outbox-01-edited");
 
-        await Row(carol, "person 002").GetByTestId("row-delete").ClickAsync();
+        await Browser.OpenDialogAsync(Row(carol, "person 002").GetByTestId("row-delete"));
         await Browser.Dialog(carol).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Assertions.Expect(Row(carol, "person 002")).ToHaveCountAsync(0);
         await Assertions.Expect(carol.GetByTestId("outbox-tables")).ToContainTextAsync("people (29)");

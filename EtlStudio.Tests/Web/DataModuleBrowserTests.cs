@@ -18,13 +18,13 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
     {
         await alice.GotoAsync(app.BaseUrl + "/tasks");
         await Row(alice, "tasks-grid", "Customer churn (demo)").ClickAsync();
-        await alice.GetByTestId("task-start").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("task-start"));
         await alice.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
         await Browser.UntilUrlAsync(alice, url => url.Contains("/runs/"));
         var runId = alice.Url.Split('/').Last();
         await Assertions.Expect(alice.GetByTestId("run-state")).ToHaveTextAsync("Prepared", new() { Timeout = 90_000 });
         await alice.GotoAsync($"{app.BaseUrl}/outbox/{runId}");
-        await alice.GetByTestId("outbox-upload").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("outbox-upload"));
         // The confirmation names the destination and the version; the demo task has no privacy policy, so nothing blocks it.
         await Assertions.Expect(alice.GetByTestId("upload-destination-line")).ToContainTextAsync("Customer analytics data module (demo)");
         await alice.GetByTestId("upload-confirm").ClickAsync();
@@ -48,10 +48,10 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
         await Browser.ScreenshotAsync(alice, "datamodules-02-two-versions");
 
         // Making v1 current asks first; cancelling changes nothing.
-        await alice.GetByTestId("make-current-1").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("make-current-1"));
         await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Assertions.Expect(Row(alice, "versions-grid", "v2")).ToContainTextAsync("current");
-        await alice.GetByTestId("make-current-1").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("make-current-1"));
         await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Make current" }).ClickAsync();
         await Assertions.Expect(Row(alice, "versions-grid", "v1")).ToContainTextAsync("current");
         await Assertions.Expect(alice.GetByTestId("make-current-1")).ToHaveCountAsync(0);

@@ -63,7 +63,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await alice.Keyboard.TypeAsync("SELECT id, full_name, age, city FROM customers");
         await alice.GetByTestId("script-save").ClickAsync();
         await Browser.UntilUrlAsync(alice, u => u.Contains("/scripts/") && !u.EndsWith("/new"));
-        await alice.GetByTestId("script-release").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("script-release"));
         await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(alice.GetByTestId("script-save")).ToContainTextAsync("new draft");
         await ShotAsync(alice, "script");
@@ -86,12 +86,12 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
         await alice.GetByTestId("upload-save").ClickAsync();
         await Assertions.Expect(alice.GetByTestId("missing-none")).ToBeVisibleAsync();
         await ShotAsync(alice, "task");
-        await alice.GetByTestId("task-release").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("task-release"));
         await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(alice.GetByTestId("missing-none")).ToContainTextAsync("released");
 
         // … starts it and watches the run reach its outbox.
-        await alice.GetByTestId("task-start").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("task-start"));
         await alice.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
         await Browser.UntilUrlAsync(alice, url => url.Contains("/runs/"));
         var runId = alice.Url.Split('/').Last();
@@ -116,7 +116,7 @@ public sealed class JourneyBrowserTests(AppProcess app, Browser browser) : IClas
 
         // alice uploads it: the data module gets its new version.
         await alice.GotoAsync($"{app.BaseUrl}/outbox/{runId}");
-        await alice.GetByTestId("outbox-upload").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("outbox-upload"));
         // The confirmation names the destination and the version; the demo task has no privacy policy, so nothing blocks it.
         await Assertions.Expect(alice.GetByTestId("upload-destination-line")).ToContainTextAsync("Customer analytics data module (demo)");
         await alice.GetByTestId("upload-confirm").ClickAsync();

@@ -27,10 +27,10 @@ public sealed class PrivacyGateBrowserTests(AppProcess app, Browser browser) : I
         await Assertions.Expect(minK).ToHaveValueAsync("1000");
         // Saving the same policy again is harmless: click until the saved policy shows (a Remove button).
         await Browser.ClickUntilVisibleAsync(alice.GetByTestId("policy-save"), alice.GetByTestId("policy-remove"));
-        await alice.GetByTestId("task-release").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("task-release"));
         await Browser.Dialog(alice).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(alice.GetByTestId("missing-none")).ToContainTextAsync("released");
-        await alice.GetByTestId("task-start").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("task-start"));
         await alice.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
         await Browser.UntilUrlAsync(alice, url => url.Contains("/runs/"));
         var runId = alice.Url.Split('/').Last();
@@ -43,7 +43,7 @@ public sealed class PrivacyGateBrowserTests(AppProcess app, Browser browser) : I
         // The proposed highest risk (1/3 rounded up) is met by k = 3.
         await Assertions.Expect(alice.GetByTestId("privacy-check-failed").Filter(new() { HasText = "highest risk" })).ToHaveCountAsync(0);
         await Browser.ScreenshotAsync(alice, "privacy-01-blocked");
-        await alice.GetByTestId("outbox-upload").ClickAsync();
+        await Browser.OpenDialogAsync(alice.GetByTestId("outbox-upload"));
         await Assertions.Expect(alice.GetByTestId("upload-version")).ToContainTextAsync("version");
         await Assertions.Expect(alice.GetByTestId("upload-confirm")).ToHaveCountAsync(0);
         await Assertions.Expect(alice.GetByTestId("upload-exception")).ToBeDisabledAsync();

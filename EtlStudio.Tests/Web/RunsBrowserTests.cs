@@ -21,7 +21,7 @@ public sealed class RunsBrowserTests(AppProcess app, Browser browser) : IClassFi
         await Browser.ScreenshotAsync(page, "runs-01-preview");
         await page.Keyboard.PressAsync("Escape");
 
-        await page.GetByTestId("task-start").ClickAsync();
+        await Browser.OpenDialogAsync(page.GetByTestId("task-start"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
         await Browser.UntilUrlAsync(page, url => url.Contains("/runs/"));
         await Assertions.Expect(page.GetByTestId("run-state")).ToHaveTextAsync("Prepared", new() { Timeout = 90_000 });

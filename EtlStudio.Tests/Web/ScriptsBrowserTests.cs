@@ -22,7 +22,7 @@ public sealed class ScriptsBrowserTests(AppProcess app, Browser browser) : IClas
         await Assertions.Expect(page.Locator(".cm-line span", new() { HasText = "SELECT" })).ToBeVisibleAsync();
         await page.GetByTestId("script-save").ClickAsync();
         await Browser.UntilUrlAsync(page, u => u.Contains("/scripts/") && !u.EndsWith("/new"));
-        await page.GetByTestId("script-release").ClickAsync();
+        await Browser.OpenDialogAsync(page.GetByTestId("script-release"));
         await Browser.Dialog(page).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("script-save")).ToContainTextAsync("new draft");
 

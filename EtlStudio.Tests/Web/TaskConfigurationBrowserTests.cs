@@ -91,7 +91,7 @@ public sealed class TaskConfigurationBrowserTests(AppProcess app, Browser browse
         await page.GetByTestId("upload-save").ClickAsync();
         await Assertions.Expect(page.GetByTestId("missing-none")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "tasks-02-ready");
-        await page.GetByTestId("task-release").ClickAsync();
+        await Browser.OpenDialogAsync(page.GetByTestId("task-release"));
         await Browser.Dialog(page).GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("missing-none")).ToContainTextAsync("released");
         var uiTaskId = page.Url.Split('/').Last();
