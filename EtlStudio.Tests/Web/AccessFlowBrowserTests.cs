@@ -88,12 +88,15 @@ public sealed class AccessFlowBrowserTests(AppProcess app, Browser browser) : IC
         // The button is enabled once the server has the role: its re-render can no longer land on the date typed next
         // and clear it (a fresh-clone CI run once gave the role with no end).
         await Assertions.Expect(alice.GetByTestId("assign-submit")).ToBeEnabledAsync();
-        await alice.GetByTestId("assign-until").Locator("input").FillAsync(DateTime.Today.AddDays(10).ToString("yyyy-MM-dd"));
+        var until = DateTime.Today.AddDays(10).ToString("yyyy-MM-dd");
+        await alice.GetByTestId("assign-until").Locator("input").FillAsync(until);
         await alice.GetByTestId("assign-until").Locator("input").PressAsync("Tab");
         var detail = alice.GetByTestId("user-details");
         // Asking twice is harmless (the second is refused: the role is held already): click until the role's row shows.
         await Browser.ClickUntilVisibleAsync(alice.GetByTestId("assign-submit"), detail.Locator("tr", new() { HasText = "EDIT_TASK" }));
         await Assertions.Expect(detail.Locator("tr", new() { HasText = "EDIT_TASK" })).Not.ToContainTextAsync("no end");
+        // The confirmation names the term given.
+        await Assertions.Expect(alice.Locator(".mud-snackbar", new() { HasText = "EDIT_TASK assigned to carol" }).First).ToContainTextAsync($"until {until}");
         await Browser.ScreenshotAsync(alice, "access-05-roles");
         await Browser.PickAsync(alice, "role-filter", "EditTask");
         await Assertions.Expect(alice.GetByTestId("role-holders")).ToContainTextAsync("carol");

@@ -60,7 +60,9 @@ public partial class UsersIndex
         _busy = true;
         // A role given "until" a day holds to that day's end.
         DateTimeOffset? until = _until is { } u ? new DateTimeOffset(u.Date.AddDays(1).AddSeconds(-1)) : null;
-        if (await Feedback.RunAsync(async () => await Users.AssignRoleAsync(await CurrentActor.GetAsync(), _selected.Id, role, until), $"{role.ToName()} assigned to {_selected.Login}."))
+        // The message names the term as given, so a date that did not reach the server is seen at once.
+        var term = _until is { } day ? $"until {day:yyyy-MM-dd}" : "with no end";
+        if (await Feedback.RunAsync(async () => await Users.AssignRoleAsync(await CurrentActor.GetAsync(), _selected.Id, role, until), $"{role.ToName()} assigned to {_selected.Login} {term}."))
         {
             _role = null;
             _until = null;
