@@ -4,6 +4,8 @@ using EtlStudio.Core.Connections;
 using EtlStudio.Core.Domain;
 using EtlStudio.Web.Components.Pages.Approvals;
 using EtlStudio.Web.Components.Pages.Connections;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 
 namespace EtlStudio.Tests.Components;
@@ -41,36 +43,36 @@ public sealed class AccessDialogTests : MudTestContext
     private static void Closed(IRenderedComponent<MudDialogProvider> dialog) => dialog.WaitForAssertion(() => Assert.Empty(dialog.FindAll(".mud-dialog")));
 
     [Fact]
-    public void A_denial_without_a_reason_is_refused_and_with_one_it_is_sent_trimmed()
+    public async Task A_denial_without_a_reason_is_refused_and_with_one_it_is_sent_trimmed()
     {
         var sent = new List<AccessDecision>();
         var dialog = Decision(approve: false, askPeriod: false, wishedDays: null, sent);
         Assert.Equal("Deny", dialog.Find("[data-testid=decision-confirm]").TextContent.Trim());
         Assert.Empty(dialog.FindAll("[data-testid=decision-until]"));
 
-        dialog.Find("[data-testid=decision-comment]").Change("   ");
-        dialog.Find("[data-testid=decision-confirm]").Click();
+        await dialog.Find("[data-testid=decision-comment]").ChangeAsync(new ChangeEventArgs { Value = "   " });
+        await dialog.Find("[data-testid=decision-confirm]").ClickAsync(new MouseEventArgs());
         Assert.Empty(sent);
         Assert.Contains("Say why you deny it", dialog.Markup);
 
-        dialog.Find("[data-testid=decision-comment]").Change("  Corrections go through the source system ");
-        dialog.Find("[data-testid=decision-confirm]").Click();
+        await dialog.Find("[data-testid=decision-comment]").ChangeAsync(new ChangeEventArgs { Value = "  Corrections go through the source system " });
+        await dialog.Find("[data-testid=decision-confirm]").ClickAsync(new MouseEventArgs());
         Assert.Equal(new AccessDecision(false, "Corrections go through the source system", null), Assert.Single(sent));
         Closed(dialog);
     }
 
     [Fact]
-    public void An_approval_needs_no_comment_and_without_a_period_grants_without_end()
+    public async Task An_approval_needs_no_comment_and_without_a_period_grants_without_end()
     {
         var sent = new List<AccessDecision>();
         var dialog = Decision(approve: true, askPeriod: false, wishedDays: 14, sent);
-        dialog.Find("[data-testid=decision-confirm]").Click();
+        await dialog.Find("[data-testid=decision-confirm]").ClickAsync(new MouseEventArgs());
         Assert.Equal(new AccessDecision(true, null, null), Assert.Single(sent));
         Closed(dialog);
     }
 
     [Fact]
-    public void An_approval_with_a_period_proposes_the_wished_days_and_passes_the_end_of_the_day_chosen()
+    public async Task An_approval_with_a_period_proposes_the_wished_days_and_passes_the_end_of_the_day_chosen()
     {
         var today = TimeProvider.System.GetLocalNow().Date;
         var sent = new List<AccessDecision>();
@@ -79,20 +81,20 @@ public sealed class AccessDialogTests : MudTestContext
         Assert.Equal(today.AddDays(14).ToString("yyyy-MM-dd"), until.GetAttribute("value"));
 
         var chosen = today.AddDays(45);
-        until.Change(chosen.ToString("yyyy-MM-dd"));
-        dialog.Find("[data-testid=decision-comment]").Change("Until the study ends");
-        dialog.Find("[data-testid=decision-confirm]").Click();
+        await until.ChangeAsync(new ChangeEventArgs { Value = chosen.ToString("yyyy-MM-dd") });
+        await dialog.Find("[data-testid=decision-comment]").ChangeAsync(new ChangeEventArgs { Value = "Until the study ends" });
+        await dialog.Find("[data-testid=decision-confirm]").ClickAsync(new MouseEventArgs());
         var decision = Assert.Single(sent);
         Assert.Equal(new DateTimeOffset(chosen.AddDays(1).AddSeconds(-1)), decision.Until);
         Assert.Equal("Until the study ends", decision.Comment);
     }
 
     [Fact]
-    public void A_request_without_a_reason_is_refused_before_anything_is_sent()
+    public async Task A_request_without_a_reason_is_refused_before_anything_is_sent()
     {
         var sent = new List<AccessRequestDraft>();
         var dialog = Asking(Connection(), sent);
-        dialog.Find("[data-testid=request-submit]").Click();
+        await dialog.Find("[data-testid=request-submit]").ClickAsync(new MouseEventArgs());
         Assert.Empty(sent);
         Assert.Contains("Say why you need the access.", dialog.Markup);
         Assert.Contains("The owners (bob) are notified", dialog.Markup);
@@ -100,7 +102,7 @@ public sealed class AccessDialogTests : MudTestContext
     }
 
     [Fact]
-    public void A_request_sends_the_access_the_reason_and_the_days_and_offers_only_access_not_yet_held()
+    public async Task A_request_sends_the_access_the_reason_and_the_days_and_offers_only_access_not_yet_held()
     {
         var sent = new List<AccessRequestDraft>();
         var dialog = Asking(Connection(AccessType.Read), sent);
@@ -108,22 +110,23 @@ public sealed class AccessDialogTests : MudTestContext
         Assert.True(radios[0].HasAttribute("disabled")); // READ is held already
         Assert.False(radios[1].HasAttribute("disabled"));
 
-        dialog.Find("[data-testid=request-reason]").Change(" Corrections for the churn table ");
-        dialog.Find("[data-testid=request-days]").Change("14");
-        dialog.Find("[data-testid=request-submit]").Click();
+        await dialog.Find("[data-testid=request-reason]").ChangeAsync(new ChangeEventArgs { Value = " Corrections for the churn table " });
+        await dialog.Find("[data-testid=request-days]").ChangeAsync(new ChangeEventArgs { Value = "14" });
+        await dialog.Find("[data-testid=request-submit]").ClickAsync(new MouseEventArgs());
         Assert.Equal(new AccessRequestDraft(AccessType.Write, "Corrections for the churn table", 14), Assert.Single(sent));
         Closed(dialog);
     }
 
     [Fact]
-    public void A_request_without_days_asks_for_access_without_end_and_the_dialog_stays_busy_only_while_sending()
+    public async Task A_request_without_days_asks_for_access_without_end_and_the_dialog_stays_busy_only_while_sending()
     {
         var sending = new TaskCompletionSource<bool>();
         var sent = new List<AccessRequestDraft>();
         var dialog = Asking(Connection(), sent, () => sending.Task);
-        dialog.Find("[data-testid=request-reason]").Change("Features");
+        await dialog.Find("[data-testid=request-reason]").ChangeAsync(new ChangeEventArgs { Value = "Features" });
+        // The click's handler waits for the answer held back below: wait for what it sent, not for the handler.
         dialog.Find("[data-testid=request-submit]").Click();
-        Assert.Equal(new AccessRequestDraft(AccessType.Read, "Features", null), Assert.Single(sent));
+        dialog.WaitForAssertion(() => Assert.Equal(new AccessRequestDraft(AccessType.Read, "Features", null), Assert.Single(sent)));
         dialog.WaitForAssertion(() => Assert.True(dialog.Find("[data-testid=request-submit]").HasAttribute("disabled")));
 
         sending.SetResult(false); // refused by the server: the dialog stays open for another try
