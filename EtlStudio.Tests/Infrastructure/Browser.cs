@@ -152,6 +152,28 @@ public sealed class Browser : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Clicks a row or link that navigates until the page's address matches, at most three times, clicking again only
+    /// while it is still shown: under the whole suite's load a click on a grid's row right after the page loaded was
+    /// seen to go nowhere. Opening the same page twice is harmless.
+    /// </summary>
+    public static async Task ClickUntilUrlAsync(ILocator target, Func<string, bool> match)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await target.ClickAsync();
+            try
+            {
+                await UntilUrlAsync(target.Page, match, attempt < 3 ? 10 : 30);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                if (attempt == 3 || !await target.IsVisibleAsync()) throw;
+            }
+        }
+    }
+
     /// <summary>An option of the select or autocomplete list now open (MudBlazor renders it in a popover).</summary>
     public static ILocator Option(IPage page, string text) => page.Locator(".mud-popover-open .mud-list-item", new() { HasText = text }).First;
 

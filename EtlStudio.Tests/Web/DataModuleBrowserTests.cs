@@ -17,7 +17,7 @@ public sealed class DataModuleBrowserTests(AppProcess app, Browser browser) : IC
     private async Task UploadRunOfTheDemoTaskAsync(IPage alice)
     {
         await alice.GotoAsync(app.BaseUrl + "/tasks");
-        await Row(alice, "tasks-grid", "Customer churn (demo)").ClickAsync();
+        await Browser.ClickUntilUrlAsync(Row(alice, "tasks-grid", "Customer churn (demo)"), url => url.Contains("/tasks/"));
         await Browser.OpenDialogAsync(alice.GetByTestId("task-start"));
         await alice.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
         await Browser.UntilUrlAsync(alice, url => url.Contains("/runs/"));

@@ -17,7 +17,7 @@ public sealed class PrivacyGateBrowserTests(AppProcess app, Browser browser) : I
     public async Task A_failing_outbox_is_blocked_and_an_administrator_publishes_it_with_a_reason_shown_in_the_version_history()
     {
         var alice = await browser.SignInAsync(app, "alice", "/tasks");
-        await Row(alice, "tasks-grid", "Customer churn (demo)").ClickAsync();
+        await Browser.ClickUntilUrlAsync(Row(alice, "tasks-grid", "Customer churn (demo)"), url => url.Contains("/tasks/"));
         await alice.GetByRole(AriaRole.Tab, new() { Name = "6. Privacy policy" }).ClickAsync();
         // The editor shows the proposed policy once the page is interactive; a value typed before that is replaced.
         var minK = alice.Locator("input[name=policy-min-k]");
