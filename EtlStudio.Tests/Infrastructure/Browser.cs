@@ -101,73 +101,40 @@ public sealed class Browser : IAsyncLifetime
         }
     }
 
-    /// <summary>
-    /// Clicks <paramref name="button"/> until <paramref name="shown"/> is visible, at most three times. Under the whole
-    /// suite's load a click right after a field's change event (tabbing out of a numeric or date field) was seen to be
-    /// lost: the page stayed as it was, with no error. Only for an action that is harmless to ask for twice.
-    /// </summary>
-    public static async Task ClickUntilVisibleAsync(ILocator button, ILocator shown)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await button.ClickAsync();
-            try
-            {
-                await Assertions.Expect(shown).ToBeVisibleAsync(new() { Timeout = attempt < 3 ? 5_000 : 15_000 });
-                return;
-            }
-            catch (PlaywrightException) when (attempt < 3)
-            {
-            }
-        }
-    }
+    /// <summary>Clicks <paramref name="button"/> until <paramref name="shown"/> is visible (see <see cref="ClickUntilAsync"/>).</summary>
+    public static Task ClickUntilVisibleAsync(ILocator button, ILocator shown) =>
+        ClickUntilAsync(button, timeout => Assertions.Expect(shown).ToBeVisibleAsync(new() { Timeout = timeout }));
 
     /// <summary>Opens the select (or autocomplete) marked <paramref name="testId"/> and chooses the first option showing <paramref name="text"/>.</summary>
     public static async Task PickAsync(IPage page, string testId, string text)
     {
         await page.GetByTestId(testId).ClickAsync();
         var open = page.Locator(".mud-popover-open .mud-list-item");
-        await ChooseAsync(Option(page, text), () => Assertions.Expect(open).ToHaveCountAsync(0, new() { Timeout = 5_000 }));
+        await ClickUntilAsync(Option(page, text), timeout => Assertions.Expect(open).ToHaveCountAsync(0, new() { Timeout = timeout }));
     }
 
-    /// <summary>
-    /// Clicks <paramref name="option"/> until <paramref name="chosen"/> passes, at most three times, clicking again only
-    /// while the option is still shown. Under the whole suite's load a click on an option was seen to do nothing (an
-    /// owner's chip never came, the list stayed open); choosing the same option twice is harmless.
-    /// </summary>
-    public static async Task ChooseAsync(ILocator option, Func<Task> chosen)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await option.ClickAsync();
-            try
-            {
-                await chosen();
-                return;
-            }
-            catch (PlaywrightException)
-            {
-                if (attempt == 3 || !await option.IsVisibleAsync()) throw;
-            }
-        }
-    }
+    /// <summary>Clicks a row or link that navigates until the page's address matches (see <see cref="ClickUntilAsync"/>).</summary>
+    public static Task ClickUntilUrlAsync(ILocator target, Func<string, bool> match) =>
+        ClickUntilAsync(target, timeout => UntilUrlAsync(target.Page, match, timeout / 1000));
 
     /// <summary>
-    /// Clicks a row or link that navigates until the page's address matches, at most three times, clicking again only
-    /// while it is still shown: under the whole suite's load a click on a grid's row right after the page loaded was
-    /// seen to go nowhere. Opening the same page twice is harmless.
+    /// Clicks <paramref name="target"/> until <paramref name="done"/> passes within the timeout it is given (ms), at most
+    /// three times, clicking again only while the target is still shown. Under the whole suite's load a click was seen to
+    /// do nothing, with no error: a button after a field's change event (tabbing out of a numeric or date field), an
+    /// option of a list (an owner's chip never came), a grid's row right after the page loaded. Only for an action that
+    /// is harmless to ask for twice.
     /// </summary>
-    public static async Task ClickUntilUrlAsync(ILocator target, Func<string, bool> match)
+    public static async Task ClickUntilAsync(ILocator target, Func<int, Task> done)
     {
         for (var attempt = 1; ; attempt++)
         {
             await target.ClickAsync();
             try
             {
-                await UntilUrlAsync(target.Page, match, attempt < 3 ? 10 : 30);
+                await done(attempt < 3 ? 10_000 : 30_000);
                 return;
             }
-            catch (TimeoutException)
+            catch (Exception e) when (e is PlaywrightException or TimeoutException)
             {
                 if (attempt == 3 || !await target.IsVisibleAsync()) throw;
             }
